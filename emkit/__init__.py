@@ -1,0 +1,7 @@
+"""emkit: scikit-learn estimators trained by expectation-maximization."""
+
+from ._monitor import IterationRecord
+from .mixture import GaussianMixtureEM
+
+__all__ = ["GaussianMixtureEM", "IterationRecord"]
+__version__ = "0.1.0"

@@ -1,0 +1,207 @@
+"""The four covariance structures of a Gaussian family.
+
+This is the only module that branches on ``covariance_type``: each structure is
+one object with the same operations, and everything else calls them.
+
+Shapes of the parameters, for ``k`` components and ``d`` features:
+
+=========== ============ =================================================
+type        covariances  meaning
+=========== ============ =================================================
+full        (k, d, d)    each component has its own general matrix
+tied        (d, d)       all components share one general matrix
+diag        (k, d)       each component has its own diagonal matrix
+spherical   (k,)         each component has its own single variance
+=========== ============ =================================================
+
+Precisions are kept as Cholesky factors ``U`` with ``precision = U @ U.T``, as
+in scikit-learn's ``precisions_cholesky_``.
+
+Second moments are always centred on fixed per-component centres ``c`` (the
+current means): ``sum_i w_ik (x_i - c_k)(x_i - c_k)^T``. Centred moments add
+across chunks of rows, and the M-step corrects for the small shift between
+``c`` and the new means, so no precision is lost to raw moments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+_ILL_DEFINED = (
+    "Fitting the mixture model failed because some components have ill-defined "
+    "empirical covariance (for instance caused by singleton or collapsed samples). "
+    "Try to decrease the number of components, increase reg_covar, or scale the "
+    "input data."
+)
+
+
+def _origin(centres: np.ndarray) -> np.ndarray:
+    """A common origin near the data, about which moments are expanded in GEMMs."""
+    return centres.mean(axis=0)
+
+
+class _MatrixCovariance:
+    """Shared code of ``full`` and ``tied``: general symmetric matrices."""
+
+    def precision_cholesky(self, covariances: np.ndarray) -> np.ndarray:
+        matrices = np.atleast_3d(covariances.T).T
+        out = np.empty_like(matrices)
+        eye = np.eye(matrices.shape[-1], dtype=matrices.dtype)
+        for j, cov in enumerate(matrices):
+            try:
+                chol = linalg.cholesky(cov, lower=True, check_finite=False)
+            except linalg.LinAlgError:
+                raise ValueError(_ILL_DEFINED) from None
+            out[j] = linalg.solve_triangular(chol, eye, lower=True, check_finite=False).T
+        return out.reshape(covariances.shape)
+
+    def precisions(self, precisions_cholesky: np.ndarray) -> np.ndarray:
+        return precisions_cholesky @ np.swapaxes(precisions_cholesky, -1, -2)
+
+    def inverse(self, matrices: np.ndarray) -> np.ndarray:
+        return np.linalg.inv(matrices)
+
+    def log_det_cholesky(self, precisions_cholesky: np.ndarray, n_features: int):
+        return np.log(np.diagonal(precisions_cholesky, axis1=-2, axis2=-1)).sum(axis=-1)
+
+    def full_matrices(self, covariances, n_components, n_features):
+        return np.broadcast_to(covariances, (n_components, n_features, n_features))
+
+
+class _Full(_MatrixCovariance):
+    name = "full"
+
+    def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
+        return (n_components, n_features, n_features)
+
+    def n_parameters(self, n_components: int, n_features: int) -> int:
+        return n_components * n_features * (n_features + 1) // 2
+
+    def squared_mahalanobis(self, X, means, precisions_cholesky):
+        # One stacked GEMM: block k of X @ [U_1 ... U_K] is X @ U_k.
+        k, d, _ = precisions_cholesky.shape
+        stacked = precisions_cholesky.transpose(1, 0, 2).reshape(d, k * d)
+        y = (X @ stacked).reshape(X.shape[0], k, d)
+        y -= np.einsum("kd,kde->ke", means, precisions_cholesky)
+        return np.einsum("nkd,nkd->nk", y, y)
+
+    def second_moments(self, X, W, centres):
+        out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)
+        for k, centre in enumerate(centres):
+            diff = X - centre
+            out[k] = (W[:, k] * diff.T) @ diff
+        return out
+
+    def estimate(self, nk, shift, second_moments, reg_covar):
+        cov = second_moments / nk[:, None, None] - shift[:, :, None] * shift[:, None, :]
+        cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] += reg_covar
+        return cov
+
+
+class _Tied(_MatrixCovariance):
+    name = "tied"
+
+    def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
+        return (n_features, n_features)
+
+    def n_parameters(self, n_components: int, n_features: int) -> int:
+        return n_features * (n_features + 1) // 2
+
+    def squared_mahalanobis(self, X, means, precisions_cholesky):
+        y = X @ precisions_cholesky
+        m = means @ precisions_cholesky
+        return np.einsum("nd,nd->n", y, y)[:, None] - 2.0 * (y @ m.T) + np.einsum("kd,kd->k", m, m)
+
+    def second_moments(self, X, W, centres):
+        # sum_k sum_i w_ik (x_i - c_k)(x_i - c_k)^T, expanded about a common origin.
+        origin = _origin(centres)
+        Xs = X - origin
+        cs = centres - origin
+        wsum = W.sum(axis=1)
+        sx = W.T @ Xs
+        nk = W.sum(axis=0)
+        cross = cs.T @ sx
+        return (wsum * Xs.T) @ Xs - cross - cross.T + (nk * cs.T) @ cs
+
+    def estimate(self, nk, shift, second_moments, reg_covar):
+        cov = (second_moments - (nk * shift.T) @ shift) / nk.sum()
+        cov[np.arange(cov.shape[0]), np.arange(cov.shape[0])] += reg_covar
+        return cov
+
+
+class _VectorCovariance:
+    """Shared code of ``diag`` and ``spherical``: diagonal matrices."""
+
+    def precision_cholesky(self, covariances: np.ndarray) -> np.ndarray:
+        if np.any(covariances <= 0.0):
+            raise ValueError(_ILL_DEFINED)
+        return 1.0 / np.sqrt(covariances)
+
+    def precisions(self, precisions_cholesky: np.ndarray) -> np.ndarray:
+        return precisions_cholesky**2
+
+    def inverse(self, matrices: np.ndarray) -> np.ndarray:
+        return 1.0 / matrices
+
+    def second_moments(self, X, W, centres):
+        # Per-feature sum_i w_ik (x_i - c_k)^2 by GEMMs about a common origin.
+        origin = _origin(centres)
+        Xs = X - origin
+        cs = centres - origin
+        nk = W.sum(axis=0)
+        return W.T @ (Xs * Xs) - 2.0 * cs * (W.T @ Xs) + nk[:, None] * cs * cs
+
+    def _diagonal(self, precisions_cholesky, n_features):
+        """Precision Cholesky factors as a (k, d) array."""
+        return np.broadcast_to(
+            precisions_cholesky.reshape(precisions_cholesky.shape[0], -1),
+            (precisions_cholesky.shape[0], n_features),
+        )
+
+    def squared_mahalanobis(self, X, means, precisions_cholesky):
+        precisions = self._diagonal(precisions_cholesky, X.shape[1]) ** 2
+        origin = _origin(means)
+        Xs = X - origin
+        ms = means - origin
+        return (
+            np.sum(ms * ms * precisions, axis=1)
+            - 2.0 * (Xs @ (ms * precisions).T)
+            + (Xs * Xs) @ precisions.T
+        )
+
+    def log_det_cholesky(self, precisions_cholesky, n_features):
+        return np.log(self._diagonal(precisions_cholesky, n_features)).sum(axis=1)
+
+    def full_matrices(self, covariances, n_components, n_features):
+        diagonal = self._diagonal(covariances, n_features)
+        return diagonal[:, :, None] * np.eye(n_features, dtype=diagonal.dtype)
+
+
+class _Diag(_VectorCovariance):
+    name = "diag"
+
+    def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
+        return (n_components, n_features)
+
+    def n_parameters(self, n_components: int, n_features: int) -> int:
+        return n_components * n_features
+
+    def estimate(self, nk, shift, second_moments, reg_covar):
+        return second_moments / nk[:, None] - shift * shift + reg_covar
+
+
+class _Spherical(_VectorCovariance):
+    name = "spherical"
+
+    def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
+        return (n_components,)
+
+    def n_parameters(self, n_components: int, n_features: int) -> int:
+        return n_components
+
+    def estimate(self, nk, shift, second_moments, reg_covar):
+        return (second_moments / nk[:, None] - shift * shift + reg_covar).mean(axis=1)
+
+
+COVARIANCE_TYPES = {cls.name: cls() for cls in (_Full, _Tied, _Diag, _Spherical)}

@@ -1,0 +1,72 @@
+"""Input checks shared by the estimators."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+
+@contextmanager
+def unchanged_on_error(estimator):
+    """Restore ``estimator``'s attributes if the block raises.
+
+    Fitting replaces attributes and never mutates their arrays in place, so a
+    shallow copy of ``__dict__`` is enough; this covers ``KeyboardInterrupt``.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
+def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
+    """Non-negative finite weights, one per row, not all zero; ones if None."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=dtype)
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
+    )
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},) to match X, "
+            f"got shape {sample_weight.shape}."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative; found negative values.")
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight must not be all zero.")
+    return sample_weight
+
+
+def check_probabilities(value, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """Non-negative finite probabilities of ``shape`` whose last axis sums to 1."""
+    value = check_array(value, ensure_2d=False, dtype=np.float64, input_name=name)
+    if value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {value.shape}.")
+    if np.any(value < 0) or np.any(value > 1):
+        raise ValueError(f"{name} must lie in [0, 1], got min {value.min()}, max {value.max()}.")
+    sums = value.sum(axis=-1)
+    if not np.allclose(sums, 1.0, rtol=0, atol=1e-8):
+        raise ValueError(f"{name} must sum to 1 along its last axis, got sums {sums}.")
+    return value
+
+
+def check_finite_array(value, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """A finite float array of exactly ``shape``."""
+    value = check_array(value, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name=name)
+    if value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {value.shape}.")
+    return value
+
+
+def check_positive_definite(matrices: np.ndarray, name: str) -> None:
+    """Raise unless every (d, d) matrix is symmetric positive-definite."""
+    if not np.allclose(matrices, np.swapaxes(matrices, -1, -2)):
+        raise ValueError(f"{name} must be symmetric.")
+    if np.any(np.linalg.eigvalsh(matrices) <= 0):
+        raise ValueError(f"{name} must be positive-definite.")

@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+
+def make_blobs_with_covariances(n_samples=600, random_state=0):
+    """Three overlapping Gaussian components with known parameters."""
+    rng = np.random.RandomState(random_state)
+    weights = np.array([0.5, 0.3, 0.2])
+    means = np.array([[0.0, 0.0, 0.0], [4.0, 4.0, 0.0], [-4.0, 3.0, 2.0]])
+    factors = [np.eye(3), 0.5 * np.eye(3), np.array([[1.0, 0, 0], [0.8, 0.6, 0], [0, 0.3, 1.2]])]
+    covariances = np.array([f @ f.T for f in factors])
+    counts = rng.multinomial(n_samples, weights)
+    X = np.vstack(
+        [rng.multivariate_normal(m, c, size=n) for m, c, n in zip(means, covariances, counts)]
+    )
+    y = np.repeat(np.arange(3), counts)
+    return X, y, (weights, means, covariances)
+
+
+@pytest.fixture
+def blobs():
+    return make_blobs_with_covariances()

@@ -1,0 +1,101 @@
+"""The EM driver, through GaussianMixtureEM: restarts, chunks, history, callbacks."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.exceptions import ConvergenceWarning
+
+from emkit import GaussianMixtureEM, IterationRecord
+from emkit.datasets import load_faithful
+
+FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_"]
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_results_do_not_depend_on_n_jobs(blobs, covariance_type):
+    X = blobs[0]
+    kwargs = dict(covariance_type=covariance_type, n_init=4, init_params="random", random_state=0)
+    serial = GaussianMixtureEM(3, n_jobs=1, **kwargs).fit(X)
+    parallel = GaussianMixtureEM(3, n_jobs=2, **kwargs).fit(X)
+    for name in FITTED:
+        np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
+    assert serial.lower_bounds_ == parallel.lower_bounds_
+
+
+def test_best_restart_is_kept(blobs):
+    X = blobs[0]
+    bounds = []
+    GaussianMixtureEM(
+        3, n_init=5, init_params="random", random_state=0, callback=bounds.append
+    ).fit(X)
+    final = {}
+    for record in bounds:
+        final[record.restart] = record.log_likelihood
+    gm = GaussianMixtureEM(3, n_init=5, init_params="random", random_state=0).fit(X)
+    assert gm.lower_bound_ == max(final.values())
+    assert sorted(final) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_chunked_e_steps_equal_one_chunk(blobs, covariance_type):
+    X = blobs[0]
+    kwargs = dict(covariance_type=covariance_type, tol=0, max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        whole = GaussianMixtureEM(3, **kwargs).fit(X)
+    # 0.001 MiB holds a few rows of (n_components x n_features) temporaries.
+    with config_context(working_memory=0.001), pytest.warns(ConvergenceWarning):
+        chunked = GaussianMixtureEM(3, **kwargs).fit(X)
+    for name in FITTED:
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-10)
+    np.testing.assert_allclose(chunked.lower_bounds_, whole.lower_bounds_, rtol=1e-12)
+
+
+def test_lower_bounds_history_and_convergence():
+    X = load_faithful().data
+    gm = GaussianMixtureEM(3, covariance_type="tied", tol=1e-4, random_state=0).fit(X)
+    assert gm.n_iter_ > 10
+    assert gm.converged_
+    assert len(gm.lower_bounds_) == gm.n_iter_
+    assert gm.lower_bound_ == gm.lower_bounds_[-1]
+    assert abs(gm.lower_bounds_[-1] - gm.lower_bounds_[-2]) < 1e-4
+    assert abs(gm.lower_bounds_[-2] - gm.lower_bounds_[-3]) >= 1e-4
+
+
+def test_convergence_warning_when_max_iter_is_reached(blobs):
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        gm = GaussianMixtureEM(3, tol=0, max_iter=3, random_state=0).fit(blobs[0])
+    assert not gm.converged_ and gm.n_iter_ == 3
+
+
+def test_callback_receives_records_and_can_stop(blobs):
+    records = []
+
+    def stop_at_third(record):
+        records.append(record)
+        return record.iteration == 3
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a stop asked for by the callback is not a warning
+        gm = GaussianMixtureEM(3, n_init=2, random_state=0, callback=stop_at_third).fit(blobs[0])
+    assert [(r.restart, r.iteration) for r in records] == [
+        (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)
+    ]  # fmt: skip
+    assert all(isinstance(r, IterationRecord) for r in records)
+    assert records[0].change == np.inf
+    assert records[1].change == pytest.approx(
+        records[1].log_likelihood - records[0].log_likelihood
+    )
+    assert all(r.elapsed >= 0 for r in records)
+    assert gm.n_iter_ == 3 and not gm.converged_
+    with pytest.raises(AttributeError):
+        records[0].iteration = 5
+
+
+def test_verbose_output(blobs, capsys):
+    GaussianMixtureEM(3, n_init=2, verbose=2, verbose_interval=1, random_state=0).fit(blobs[0])
+    out = capsys.readouterr().out
+    assert "Initialization 0" in out and "Initialization 1" in out
+    assert "Iteration 1\t time lapse" in out
+    assert "Initialization converged" in out

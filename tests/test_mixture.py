@@ -1,0 +1,268 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import multivariate_normal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
+
+from emkit import GaussianMixtureEM
+from emkit.datasets import load_faithful
+
+COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
+FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"]
+
+
+def assert_same_params(a, b, rtol):
+    for name in FITTED:
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=rtol, err_msg=name)
+
+
+def explicit_start(X, covariance_type, n_components=3, seed=0):
+    """weights_init, means_init and precisions_init from a rough sklearn fit."""
+    rough = GaussianMixture(
+        n_components, covariance_type=covariance_type, max_iter=1, random_state=seed
+    )
+    with pytest.warns(ConvergenceWarning):
+        rough.fit(X)
+    return {
+        "weights_init": rough.weights_,
+        "means_init": rough.means_,
+        "precisions_init": rough.precisions_,
+    }
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("max_iter", [1, 2, 7, 40])
+def test_reproduces_sklearn_iterates_from_same_random_state(blobs, covariance_type, max_iter):
+    X = blobs[0]
+    kwargs = dict(covariance_type=covariance_type, tol=0, max_iter=max_iter, random_state=1)
+    with pytest.warns(ConvergenceWarning):
+        ours = GaussianMixtureEM(3, **kwargs).fit(X)
+    with pytest.warns(ConvergenceWarning):
+        theirs = GaussianMixture(3, **kwargs).fit(X)
+    assert_same_params(ours, theirs, rtol=1e-8)
+    np.testing.assert_allclose(ours.lower_bounds_, theirs.lower_bounds_, rtol=1e-10)
+    assert ours.n_iter_ == theirs.n_iter_ == max_iter
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_reproduces_sklearn_iterates_from_given_parameters(blobs, covariance_type):
+    X = blobs[0]
+    start = explicit_start(X, covariance_type)
+    for max_iter in [1, 3, 25]:
+        kwargs = dict(covariance_type=covariance_type, tol=0, max_iter=max_iter, **start)
+        with pytest.warns(ConvergenceWarning):
+            ours = GaussianMixtureEM(3, **kwargs).fit(X)
+        with pytest.warns(ConvergenceWarning):
+            theirs = GaussianMixture(3, **kwargs).fit(X)
+        assert_same_params(ours, theirs, rtol=1e-8)
+
+
+TRUE_COVARIANCES = {
+    "full": np.array([np.eye(3), [[1, 0.8, 0], [0.8, 1, 0.3], [0, 0.3, 1.5]], 0.25 * np.eye(3)]),
+    "tied": np.array([[1, 0.8, 0], [0.8, 1, 0.3], [0, 0.3, 1.5]]),
+    "diag": np.array([[1, 2, 0.5], [0.3, 0.3, 1], [1.5, 1, 1]]),
+    "spherical": np.array([1, 0.25, 2]),
+}
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_recovers_known_parameters(covariance_type):
+    rng = np.random.RandomState(3)
+    weights = np.array([0.5, 0.3, 0.2])
+    means = np.array([[0.0, 0.0, 0.0], [4.0, 4.0, 0.0], [-4.0, 3.0, 2.0]])
+    covariances = TRUE_COVARIANCES[covariance_type]
+    truth = GaussianMixtureEM(3, covariance_type=covariance_type)
+    matrices = truth._model(3).gaussian.covariance.full_matrices(covariances, 3, 3)
+    counts = rng.multinomial(20_000, weights)
+    X = np.vstack([rng.multivariate_normal(*args) for args in zip(means, matrices, counts)])
+    gm = truth.set_params(n_init=2, random_state=0).fit(X)
+    order = np.argsort(gm.means_[:, 0])
+    true_order = np.argsort(means[:, 0])
+    np.testing.assert_allclose(gm.weights_[order], weights[true_order], atol=0.01)
+    np.testing.assert_allclose(gm.means_[order], means[true_order], atol=0.05)
+    fitted = gm.covariances_ if covariance_type == "tied" else gm.covariances_[order]
+    expected = covariances if covariance_type == "tied" else covariances[true_order]
+    np.testing.assert_allclose(fitted, expected, atol=0.06)
+    assert gm.converged_
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_sample_weight_equals_repeated_rows(blobs, covariance_type):
+    X = blobs[0][:200]
+    counts = np.random.RandomState(0).randint(0, 4, size=len(X))
+    start = explicit_start(X, covariance_type)
+    kwargs = dict(covariance_type=covariance_type, tol=0, max_iter=15, **start)
+    with pytest.warns(ConvergenceWarning):
+        weighted = GaussianMixtureEM(3, **kwargs).fit(X, sample_weight=counts)
+    with pytest.warns(ConvergenceWarning):
+        repeated = GaussianMixtureEM(3, **kwargs).fit(np.repeat(X, counts, axis=0))
+    assert_same_params(weighted, repeated, rtol=1e-9)
+    np.testing.assert_allclose(weighted.lower_bounds_, repeated.lower_bounds_, rtol=1e-10)
+    X_rep = np.repeat(X, counts, axis=0)
+    assert weighted.score(X, sample_weight=counts) == pytest.approx(weighted.score(X_rep))
+    assert weighted.bic(X, sample_weight=counts) == pytest.approx(weighted.bic(X_rep))
+    assert weighted.aic(X, sample_weight=counts) == pytest.approx(weighted.aic(X_rep))
+
+
+def test_zero_weight_rows_are_ignored(blobs):
+    X = blobs[0]
+    outliers = np.full((5, 3), 1e3)
+    start = explicit_start(X, "full")
+    kwargs = dict(tol=0, max_iter=10, **start)
+    w = np.r_[np.ones(len(X)), np.zeros(5)]
+    with pytest.warns(ConvergenceWarning):
+        a = GaussianMixtureEM(3, **kwargs).fit(np.vstack([X, outliers]), sample_weight=w)
+    with pytest.warns(ConvergenceWarning):
+        b = GaussianMixtureEM(3, **kwargs).fit(X)
+    assert_same_params(a, b, rtol=1e-10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_samples=st.integers(60, 200),
+    n_features=st.integers(1, 4),
+    n_components=st.integers(1, 4),
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    init_params=st.sampled_from(["kmeans", "random", "random_from_data"]),
+    weighted=st.booleans(),
+)
+def test_plain_em_log_likelihood_never_decreases(
+    seed, n_samples, n_features, n_components, covariance_type, init_params, weighted
+):
+    # reg_covar > 0 makes the M-step inexact (as in scikit-learn): the log-likelihood
+    # can dip by O(reg_covar / variance) near convergence, so variances stay >= 0.01.
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n_samples, n_features)) * rng.uniform(0.1, 10, n_features)
+    X[: n_samples // 2] += rng.uniform(-15, 15, n_features)
+    w = rng.uniform(0, 3, n_samples) if weighted else None
+    gm = GaussianMixtureEM(
+        n_components,
+        covariance_type=covariance_type,
+        init_params=init_params,
+        tol=0,
+        max_iter=30,
+        random_state=seed,
+    )
+    with pytest.warns(ConvergenceWarning):
+        gm.fit(X, sample_weight=w)
+    bounds = np.array(gm.lower_bounds_)
+    assert np.all(np.isfinite(bounds))
+    assert np.all(np.diff(bounds) >= -1e-10 * np.abs(bounds[1:]))
+
+
+def test_default_tol_reaches_the_optimum_on_old_faithful():
+    X = load_faithful().data
+    with pytest.warns(ConvergenceWarning):
+        optimum = GaussianMixtureEM(
+            3, covariance_type="tied", tol=0, max_iter=400, random_state=0
+        ).fit(X)
+    assert optimum.score(X) * len(X) == pytest.approx(-1126.3159, abs=1e-4)
+    default = GaussianMixtureEM(3, covariance_type="tied", random_state=0).fit(X)
+    assert default.converged_
+    assert default.score(X) * len(X) >= -1126.3159 - 0.01
+    sklearn_default = GaussianMixture(3, covariance_type="tied", random_state=0).fit(X)
+    assert sklearn_default.score(X) * len(X) < -1126.3159 - 10
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_densities_match_scipy(blobs, covariance_type):
+    X = blobs[0]
+    gm = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(X)
+    d = X.shape[1]
+    covariances = gm._model(d).gaussian.covariance.full_matrices(gm.covariances_, 3, d)
+    joint = np.column_stack(
+        [
+            w * multivariate_normal(m, c).pdf(X)
+            for w, m, c in zip(gm.weights_, gm.means_, covariances)
+        ]
+    )
+    np.testing.assert_allclose(gm.score_samples(X), np.log(joint.sum(axis=1)), rtol=1e-10)
+    np.testing.assert_allclose(gm.predict_proba(X), joint / joint.sum(1, keepdims=True))
+    assert gm.score(X) == pytest.approx(gm.score_samples(X).mean(), rel=1e-12)
+    precisions = gm._model(d).gaussian.covariance.full_matrices(gm.precisions_, 3, d)
+    np.testing.assert_allclose(precisions, np.linalg.inv(covariances), rtol=1e-10)
+    np.testing.assert_array_equal(gm.fit_predict(X), gm.predict(X))
+
+
+@pytest.mark.parametrize(
+    "covariance_type, n_parameters",
+    # k=3, d=3: 2 weights + 9 means + covariance parameters
+    [("full", 2 + 9 + 18), ("tied", 2 + 9 + 6), ("diag", 2 + 9 + 9), ("spherical", 2 + 9 + 3)],
+)
+def test_information_criteria(blobs, covariance_type, n_parameters):
+    X = blobs[0]
+    gm = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(X)
+    log_likelihood = gm.score_samples(X).sum()
+    assert gm.bic(X) == pytest.approx(-2 * log_likelihood + n_parameters * np.log(len(X)))
+    assert gm.aic(X) == pytest.approx(-2 * log_likelihood + 2 * n_parameters)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_sample_follows_the_model(blobs, covariance_type):
+    gm = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(blobs[0])
+    X, y = gm.sample(50_000)
+    assert X.shape == (50_000, 3)
+    np.testing.assert_allclose(np.bincount(y) / len(y), gm.weights_, atol=0.01)
+    for k in range(3):
+        np.testing.assert_allclose(X[y == k].mean(axis=0), gm.means_[k], atol=0.05)
+    np.testing.assert_array_equal(gm.sample(10)[0], gm.sample(10)[0])
+    X2, _ = gm.sample(10, random_state=7)
+    np.testing.assert_array_equal(X2, gm.sample(10, random_state=7)[0])
+
+
+def test_warm_start_continues_the_previous_fit(blobs):
+    X = blobs[0]
+    kwargs = dict(tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        once = GaussianMixtureEM(3, max_iter=10, **kwargs).fit(X)
+    warm = GaussianMixtureEM(3, max_iter=4, warm_start=True, **kwargs)
+    with pytest.warns(ConvergenceWarning):
+        warm.fit(X)
+    warm.set_params(max_iter=6)
+    with pytest.warns(ConvergenceWarning):
+        warm.fit(X)
+    assert_same_params(warm, once, rtol=1e-12)
+    assert warm.lower_bounds_ == once.lower_bounds_[4:]
+
+
+def test_max_iter_zero_returns_the_initialisation(blobs):
+    X = blobs[0]
+    start = explicit_start(X, "diag")
+    gm = GaussianMixtureEM(3, covariance_type="diag", max_iter=0, **start).fit(X)
+    np.testing.assert_allclose(gm.means_, start["means_init"])
+    np.testing.assert_allclose(gm.precisions_, start["precisions_init"])
+    assert gm.n_iter_ == 0 and not gm.converged_
+
+
+@pytest.mark.filterwarnings(
+    "ignore:Number of distinct clusters:sklearn.exceptions.ConvergenceWarning"
+)
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize(
+    "make_data",
+    [
+        lambda rng: np.c_[rng.standard_normal((50, 2)), np.full(50, 3.0)],  # constant column
+        lambda rng: np.repeat(rng.standard_normal((3, 2)), 30, axis=0),  # few distinct rows
+        lambda rng: np.r_[rng.standard_normal((60, 2)), [[1e4, 1e4]]],  # a lone far point
+    ],
+    ids=["constant-column", "duplicates", "lone-point"],
+)
+def test_degenerate_data_fit_to_finite_parameters(covariance_type, make_data):
+    X = make_data(np.random.RandomState(0))
+    gm = GaussianMixtureEM(4, covariance_type=covariance_type, random_state=0).fit(X)
+    for name in FITTED:
+        assert np.all(np.isfinite(getattr(gm, name))), name
+    assert np.all(np.isfinite(gm.score_samples(X)))
+
+
+def test_component_that_loses_all_its_points_stays_finite(blobs):
+    X = blobs[0]
+    means_init = np.r_[blobs[2][1], [[1e6, 1e6, 1e6]]]
+    gm = GaussianMixtureEM(4, means_init=means_init, random_state=0).fit(X)
+    assert gm.weights_[3] < 1e-12
+    np.testing.assert_allclose(gm.covariances_[3], 1e-6 * np.eye(3))
+    for name in FITTED:
+        assert np.all(np.isfinite(getattr(gm, name))), name
