@@ -25,8 +25,11 @@ across chunks of rows, and the M-step corrects for the small shift between
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy import linalg
+
+from ._utils import row_sums
 
 _ILL_DEFINED = (
     "Fitting the mixture model failed because some components have ill-defined "
@@ -36,9 +39,43 @@ _ILL_DEFINED = (
 )
 
 
-def _origin(centres: np.ndarray) -> np.ndarray:
-    """A common origin near the data, about which moments are expanded in GEMMs."""
-    return centres.mean(axis=0)
+def _about_common_origin(X: np.ndarray, centres: np.ndarray):
+    """X and centres shifted to an origin near the data.
+
+    Moment expansions computed with GEMMs (``sum w x^2 - 2 c sum w x + ...``)
+    lose digits in proportion to the distance of the data from the origin.
+    """
+    origin = centres.mean(axis=0)
+    return X - origin, centres - origin
+
+
+@numba.njit(nogil=True, cache=True)
+def _scaled_squared_distances(X, centres, scales):
+    """out[i, k] = sum_f ((X[i, f] - centres[k, f]) * scales[k, f]) ** 2, exactly."""
+    n, d = X.shape
+    out = np.empty((n, centres.shape[0]), dtype=X.dtype)
+    for i in range(n):
+        for k in range(centres.shape[0]):
+            total = 0.0
+            for f in range(d):
+                y = (X[i, f] - centres[k, f]) * scales[k, f]
+                total += y * y
+            out[i, k] = total
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _weighted_squared_deviations(X, W, centres):
+    """out[k, f] = sum_i W[i, k] * (X[i, f] - centres[k, f]) ** 2, exactly."""
+    n, d = X.shape
+    out = np.zeros((centres.shape[0], d), dtype=X.dtype)
+    for i in range(n):
+        for k in range(centres.shape[0]):
+            w = W[i, k]
+            for f in range(d):
+                y = X[i, f] - centres[k, f]
+                out[k, f] += w * y * y
+    return out
 
 
 class _MatrixCovariance:
@@ -86,7 +123,7 @@ class _Full(_MatrixCovariance):
         y -= np.einsum("kd,kde->ke", means, precisions_cholesky)
         return np.einsum("nkd,nkd->nk", y, y)
 
-    def second_moments(self, X, W, centres):
+    def second_moments(self, X, W, nk, centres):
         out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)
         for k, centre in enumerate(centres):
             diff = X - centre
@@ -113,14 +150,11 @@ class _Tied(_MatrixCovariance):
         m = means @ precisions_cholesky
         return np.einsum("nd,nd->n", y, y)[:, None] - 2.0 * (y @ m.T) + np.einsum("kd,kd->k", m, m)
 
-    def second_moments(self, X, W, centres):
+    def second_moments(self, X, W, nk, centres):
         # sum_k sum_i w_ik (x_i - c_k)(x_i - c_k)^T, expanded about a common origin.
-        origin = _origin(centres)
-        Xs = X - origin
-        cs = centres - origin
-        wsum = W.sum(axis=1)
+        Xs, cs = _about_common_origin(X, centres)
+        wsum = row_sums(W)
         sx = W.T @ Xs
-        nk = W.sum(axis=0)
         cross = cs.T @ sx
         return (wsum * Xs.T) @ Xs - cross - cross.T + (nk * cs.T) @ cs
 
@@ -144,30 +178,11 @@ class _VectorCovariance:
     def inverse(self, matrices: np.ndarray) -> np.ndarray:
         return 1.0 / matrices
 
-    def second_moments(self, X, W, centres):
-        # Per-feature sum_i w_ik (x_i - c_k)^2 by GEMMs about a common origin.
-        origin = _origin(centres)
-        Xs = X - origin
-        cs = centres - origin
-        nk = W.sum(axis=0)
-        return W.T @ (Xs * Xs) - 2.0 * cs * (W.T @ Xs) + nk[:, None] * cs * cs
-
     def _diagonal(self, precisions_cholesky, n_features):
         """Precision Cholesky factors as a (k, d) array."""
         return np.broadcast_to(
             precisions_cholesky.reshape(precisions_cholesky.shape[0], -1),
             (precisions_cholesky.shape[0], n_features),
-        )
-
-    def squared_mahalanobis(self, X, means, precisions_cholesky):
-        precisions = self._diagonal(precisions_cholesky, X.shape[1]) ** 2
-        origin = _origin(means)
-        Xs = X - origin
-        ms = means - origin
-        return (
-            np.sum(ms * ms * precisions, axis=1)
-            - 2.0 * (Xs @ (ms * precisions).T)
-            + (Xs * Xs) @ precisions.T
         )
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
@@ -190,6 +205,12 @@ class _Diag(_VectorCovariance):
     def estimate(self, nk, shift, second_moments, reg_covar):
         return second_moments / nk[:, None] - shift * shift + reg_covar
 
+    def second_moments(self, X, W, nk, centres):
+        return _weighted_squared_deviations(X, W, centres)
+
+    def squared_mahalanobis(self, X, means, precisions_cholesky):
+        return _scaled_squared_distances(X, means, precisions_cholesky)
+
 
 class _Spherical(_VectorCovariance):
     name = "spherical"
@@ -201,7 +222,14 @@ class _Spherical(_VectorCovariance):
         return n_components
 
     def estimate(self, nk, shift, second_moments, reg_covar):
-        return (second_moments / nk[:, None] - shift * shift + reg_covar).mean(axis=1)
+        return (second_moments / nk - np.sum(shift * shift, axis=1)) / shift.shape[1] + reg_covar
+
+    def second_moments(self, X, W, nk, centres):
+        return _weighted_squared_deviations(X, W, centres).sum(axis=1)
+
+    def squared_mahalanobis(self, X, means, precisions_cholesky):
+        scales = np.repeat(precisions_cholesky[:, None], X.shape[1], axis=1)
+        return _scaled_squared_distances(X, means, scales)
 
 
 COVARIANCE_TYPES = {cls.name: cls() for cls in (_Full, _Tied, _Diag, _Spherical)}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._covariance import COVARIANCE_TYPES
+from ._utils import column_sums
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,18 @@ class Gaussian:
     def log_prob(self, X, means, precisions_cholesky) -> np.ndarray:
         """Log-density of every row under every component, shape (n, k)."""
         n_features = X.shape[1]
-        maha = self.covariance.squared_mahalanobis(X, means, precisions_cholesky)
-        log_det = self.covariance.log_det_cholesky(precisions_cholesky, n_features)
-        return -0.5 * (n_features * math.log(2 * math.pi) + maha) + log_det
+        out = self.covariance.squared_mahalanobis(X, means, precisions_cholesky)
+        out *= -0.5
+        out += self.covariance.log_det_cholesky(precisions_cholesky, n_features)
+        out -= 0.5 * n_features * math.log(2 * math.pi)
+        return out
 
     def statistics(self, X, W, centres) -> GaussianStats:
+        nk = column_sums(W)
         return GaussianStats(
-            nk=W.sum(axis=0),
-            sx=W.T @ X - W.sum(axis=0)[:, None] * centres,
-            sxx=self.covariance.second_moments(X, W, centres),
+            nk=nk,
+            sx=W.T @ X - nk[:, None] * centres,
+            sxx=self.covariance.second_moments(X, W, nk, centres),
         )
 
     def estimate(self, stats: GaussianStats, centres):

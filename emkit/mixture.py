@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.utils import check_random_state
@@ -16,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._em import RowData, fit_em
 from ._gaussian import Gaussian
+from ._utils import log_normalize
 from ._validation import (
     check_finite_array,
     check_positive_definite,
@@ -100,12 +100,11 @@ class GaussianMixtureModel:
         """log p(x_i, z_i = k) for every row and component."""
         log_prob = self.gaussian.log_prob(X, params.means, params.precisions_cholesky)
         with np.errstate(divide="ignore"):
-            return log_prob + np.log(params.weights)
+            log_prob += np.log(params.weights)
+        return log_prob
 
     def e_step(self, params: MixtureParams, chunk: RowData):
-        log_joint = self.log_joint(params, chunk.X)
-        log_norm = logsumexp(log_joint, axis=1)
-        W = np.exp(log_joint - log_norm[:, None])
+        W, log_norm = log_normalize(self.log_joint(params, chunk.X))
         W *= chunk.sample_weight[:, None]
         stats = self.gaussian.statistics(chunk.X, W, params.means)
         return stats, float(chunk.sample_weight @ log_norm)
@@ -217,7 +216,7 @@ default="kmeans"
         ``lower_bound_`` at every iteration of the best restart.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also
@@ -434,7 +433,7 @@ default="kmeans"
         log_prob : ndarray of shape (n_samples,)
             Log-density of each row under the model.
         """
-        return logsumexp(self._log_joint(X), axis=1)
+        return log_normalize(self._log_joint(X))[1]
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Mean log-likelihood per row (weighted by ``sample_weight``).
@@ -470,8 +469,7 @@ default="kmeans"
         resp : ndarray of shape (n_samples, n_components)
             Responsibilities; each row sums to 1.
         """
-        log_joint = self._log_joint(X)
-        return np.exp(log_joint - logsumexp(log_joint, axis=1)[:, None])
+        return log_normalize(self._log_joint(X))[0]
 
     def predict(self, X) -> np.ndarray:
         """Most likely component of each row.

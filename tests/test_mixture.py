@@ -119,7 +119,7 @@ def test_zero_weight_rows_are_ignored(blobs):
     assert_same_params(a, b, rtol=1e-10)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     seed=st.integers(0, 2**31 - 1),
     n_samples=st.integers(60, 200),

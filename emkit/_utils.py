@@ -1,0 +1,39 @@
+"""Small numerical helpers shared by the models.
+
+NumPy reduces along a short axis of a tall array slowly (the (n, k) arrays of
+log-probabilities and weights here); these helpers use GEMV and column-wise
+ufuncs instead, several times faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def row_sums(a: np.ndarray) -> np.ndarray:
+    return a @ np.ones(a.shape[1], dtype=a.dtype)
+
+
+def column_sums(a: np.ndarray) -> np.ndarray:
+    return np.ones(a.shape[0], dtype=a.dtype) @ a
+
+
+def row_max(a: np.ndarray) -> np.ndarray:
+    top = a[:, 0].copy()
+    for j in range(1, a.shape[1]):
+        np.maximum(top, a[:, j], out=top)
+    return top
+
+
+def log_normalize(log_prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``log_prob`` as probabilities, and their log-sum-exp.
+
+    One ``exp`` over the array serves both results.
+    """
+    top = row_max(log_prob)
+    top[~np.isfinite(top)] = 0.0
+    prob = np.exp(log_prob - top[:, None])
+    total = row_sums(prob)
+    prob /= total[:, None]
+    with np.errstate(divide="ignore"):
+        return prob, np.log(total) + top
