@@ -32,6 +32,12 @@ class Model(Protocol):
     def n_parameters(self, params: Any) -> int: ...
 
 
+def chunk_rows(row_bytes: int, n_rows: int) -> int:
+    """Rows per chunk so that temporaries fit scikit-learn's ``working_memory``."""
+    rows = int(get_config()["working_memory"] * 2**20 // row_bytes)
+    return min(max(rows, 1), n_rows)
+
+
 @dataclass(frozen=True)
 class RowData:
     """Rows of ``X`` with their weights; chunks are views of consecutive rows."""
@@ -45,8 +51,7 @@ class RowData:
 
     def chunks(self, row_bytes: int) -> list[RowData]:
         """Split into chunks that fit scikit-learn's ``working_memory``."""
-        n_rows = int(get_config()["working_memory"] * 2**20 // row_bytes)
-        n_rows = min(max(n_rows, 1), len(self.X))
+        n_rows = chunk_rows(row_bytes, len(self.X))
         return [
             RowData(self.X[batch], self.sample_weight[batch])
             for batch in gen_batches(len(self.X), n_rows)

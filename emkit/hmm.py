@@ -1,0 +1,905 @@
+"""Hidden Markov models fitted by Baum-Welch (EM) on the shared driver."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._categorical import (
+    categorical_counts,
+    categorical_log_prob,
+    poisson_log_prob,
+    poisson_statistics,
+)
+from ._em import chunk_rows, fit_em
+from ._gaussian import Gaussian, GaussianStats
+from ._hmm_inference import forward_backward, viterbi
+from ._utils import column_sums
+from ._validation import (
+    check_finite_array,
+    check_positive_definite,
+    check_probabilities,
+    unchanged_on_error,
+)
+
+# A Poisson rate of exactly 0 makes any positive count impossible (and 0 * log 0
+# undefined); rates are kept at least this large.
+_MIN_LAMBDA = 1e-10
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class SequenceData:
+    """Stacked sequences: rows ``starts[s]:ends[s]`` of X are sequence s."""
+
+    X: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @property
+    def total_weight(self) -> float:
+        return float(len(self.X))
+
+    def chunks(self, row_bytes: int) -> list[SequenceData]:
+        """Blocks of whole sequences of about the rows ``working_memory`` allows."""
+        n_rows = chunk_rows(row_bytes, len(self.X))
+        block = self.starts // n_rows
+        cuts = np.flatnonzero(np.diff(block)) + 1
+        out = []
+        for first, last in zip(np.r_[0, cuts], np.r_[cuts, len(self.starts)]):
+            a, b = self.starts[first], self.ends[last - 1]
+            out.append(
+                SequenceData(self.X[a:b], self.starts[first:last] - a, self.ends[first:last] - a)
+            )
+        return out
+
+
+def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
+    """(starts, ends) of the sequences given by ``lengths`` or ``sequence_ids``."""
+    if lengths is not None and sequence_ids is not None:
+        raise ValueError("Give either lengths or sequence_ids, not both.")
+    if sequence_ids is not None:
+        ids = np.asarray(sequence_ids)
+        if ids.ndim != 1 or len(ids) != n_samples:
+            raise ValueError(
+                f"sequence_ids must have one id per row of X: shape ({n_samples},), "
+                f"got {ids.shape}."
+            )
+        if n_samples == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
+        run_ids = ids[starts]
+        if len(np.unique(run_ids)) != len(run_ids):
+            repeated = run_ids[np.argmax([np.sum(run_ids == i) > 1 for i in run_ids])]
+            raise ValueError(
+                f"sequence_ids: the rows of sequence {repeated!r} are not contiguous; the "
+                "rows of each sequence must be consecutive and in time order."
+            )
+        return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
+    if lengths is None:
+        lengths = [n_samples]
+    lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
+    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
+        if not (lengths.ndim == 1 and np.all(np.mod(lengths, 1) == 0)):
+            raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
+    lengths = lengths.astype(np.int64)
+    if np.any(lengths <= 0):
+        raise ValueError(f"lengths must be positive, got {lengths[lengths <= 0][:5]}.")
+    if lengths.sum() != n_samples:
+        raise ValueError(
+            f"lengths must sum to the number of rows of X ({n_samples}), got {lengths.sum()}."
+        )
+    ends = np.cumsum(lengths)
+    return ends - lengths, ends
+
+
+# ---------------------------------------------------------------------- emissions
+
+
+class GaussianParams(NamedTuple):
+    means: np.ndarray
+    covars: np.ndarray
+    precisions_cholesky: np.ndarray
+
+
+class CategoricalParams(NamedTuple):
+    emissionprob: np.ndarray
+
+
+class PoissonParams(NamedTuple):
+    lambdas: np.ndarray
+
+
+class _GaussianEmission:
+    names = ("means", "covars")
+
+    def __init__(self, covariance_type: str, reg_covar: float):
+        self.gaussian = Gaussian(covariance_type, reg_covar)
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        return validate_data(
+            estimator, X, dtype=[np.float64, np.float32], reset=reset, ensure_min_samples=1
+        )
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        covariance = self.gaussian.covariance
+        checked = {}
+        if given.get("means") is not None:
+            checked["means"] = check_finite_array(
+                given["means"], (n_states, n_features), "means_init"
+            )
+        if given.get("covars") is not None:
+            covars = check_finite_array(
+                given["covars"], covariance.shape(n_states, n_features), "covars_init"
+            )
+            matrices = covariance.full_matrices(covars, n_states, n_features)
+            check_positive_definite(matrices, "covars_init")
+            checked["covars"] = covars
+        return checked
+
+    def init(self, X, n_states, method, given, rng) -> GaussianParams:
+        covariance = self.gaussian.covariance
+        means = given.get("means")
+        if means is None:
+            if method == "kmeans":
+                means = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+            else:
+                means = X[rng.choice(len(X), n_states, replace=False)]
+        covars = given.get("covars")
+        if covars is None:
+            # The covariance of all the data, for every state.
+            centre = X.mean(axis=0, keepdims=True)
+            stats = self.gaussian.statistics(X, np.ones((len(X), 1), X.dtype), centre)
+            _, one, _ = self.gaussian.estimate(stats, centre)
+            covars = np.broadcast_to(one, covariance.shape(n_states, X.shape[1])).copy()
+        return GaussianParams(means, covars, covariance.precision_cholesky(covars))
+
+    def log_prob(self, params: GaussianParams, X) -> np.ndarray:
+        return self.gaussian.log_prob(X, params.means, params.precisions_cholesky)
+
+    def statistics(self, params: GaussianParams, X, W) -> GaussianStats:
+        return self.gaussian.statistics(X, W, params.means)
+
+    def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
+        if "means" not in update:  # covariances about the fixed means
+            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
+        means, covars, precisions_cholesky = self.gaussian.estimate(stats, params.means)
+        if "covars" not in update:
+            covars, precisions_cholesky = params.covars, params.precisions_cholesky
+        return GaussianParams(means, covars, precisions_cholesky)
+
+    def n_parameters(self, params: GaussianParams, update) -> int:
+        k, d = params.means.shape
+        count = k * d if "means" in update else 0
+        if "covars" in update:
+            count += self.gaussian.covariance.n_parameters(k, d)
+        return count
+
+    def sample(self, params: GaussianParams, states, rng) -> np.ndarray:
+        k, d = params.means.shape
+        matrices = self.gaussian.covariance.full_matrices(params.covars, k, d)
+        factors = np.linalg.cholesky(matrices)
+        noise = rng.standard_normal((len(states), d))
+        return params.means[states] + np.einsum("nij,nj->ni", factors[states], noise)
+
+    def attributes(self, params: GaussianParams) -> dict:
+        return {"means_": params.means, "covars_": params.covars}
+
+
+def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:
+    X = validate_data(estimator, X, dtype=None, reset=reset, ensure_min_samples=1)
+    if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)):
+        raise ValueError(f"X must hold {what}; got dtype {X.dtype}.")
+    if np.issubdtype(X.dtype, np.floating) and np.any(np.mod(X, 1) != 0):
+        raise ValueError(f"X must hold {what}; found non-integer values.")
+    if np.any(X < 0):
+        raise ValueError(f"X must hold {what}; found negative values.")
+    return X.astype(np.int64)
+
+
+class _CategoricalEmission:
+    names = ("emissionprob",)
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        X = _check_counts(estimator, X, reset, "symbols (integers 0, 1, ...)")
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"Categorical X must be a single column of symbols, got {X.shape[1]} columns."
+            )
+        if not reset:
+            n_symbols = estimator.emissionprob_.shape[1]
+            if X.max() >= n_symbols:
+                raise ValueError(
+                    f"X holds symbol {X.max()}, unseen at fit time: the model knows "
+                    f"symbols 0..{n_symbols - 1}."
+                )
+        return X
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            return {}
+        emissionprob = np.asarray(emissionprob)
+        shape = (n_states, emissionprob.shape[-1] if emissionprob.ndim == 2 else -1)
+        return {"emissionprob": check_probabilities(emissionprob, shape, "emissionprob_init")}
+
+    def init(self, X, n_states, method, given, rng) -> CategoricalParams:
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            emissionprob = rng.rand(n_states, int(X.max()) + 1)
+            emissionprob /= emissionprob.sum(axis=1, keepdims=True)
+        elif X.max() >= emissionprob.shape[1]:
+            raise ValueError(
+                f"X holds symbol {X.max()}, but emissionprob_init has only "
+                f"{emissionprob.shape[1]} symbols."
+            )
+        return CategoricalParams(emissionprob)
+
+    def log_prob(self, params: CategoricalParams, X) -> np.ndarray:
+        return categorical_log_prob(X[:, 0], params.emissionprob)
+
+    def statistics(self, params: CategoricalParams, X, W) -> np.ndarray:
+        return categorical_counts(X[:, 0], W, params.emissionprob.shape[1])
+
+    def estimate(self, counts, params: CategoricalParams, update) -> CategoricalParams:
+        if "emissionprob" not in update:
+            return params
+        return CategoricalParams(_normalize_rows(counts, params.emissionprob))
+
+    def n_parameters(self, params: CategoricalParams, update) -> int:
+        k, m = params.emissionprob.shape
+        return k * (m - 1) if "emissionprob" in update else 0
+
+    def sample(self, params: CategoricalParams, states, rng) -> np.ndarray:
+        cumulative = params.emissionprob.cumsum(axis=1)[states]
+        draws = rng.random_sample(len(states))[:, None]
+        return (draws > cumulative).sum(axis=1)[:, None]
+
+    def attributes(self, params: CategoricalParams) -> dict:
+        return {"emissionprob_": params.emissionprob}
+
+
+@dataclass(frozen=True)
+class PoissonStats:
+    nk: np.ndarray
+    sx: np.ndarray
+
+    def __add__(self, other: PoissonStats) -> PoissonStats:
+        return PoissonStats(self.nk + other.nk, self.sx + other.sx)
+
+
+class _PoissonEmission:
+    names = ("lambdas",)
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        return _check_counts(estimator, X, reset, "non-negative integer counts").astype(float)
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        lambdas = given.get("lambdas")
+        if lambdas is None:
+            return {}
+        lambdas = check_finite_array(lambdas, (n_states, n_features), "lambdas_init")
+        if np.any(lambdas <= 0):
+            raise ValueError("lambdas_init must be positive.")
+        return {"lambdas": lambdas}
+
+    def init(self, X, n_states, method, given, rng) -> PoissonParams:
+        lambdas = given.get("lambdas")
+        if lambdas is None:
+            if method == "kmeans":
+                lambdas = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+            else:
+                lambdas = X[rng.choice(len(X), n_states, replace=False)]
+            lambdas = np.maximum(lambdas, _MIN_LAMBDA)
+        return PoissonParams(lambdas)
+
+    def log_prob(self, params: PoissonParams, X) -> np.ndarray:
+        return poisson_log_prob(X, params.lambdas)
+
+    def statistics(self, params: PoissonParams, X, W) -> PoissonStats:
+        return PoissonStats(*poisson_statistics(X, W))
+
+    def estimate(self, stats: PoissonStats, params: PoissonParams, update) -> PoissonParams:
+        if "lambdas" not in update:
+            return params
+        nk = stats.nk + 10 * np.finfo(float).eps
+        return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
+
+    def n_parameters(self, params: PoissonParams, update) -> int:
+        return params.lambdas.size if "lambdas" in update else 0
+
+    def sample(self, params: PoissonParams, states, rng) -> np.ndarray:
+        return rng.poisson(params.lambdas[states])
+
+    def attributes(self, params: PoissonParams) -> dict:
+        return {"lambdas_": params.lambdas}
+
+
+# -------------------------------------------------------------------------- model
+
+
+def _normalize_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Rows of counts as probabilities; a row without counts keeps its previous value."""
+    totals = counts.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, counts / totals, previous)
+
+
+class HMMParams(NamedTuple):
+    startprob: np.ndarray
+    transmat: np.ndarray
+    emission: Any
+
+
+@dataclass(frozen=True)
+class HMMStats:
+    start: np.ndarray
+    transitions: np.ndarray
+    emission: Any
+
+    def __add__(self, other: HMMStats) -> HMMStats:
+        return HMMStats(
+            self.start + other.start,
+            self.transitions + other.transitions,
+            self.emission + other.emission,
+        )
+
+
+class HMMModel:
+    """Baum-Welch for the driver: forward-backward E-step, Dirichlet-MAP M-step."""
+
+    def __init__(
+        self,
+        n_states: int,
+        emission,
+        init_params: str,
+        given: dict,
+        startprob_prior: float,
+        transmat_prior: float,
+        update: frozenset,
+    ):
+        self.n_states = n_states
+        self.emission = emission
+        self.init_method = init_params
+        self.given = given
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.update = update
+
+    def init_params(self, data: SequenceData, rng) -> HMMParams:
+        k = self.n_states
+        startprob = self.given.get("startprob")
+        transmat = self.given.get("transmat")
+        emission = self.emission.init(data.X, k, self.init_method, self.given, rng)
+        return HMMParams(
+            np.full(k, 1.0 / k) if startprob is None else startprob,
+            np.full((k, k), 1.0 / k) if transmat is None else transmat,
+            emission,
+        )
+
+    def frame_log_prob(self, params: HMMParams, X) -> np.ndarray:
+        return np.ascontiguousarray(self.emission.log_prob(params.emission, X), dtype=float)
+
+    def e_step(self, params: HMMParams, chunk: SequenceData):
+        log_frameprob = self.frame_log_prob(params, chunk.X)
+        posteriors, xi, log_likelihoods = forward_backward(
+            params.startprob, params.transmat, log_frameprob, chunk.starts, chunk.ends
+        )
+        if not np.all(np.isfinite(log_likelihoods)):
+            raise ValueError(
+                "A sequence has zero probability under the current parameters (a zero "
+                "start, transition or emission probability rules it out). Check the "
+                "*_init arguments, or let EM update the parameters that contain zeros."
+            )
+        stats = HMMStats(
+            column_sums(posteriors[chunk.starts]),
+            xi,
+            self.emission.statistics(params.emission, chunk.X, posteriors),
+        )
+        return stats, float(log_likelihoods.sum())
+
+    def m_step(self, stats: HMMStats, params: HMMParams) -> HMMParams:
+        startprob, transmat = params.startprob, params.transmat
+        if "startprob" in self.update:
+            counts = np.maximum(stats.start + self.startprob_prior - 1.0, 0.0)
+            startprob = _normalize_rows(counts, startprob)
+        if "transmat" in self.update:
+            # Structural zeros stay zero whatever the prior.
+            counts = np.maximum(stats.transitions + self.transmat_prior - 1.0, 0.0)
+            transmat = _normalize_rows(np.where(transmat > 0, counts, 0.0), transmat)
+        emission = self.emission.estimate(stats.emission, params.emission, self.update)
+        return HMMParams(startprob, transmat, emission)
+
+    def n_parameters(self, params: HMMParams) -> int:
+        count = self.emission.n_parameters(params.emission, self.update)
+        if "startprob" in self.update:
+            count += self.n_states - 1
+        if "transmat" in self.update:
+            count += int(np.count_nonzero(params.transmat)) - self.n_states
+        return count
+
+
+# ---------------------------------------------------------------------- estimator
+
+
+class HMMEM(BaseEstimator):
+    """Hidden Markov model fitted by Baum-Welch (EM).
+
+    Gaussian (all four covariance types), categorical or Poisson emissions;
+    many sequences at once, given by ``lengths`` (as in hmmlearn) or by
+    ``sequence_ids`` (one id per row, which scikit-learn's metadata routing
+    splits with the rows, so that ``GroupKFold`` cross-validation works).
+    Forward-backward and Viterbi are compiled with numba.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of hidden states.
+    emission : {"gaussian", "categorical", "poisson"}, default="gaussian"
+        Emission distribution. Categorical X is one column of integer symbols
+        ``0 .. n_symbols - 1``; Poisson X holds non-negative integer counts.
+    covariance_type : {"diag", "full", "tied", "spherical"}, default="diag"
+        Covariance structure of Gaussian emissions.
+    n_init : int, default=1
+        Number of restarts; the one with the highest log-likelihood is kept.
+    init_params : {"kmeans", "random"}, default="kmeans"
+        Initial Gaussian means or Poisson rates: k-means centres or random
+        rows. Categorical emission probabilities start random.
+    startprob_init, transmat_init : array-like, default=None
+        Initial start probabilities (n_components,) and transition matrix
+        (n_components, n_components); uniform if None. Zeros in
+        ``transmat_init`` stay zero (left-right and other topologies).
+    means_init, covars_init : array-like, default=None
+        Initial Gaussian means (n_components, n_features) and covariances (in
+        the shape of ``covars_``).
+    emissionprob_init : array-like of shape (n_components, n_symbols), default=None
+        Initial categorical emission probabilities.
+    lambdas_init : array-like of shape (n_components, n_features), default=None
+        Initial Poisson rates.
+    startprob_prior, transmat_prior : float, default=1.0
+        Dirichlet concentrations of the start and transition probabilities;
+        1.0 is no prior.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of Gaussian covariances.
+    update_params : tuple of str, default=None
+        Parameters that EM updates, among ``"startprob"``, ``"transmat"`` and
+        the emission's (``"means"``, ``"covars"``; ``"emissionprob"``;
+        ``"lambdas"``). None updates all.
+    tol : float, default=1e-6
+        EM stops when the mean log-likelihood per observation changes by less.
+    max_iter : int, default=1000
+        Maximum number of iterations per restart.
+    accelerate : None, default=None
+        Acceleration scheme; ``None`` is plain Baum-Welch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisations and :meth:`sample`.
+    n_jobs : int, default=None
+        Number of restarts run at once (threads); results do not depend on it.
+    verbose : int, default=0
+        Verbosity, as in :class:`~emkit.GaussianMixtureEM`.
+    callback : callable, default=None
+        Called after every iteration with an :class:`~emkit.IterationRecord`;
+        returning True stops that restart.
+
+    Attributes
+    ----------
+    startprob_ : ndarray of shape (n_components,)
+        Start probabilities.
+    transmat_ : ndarray of shape (n_components, n_components)
+        Transition probabilities; row i is the distribution of the next state.
+    means_, covars_ : ndarray
+        Gaussian emissions: means and covariances (shape by ``covariance_type``,
+        as ``GaussianMixtureEM.covariances_``).
+    emissionprob_ : ndarray of shape (n_components, n_symbols)
+        Categorical emissions.
+    lambdas_ : ndarray of shape (n_components, n_features)
+        Poisson emissions.
+    converged_, n_iter_, lower_bound_, lower_bounds_
+        As in :class:`~emkit.GaussianMixtureEM`; log-likelihoods are means
+        per observation.
+    n_features_in_ : int
+        Number of columns of X seen during ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import HMMEM
+    >>> rng = np.random.RandomState(0)
+    >>> states = np.repeat([0, 1, 0, 1], 50)
+    >>> X = rng.normal(loc=3.0 * states, size=200)[:, None]
+    >>> hmm = HMMEM(2, random_state=0).fit(X)
+    >>> hmm.means_.round(1).ravel()
+    array([2.9, 0.2])
+    >>> hmm.transmat_.round(2)
+    array([[0.99, 0.01],
+           [0.02, 0.98]])
+    >>> hmm.predict(X[48:53])
+    array([1, 1, 0, 0, 0])
+
+    Several sequences, given by their lengths or by one id per row:
+
+    >>> ids = np.repeat([10, 20], 100)
+    >>> hmm.score(X, sequence_ids=ids) == hmm.score(X, lengths=[100, 100])
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "emission": [StrOptions({"gaussian", "categorical", "poisson"})],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random"})],
+        "startprob_init": ["array-like", None],
+        "transmat_init": ["array-like", None],
+        "means_init": ["array-like", None],
+        "covars_init": ["array-like", None],
+        "emissionprob_init": ["array-like", None],
+        "lambdas_init": ["array-like", None],
+        "startprob_prior": [Interval(Real, 0.0, None, closed="left")],
+        "transmat_prior": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "update_params": [tuple, list, None],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "accelerate": [None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        "callback": [callable, None],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        emission: str = "gaussian",
+        covariance_type: str = "diag",
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        startprob_init=None,
+        transmat_init=None,
+        means_init=None,
+        covars_init=None,
+        emissionprob_init=None,
+        lambdas_init=None,
+        startprob_prior: float = 1.0,
+        transmat_prior: float = 1.0,
+        reg_covar: float = 1e-6,
+        update_params=None,
+        tol: float = 1e-6,
+        max_iter: int = 1000,
+        accelerate=None,
+        random_state=None,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+        callback=None,
+    ):
+        self.n_components = n_components
+        self.emission = emission
+        self.covariance_type = covariance_type
+        self.n_init = n_init
+        self.init_params = init_params
+        self.startprob_init = startprob_init
+        self.transmat_init = transmat_init
+        self.means_init = means_init
+        self.covars_init = covars_init
+        self.emissionprob_init = emissionprob_init
+        self.lambdas_init = lambdas_init
+        self.startprob_prior = startprob_prior
+        self.transmat_prior = transmat_prior
+        self.reg_covar = reg_covar
+        self.update_params = update_params
+        self.tol = tol
+        self.max_iter = max_iter
+        self.accelerate = accelerate
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.callback = callback
+
+    # -- pieces
+
+    def _emission(self):
+        if self.emission == "gaussian":
+            return _GaussianEmission(self.covariance_type, self.reg_covar)
+        if self.emission == "categorical":
+            return _CategoricalEmission()
+        return _PoissonEmission()
+
+    def _update(self, emission) -> frozenset:
+        names = ("startprob", "transmat", *emission.names)
+        if self.update_params is None:
+            return frozenset(names)
+        unknown = set(self.update_params) - set(names)
+        if unknown:
+            raise ValueError(
+                f"update_params must be a tuple of names among {names} for "
+                f"emission={self.emission!r}, got {self.update_params!r}."
+            )
+        return frozenset(self.update_params)
+
+    def _model(self, n_features: int) -> HMMModel:
+        k = self.n_components
+        emission = self._emission()
+        given = {
+            "means": self.means_init,
+            "covars": self.covars_init,
+            "emissionprob": self.emissionprob_init,
+            "lambdas": self.lambdas_init,
+        }
+        checked = emission.check_init(given, k, n_features)
+        if self.startprob_init is not None:
+            checked["startprob"] = check_probabilities(self.startprob_init, (k,), "startprob_init")
+        if self.transmat_init is not None:
+            checked["transmat"] = check_probabilities(self.transmat_init, (k, k), "transmat_init")
+        return HMMModel(
+            k,
+            emission,
+            self.init_params,
+            checked,
+            self.startprob_prior,
+            self.transmat_prior,
+            self._update(emission),
+        )
+
+    def _params(self) -> HMMParams:
+        emission = self._emission()
+        if isinstance(emission, _GaussianEmission):
+            covariance = emission.gaussian.covariance
+            emission_params = GaussianParams(
+                self.means_, self.covars_, covariance.precision_cholesky(self.covars_)
+            )
+        elif isinstance(emission, _CategoricalEmission):
+            emission_params = CategoricalParams(self.emissionprob_)
+        else:
+            emission_params = PoissonParams(self.lambdas_)
+        return HMMParams(self.startprob_, self.transmat_, emission_params)
+
+    def _prepare(self, X, lengths, sequence_ids, reset: bool):
+        if not reset:
+            check_is_fitted(self)
+        X = self._emission().check_X(self, X, reset=reset)
+        starts, ends = sequence_bounds(len(X), lengths, sequence_ids)
+        return SequenceData(X, starts, ends)
+
+    # -- fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, lengths=None, sequence_ids=None):
+        """Fit the model by Baum-Welch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations of all sequences, stacked in time order.
+        y : None
+            Ignored.
+        lengths : array-like of int, default=None
+            Lengths of the sequences, summing to n_samples (as in hmmlearn).
+        sequence_ids : array-like of shape (n_samples,), default=None
+            The sequence of each row; the rows of a sequence are consecutive.
+            Give ``lengths`` or ``sequence_ids``, or neither for one sequence.
+
+        Returns
+        -------
+        self : HMMEM
+            The fitted estimator.
+        """
+        with unchanged_on_error(self):
+            data = self._prepare(X, lengths, sequence_ids, reset=True)
+            n_samples, n_features = data.X.shape
+            if n_samples < self.n_components:
+                raise ValueError(
+                    f"Expected n_samples >= n_components but got n_components = "
+                    f"{self.n_components}, n_samples = {n_samples}."
+                )
+            model = self._model(n_features)
+            k = self.n_components
+            result = fit_em(
+                model,
+                data,
+                row_bytes=8 * k * (n_features + 2 * k + 4),
+                n_init=self.n_init,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                random_state=check_random_state(self.random_state),
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                callback=self.callback,
+            )
+            params = result.params
+            self.startprob_ = params.startprob
+            self.transmat_ = params.transmat
+            for name, value in model.emission.attributes(params.emission).items():
+                setattr(self, name, value)
+            self.converged_ = result.converged
+            self.n_iter_ = result.n_iter
+            self.lower_bound_ = result.lower_bound
+            self.lower_bounds_ = result.lower_bounds
+        return self
+
+    # -- inference
+
+    def _forward_backward(self, X, lengths, sequence_ids):
+        data = self._prepare(X, lengths, sequence_ids, reset=False)
+        params = self._params()
+        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X)
+        return forward_backward(
+            params.startprob, params.transmat, log_frameprob, data.starts, data.ends
+        )
+
+    def score(self, X, y=None, lengths=None, sequence_ids=None) -> float:
+        """Mean log-likelihood per observation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        y : None
+            Ignored.
+        lengths, sequence_ids : array-like, default=None
+            Sequence boundaries, as in :meth:`fit`.
+
+        Returns
+        -------
+        log_likelihood : float
+            ``log p(X) / n_samples``, summed over sequences.
+        """
+        _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        return float(log_likelihoods.sum() / len(X))
+
+    def predict_proba(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
+        """Posterior probability of each state at each observation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        lengths, sequence_ids : array-like, default=None
+            Sequence boundaries, as in :meth:`fit`.
+
+        Returns
+        -------
+        posteriors : ndarray of shape (n_samples, n_components)
+            State posteriors given the whole of each sequence.
+        """
+        return self._forward_backward(X, lengths, sequence_ids)[0]
+
+    def decode(self, X, lengths=None, sequence_ids=None, algorithm: str = "viterbi"):
+        """Most likely states and their log-probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        lengths, sequence_ids : array-like, default=None
+            Sequence boundaries, as in :meth:`fit`.
+        algorithm : {"viterbi", "map"}, default="viterbi"
+            ``"viterbi"``: the most likely path of each sequence, and the sum
+            of their joint log-probabilities with the observations.
+            ``"map"``: the most likely state at each step, and the sum of the
+            logs of those posteriors.
+
+        Returns
+        -------
+        log_prob : float
+            See ``algorithm``.
+        states : ndarray of shape (n_samples,)
+            The decoded states.
+        """
+        if algorithm == "map":
+            posteriors = self.predict_proba(X, lengths, sequence_ids)
+            return float(np.log(posteriors.max(axis=1)).sum()), posteriors.argmax(axis=1)
+        if algorithm != "viterbi":
+            raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}.")
+        data = self._prepare(X, lengths, sequence_ids, reset=False)
+        params = self._params()
+        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X)
+        with np.errstate(divide="ignore"):
+            log_probs, states = viterbi(
+                np.log(params.startprob),
+                np.log(params.transmat),
+                log_frameprob,
+                data.starts,
+                data.ends,
+            )
+        return float(log_probs.sum()), states
+
+    def predict(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
+        """Viterbi path: the most likely state sequence of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        lengths, sequence_ids : array-like, default=None
+            Sequence boundaries, as in :meth:`fit`.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples,)
+            The state of each observation.
+        """
+        return self.decode(X, lengths, sequence_ids)[1]
+
+    def sample(self, n_samples: int = 1, random_state=None):
+        """Draw one sequence from the model.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Length of the sequence.
+        random_state : int, RandomState instance or None, default=None
+            Seed; ``None`` uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Observations.
+        states : ndarray of shape (n_samples,)
+            The hidden states.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        params = self._params()
+        cumulative = params.transmat.cumsum(axis=1)
+        states = np.empty(n_samples, dtype=np.int64)
+        states[0] = np.searchsorted(params.startprob.cumsum(), rng.random_sample(), "right")
+        draws = rng.random_sample(n_samples)
+        for t in range(1, n_samples):
+            states[t] = np.searchsorted(cumulative[states[t - 1]], draws[t], "right")
+        np.minimum(states, self.n_components - 1, out=states)
+        return self._emission().sample(params.emission, states, rng), states
+
+    def _criterion(self, X, lengths, sequence_ids, penalty) -> float:
+        _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        n_parameters = self._model(self.n_features_in_).n_parameters(self._params())
+        return float(-2 * log_likelihoods.sum() + n_parameters * penalty(len(X)))
+
+    def bic(self, X, lengths=None, sequence_ids=None) -> float:
+        """Bayesian information criterion on X (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        lengths, sequence_ids : array-like, default=None
+            Sequence boundaries, as in :meth:`fit`.
+
+        Returns
+        -------
+        bic : float
+            ``-2 log L + n_parameters * log(n_samples)``, counting the free
+            parameters that EM updates.
+        """
+        return self._criterion(X, lengths, sequence_ids, math.log)
+
+    def aic(self, X, lengths=None, sequence_ids=None) -> float:
+        """Akaike information criterion on X (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations.
+        lengths, sequence_ids : array-like, default=None
+            Sequence boundaries, as in :meth:`fit`.
+
+        Returns
+        -------
+        aic : float
+            ``-2 log L + 2 n_parameters``.
+        """
+        return self._criterion(X, lengths, sequence_ids, lambda n: 2.0)

@@ -1,0 +1,361 @@
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import config_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
+
+from emkit import HMMEM
+from emkit.model_selection import bic_scorer
+
+hmmlearn = pytest.importorskip("hmmlearn.hmm")
+
+COVARIANCE_TYPES = ["diag", "full", "spherical", "tied"]
+
+
+def sample_gaussian_hmm(n_sequences=20, length=150, random_state=0):
+    truth = {
+        "startprob": np.array([0.6, 0.3, 0.1]),
+        "transmat": np.array([[0.9, 0.08, 0.02], [0.05, 0.9, 0.05], [0.1, 0.1, 0.8]]),
+        "means": np.array([[0.0, 0.0], [4.0, 1.0], [-2.0, 5.0]]),
+        "covars": np.array([[1.0, 0.5], [0.3, 0.8], [1.5, 1.0]]),
+    }
+    model = HMMEM(
+        3,
+        startprob_init=truth["startprob"],
+        transmat_init=truth["transmat"],
+        means_init=truth["means"],
+        covars_init=truth["covars"],
+        max_iter=0,
+    ).fit(np.zeros((3, 2)))
+    rng = np.random.RandomState(random_state)
+    pieces = [model.sample(length, random_state=rng) for _ in range(n_sequences)]
+    X = np.vstack([p[0] for p in pieces])
+    states = np.concatenate([p[1] for p in pieces])
+    return X, states, np.full(n_sequences, length), truth
+
+
+@pytest.fixture(scope="module")
+def sampled():
+    return sample_gaussian_hmm()
+
+
+def random_start(rng, k, X):
+    return {
+        "startprob_init": rng.dirichlet(np.ones(k)),
+        "transmat_init": rng.dirichlet(np.ones(k), size=k),
+        "means_init": X[rng.choice(len(X), k, replace=False)],
+    }
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_reproduces_hmmlearn_gaussian_iterates(covariance_type):
+    rng = np.random.RandomState(0)
+    k, d = 3, 2
+    lengths = rng.randint(20, 60, size=6)
+    X = rng.randn(lengths.sum(), d) + 2.0 * rng.randint(0, 3, size=(lengths.sum(), 1))
+    start = random_start(rng, k, X)
+    covars = {
+        "diag": np.ones((k, d)),
+        "full": np.tile(np.eye(d), (k, 1, 1)),
+        "spherical": np.ones(k),
+        "tied": np.eye(d),
+    }[covariance_type]
+    for n_iter in [1, 4, 25]:
+        reference = hmmlearn.GaussianHMM(
+            k,
+            covariance_type=covariance_type,
+            covars_prior=0,
+            covars_weight=1,
+            init_params="",
+            n_iter=n_iter,
+            tol=-np.inf,
+        )
+        reference.startprob_ = start["startprob_init"]
+        reference.transmat_ = start["transmat_init"]
+        reference.means_ = start["means_init"]
+        reference.covars_ = covars
+        reference.fit(X, lengths)
+        ours = HMMEM(
+            k,
+            covariance_type=covariance_type,
+            reg_covar=0.0,
+            covars_init=covars,
+            max_iter=n_iter,
+            tol=0,
+            **start,
+        )
+        with pytest.warns(ConvergenceWarning):
+            ours.fit(X, lengths=lengths)
+        np.testing.assert_allclose(ours.startprob_, reference.startprob_, rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(ours.transmat_, reference.transmat_, rtol=1e-6)
+        np.testing.assert_allclose(ours.means_, reference.means_, rtol=1e-6)
+        # hmmlearn keeps spherical variances repeated over the features.
+        expected = reference._covars_
+        expected = expected[:, 0] if covariance_type == "spherical" else expected
+        np.testing.assert_allclose(ours.covars_, expected, rtol=1e-6, atol=1e-12)
+        assert ours.score(X, lengths=lengths) == pytest.approx(
+            reference.score(X, lengths) / len(X), rel=1e-10
+        )
+
+
+def test_reproduces_hmmlearn_categorical_iterates():
+    rng = np.random.RandomState(1)
+    k, n_symbols = 3, 5
+    lengths = rng.randint(20, 60, size=6)
+    X = rng.randint(0, n_symbols, size=(lengths.sum(), 1))
+    start = {
+        "startprob_init": rng.dirichlet(np.ones(k)),
+        "transmat_init": rng.dirichlet(np.ones(k), size=k),
+        "emissionprob_init": rng.dirichlet(np.ones(n_symbols), size=k),
+    }
+    for n_iter in [1, 4, 25]:
+        reference = hmmlearn.CategoricalHMM(
+            k, n_features=n_symbols, init_params="", n_iter=n_iter, tol=-np.inf
+        )
+        reference.startprob_ = start["startprob_init"]
+        reference.transmat_ = start["transmat_init"]
+        reference.emissionprob_ = start["emissionprob_init"]
+        reference.fit(X, lengths)
+        ours = HMMEM(k, emission="categorical", max_iter=n_iter, tol=0, **start)
+        with pytest.warns(ConvergenceWarning):
+            ours.fit(X, lengths=lengths)
+        np.testing.assert_allclose(ours.startprob_, reference.startprob_, rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(ours.transmat_, reference.transmat_, rtol=1e-6)
+        np.testing.assert_allclose(ours.emissionprob_, reference.emissionprob_, rtol=1e-6)
+
+
+def match_states(fitted_means, true_means):
+    from scipy.optimize import linear_sum_assignment
+
+    cost = ((fitted_means[:, None] - true_means[None]) ** 2).sum(-1)
+    return linear_sum_assignment(cost)[1].argsort()  # order[j] = fitted state of true j
+
+
+def test_recovers_a_sampled_gaussian_hmm(sampled):
+    X, states, lengths, truth = sampled
+    hmm = HMMEM(3, n_init=2, random_state=0).fit(X, lengths=lengths)
+    order = match_states(hmm.means_, truth["means"])
+    np.testing.assert_allclose(hmm.means_[order], truth["means"], atol=0.1)
+    np.testing.assert_allclose(hmm.covars_[order], truth["covars"], atol=0.1)
+    np.testing.assert_allclose(hmm.transmat_[np.ix_(order, order)], truth["transmat"], atol=0.03)
+    assert np.mean(hmm.predict(X, lengths=lengths) == order[states]) > 0.95
+    assert hmm.converged_
+
+
+def test_recovers_categorical_and_poisson_emissions():
+    rng = np.random.RandomState(0)
+    transmat = np.array([[0.95, 0.05], [0.1, 0.9]])
+    emissionprob = np.array([[0.7, 0.2, 0.1, 0.0], [0.05, 0.05, 0.3, 0.6]])
+    lambdas = np.array([[1.0, 8.0], [6.0, 0.5]])
+    categorical = HMMEM(
+        2,
+        emission="categorical",
+        transmat_init=transmat,
+        emissionprob_init=emissionprob,
+        startprob_init=[0.5, 0.5],
+        max_iter=0,
+    ).fit([[0], [3]])
+    X, _ = categorical.sample(20_000, random_state=rng)
+    fitted = HMMEM(2, emission="categorical", n_init=3, random_state=0).fit(X)
+    order = np.argsort(-fitted.emissionprob_[:, 0])
+    np.testing.assert_allclose(fitted.emissionprob_[order], emissionprob, atol=0.03)
+    np.testing.assert_allclose(fitted.transmat_[np.ix_(order, order)], transmat, atol=0.03)
+
+    poisson = HMMEM(
+        2,
+        emission="poisson",
+        transmat_init=transmat,
+        lambdas_init=lambdas,
+        startprob_init=[0.5, 0.5],
+        max_iter=0,
+    ).fit([[0, 1], [3, 2]])
+    X, _ = poisson.sample(20_000, random_state=rng)
+    fitted = HMMEM(2, emission="poisson", random_state=0).fit(X)
+    order = np.argsort(fitted.lambdas_[:, 0])
+    np.testing.assert_allclose(fitted.lambdas_[order], lambdas, rtol=0.05)
+    np.testing.assert_allclose(fitted.transmat_[np.ix_(order, order)], transmat, atol=0.03)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_states=st.integers(1, 4),
+    emission=st.sampled_from(["gaussian", "categorical", "poisson"]),
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+)
+def test_plain_baum_welch_never_decreases_the_log_likelihood(
+    seed, n_states, emission, covariance_type
+):
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(5, 40, size=rng.randint(1, 5))
+    n = lengths.sum()
+    if emission == "gaussian":
+        X = rng.standard_normal((n, 2)) * 3 + rng.randint(0, 3, size=(n, 1)) * 5
+    elif emission == "categorical":
+        X = rng.randint(0, 4, size=(n, 1))
+    else:
+        X = rng.poisson(rng.uniform(0.5, 10), size=(n, 2))
+    hmm = HMMEM(
+        n_states,
+        emission=emission,
+        covariance_type=covariance_type,
+        init_params="random",
+        max_iter=25,
+        tol=0,
+        reg_covar=1e-3,
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        hmm.fit(X, lengths=lengths)
+    bounds = np.array(hmm.lower_bounds_)
+    assert np.all(np.isfinite(bounds))
+    assert np.all(np.diff(bounds) >= -1e-9 * np.abs(bounds[1:]))
+
+
+def test_structural_zeros_stay_zero():
+    X, _, lengths, _ = sample_gaussian_hmm(5, 100)
+    left_right = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])
+    hmm = HMMEM(3, transmat_init=left_right, transmat_prior=2.0, random_state=0)
+    hmm.fit(X, lengths=lengths)
+    assert np.all(hmm.transmat_[left_right == 0] == 0)
+    np.testing.assert_allclose(hmm.transmat_.sum(axis=1), 1.0)
+
+
+def test_update_params_fixes_the_others(sampled):
+    X, _, lengths, truth = sampled
+    hmm = HMMEM(
+        3,
+        means_init=truth["means"],
+        update_params=("startprob", "transmat", "covars"),
+        random_state=0,
+    ).fit(X, lengths=lengths)
+    np.testing.assert_array_equal(hmm.means_, truth["means"])
+    assert not np.allclose(hmm.transmat_, 1 / 3)
+    with pytest.raises(ValueError, match="'update_params' parameter of HMMEM must be"):
+        HMMEM(3, update_params="stmc").fit(X)
+    with pytest.raises(ValueError, match="update_params must be a tuple of names"):
+        HMMEM(3, update_params=("emissionprob",)).fit(X)
+
+
+def test_lengths_and_sequence_ids_agree(sampled):
+    X, _, lengths, _ = sampled
+    ids = np.repeat(np.arange(len(lengths)) * 7 + 3, lengths)
+    by_lengths = HMMEM(3, random_state=0).fit(X, lengths=lengths)
+    by_ids = HMMEM(3, random_state=0).fit(X, sequence_ids=ids)
+    np.testing.assert_array_equal(by_lengths.means_, by_ids.means_)
+    np.testing.assert_array_equal(by_lengths.transmat_, by_ids.transmat_)
+    assert by_lengths.score(X, lengths=lengths) == by_ids.score(X, sequence_ids=ids)
+    one_sequence = by_lengths.score(X)
+    assert one_sequence != by_lengths.score(X, lengths=lengths)
+
+
+def test_chunked_e_steps_equal_one_chunk(sampled):
+    X, _, lengths, _ = sampled
+    kwargs = dict(max_iter=10, tol=0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        whole = HMMEM(3, **kwargs).fit(X, lengths=lengths)
+    with config_context(working_memory=0.01), pytest.warns(ConvergenceWarning):
+        chunked = HMMEM(3, **kwargs).fit(X, lengths=lengths)
+    for name in ["startprob_", "transmat_", "means_", "covars_"]:
+        np.testing.assert_allclose(getattr(chunked, name), getattr(whole, name), rtol=1e-10)
+
+
+def test_results_do_not_depend_on_n_jobs(sampled):
+    X, _, lengths, _ = sampled
+    kwargs = dict(n_init=3, init_params="random", random_state=0)
+    serial = HMMEM(3, n_jobs=1, **kwargs).fit(X, lengths=lengths)
+    parallel = HMMEM(3, n_jobs=2, **kwargs).fit(X, lengths=lengths)
+    for name in ["startprob_", "transmat_", "means_", "covars_"]:
+        np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
+
+
+def test_decode_predict_and_posteriors(sampled):
+    X, _, lengths, _ = sampled
+    hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
+    log_prob, states = hmm.decode(X, lengths=lengths)
+    np.testing.assert_array_equal(states, hmm.predict(X, lengths=lengths))
+    assert log_prob <= hmm.score(X, lengths=lengths) * len(X)
+    posteriors = hmm.predict_proba(X, lengths=lengths)
+    np.testing.assert_allclose(posteriors.sum(axis=1), 1.0)
+    map_log_prob, map_states = hmm.decode(X, lengths=lengths, algorithm="map")
+    np.testing.assert_array_equal(map_states, posteriors.argmax(axis=1))
+    assert map_log_prob == pytest.approx(np.log(posteriors.max(axis=1)).sum())
+    n_parameters = 2 + 6 + 6 + 6  # startprob, transmat, means, diagonal covariances
+    total = hmm.score(X, lengths=lengths) * len(X)
+    assert hmm.bic(X, lengths=lengths) == pytest.approx(-2 * total + n_parameters * np.log(len(X)))
+    assert hmm.aic(X, lengths=lengths) == pytest.approx(-2 * total + 2 * n_parameters)
+
+
+def test_grid_search_over_whole_sequences_selects_the_true_number_of_states(sampled):
+    X, _, lengths, _ = sampled
+    ids = np.repeat(np.arange(len(lengths)), lengths)
+    with config_context(enable_metadata_routing=True):
+        hmm = HMMEM(random_state=0).set_fit_request(sequence_ids=True)
+        hmm.set_score_request(sequence_ids=True)
+        search = GridSearchCV(hmm, {"n_components": [1, 2, 3, 4, 5]}, cv=GroupKFold(4))
+        search.fit(X, groups=ids, sequence_ids=ids)
+        assert search.best_params_ == {"n_components": 3}
+        scores = cross_validate(
+            HMMEM(3, random_state=0).set_fit_request(sequence_ids=True),
+            X,
+            cv=GroupKFold(4),
+            params={"groups": ids, "sequence_ids": ids},
+            scoring=bic_scorer,
+        )
+        assert np.all(np.isfinite(scores["test_score"]))
+
+
+BAD = [
+    ({"lengths": [100, 100]}, "lengths must sum to the number of rows"),
+    ({"lengths": [3000, 0]}, "lengths must be positive"),
+    ({"lengths": [3001, -1]}, "lengths must be positive"),
+    ({"lengths": [1.5, 2998.5]}, "lengths must be a 1-D array of integers"),
+    ({"lengths": [3000], "sequence_ids": np.zeros(3000)}, "either lengths or sequence_ids"),
+    ({"sequence_ids": np.zeros(10)}, "sequence_ids must have one id per row"),
+    ({"sequence_ids": np.r_[np.zeros(10), np.ones(10), np.zeros(2980)]}, "not contiguous"),
+]
+
+
+@pytest.mark.parametrize("kwargs, match", BAD)
+def test_bad_sequence_boundaries(sampled, kwargs, match):
+    X = sampled[0]
+    hmm = HMMEM(2, random_state=0).fit(X[:50])
+    before = hmm.means_.copy()
+    with pytest.raises(ValueError, match=match):
+        hmm.fit(X, **kwargs)
+    np.testing.assert_array_equal(hmm.means_, before)
+    with pytest.raises(ValueError, match=match):
+        hmm.score(X, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "params, X, match",
+    [
+        ({"emission": "categorical"}, [[0.5], [1.0]], "non-integer"),
+        ({"emission": "categorical"}, [[0, 1], [1, 0]], "single column of symbols"),
+        ({"emission": "categorical"}, [[-1], [1]], "negative"),
+        ({"emission": "poisson"}, [[1, -2], [0, 3]], "negative"),
+        ({"emission": "poisson"}, [[1.5, 2], [0, 3]], "non-integer"),
+        ({}, [[np.nan, 1.0], [0, 1]], "X contains NaN"),
+        ({"transmat_init": [[0.5, 0.4], [0.5, 0.5]]}, [[0.0], [1.0]], "transmat_init must sum"),
+        ({"transmat_init": [[1.5, -0.5], [0.5, 0.5]]}, [[0.0], [1.0]], "transmat_init must lie"),
+        ({"startprob_init": [0.2, 0.2]}, [[0.0], [1.0]], "startprob_init must sum"),
+        ({"covars_init": [[1.0], [-1.0]]}, [[0.0], [1.0]], "covars_init must be positive"),
+        ({"means_init": [[0.0, 1.0]]}, [[0.0], [1.0]], "means_init must have shape"),
+        ({"emission": "poisson", "lambdas_init": [[0.0], [1]]}, [[0], [1]], "lambdas_init must"),
+    ],
+)
+def test_bad_input_is_refused(params, X, match):
+    with pytest.raises(ValueError, match=match):
+        HMMEM(2, **params).fit(X)
+
+
+def test_unseen_symbols_at_predict():
+    hmm = HMMEM(2, emission="categorical", random_state=0).fit([[0], [1], [2], [1], [0]])
+    with pytest.raises(ValueError, match="unseen at fit time"):
+        hmm.predict([[0], [3]])
