@@ -8,32 +8,23 @@ trains and scores on the full data (see the user guide).
 
 from __future__ import annotations
 
+from sklearn.utils.metadata_routing import MetadataRequest
 
-def bic_scorer(estimator, X, y=None, **kwargs) -> float:
-    """Minus the Bayesian information criterion, for ``scoring=``.
 
-    Parameters
-    ----------
-    estimator : fitted emkit estimator
-        Any estimator with a ``bic`` method.
-    X : array-like of shape (n_samples, n_features)
-        Rows on which the criterion is computed.
-    y : None
-        Ignored.
-    **kwargs : dict
-        Passed to ``estimator.bic`` (for example ``sample_weight``).
+class _CriterionScorer:
+    """Minus an information criterion, as a scorer for ``scoring=``.
 
-    Returns
-    -------
-    score : float
-        ``-estimator.bic(X)``: higher is better.
+    ``scorer(estimator, X, y=None, **kwargs)`` returns ``-estimator.bic(X,
+    **kwargs)`` (or ``aic``): higher is better. Under scikit-learn's metadata
+    routing, ``set_score_request`` returns a copy of the scorer that asks for
+    metadata such as ``sequence_ids`` (HMMs) or ``sample_weight``.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn.model_selection import GridSearchCV
     >>> from emkit import GaussianMixtureEM
-    >>> from emkit.model_selection import bic_scorer
+    >>> from emkit.model_selection import aic_scorer, bic_scorer
     >>> rng = np.random.RandomState(0)
     >>> X = np.vstack([rng.normal(-3, 1, (100, 2)), rng.normal(3, 1, (100, 2))])
     >>> all_rows = [(np.arange(len(X)), np.arange(len(X)))]
@@ -45,40 +36,36 @@ def bic_scorer(estimator, X, y=None, **kwargs) -> float:
     ... ).fit(X)
     >>> search.best_params_
     {'n_components': 2}
-    """
-    return -float(estimator.bic(X, **kwargs))
-
-
-def aic_scorer(estimator, X, y=None, **kwargs) -> float:
-    """Minus the Akaike information criterion, for ``scoring=``.
-
-    Parameters
-    ----------
-    estimator : fitted emkit estimator
-        Any estimator with an ``aic`` method.
-    X : array-like of shape (n_samples, n_features)
-        Rows on which the criterion is computed.
-    y : None
-        Ignored.
-    **kwargs : dict
-        Passed to ``estimator.aic``.
-
-    Returns
-    -------
-    score : float
-        ``-estimator.aic(X)``: higher is better.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from emkit import GaussianMixtureEM
-    >>> from emkit.model_selection import aic_scorer
-    >>> X = np.random.RandomState(0).normal(size=(50, 2))
-    >>> gm = GaussianMixtureEM(random_state=0).fit(X)
-    >>> aic_scorer(gm, X) == -gm.aic(X)
+    >>> gm = search.best_estimator_
+    >>> bool(aic_scorer(gm, X) == -gm.aic(X))
     True
     """
-    return -float(estimator.aic(X, **kwargs))
 
+    def __init__(self, criterion: str, requests: dict | None = None):
+        self._criterion = criterion
+        self._requests = dict(requests or {})
+
+    def __call__(self, estimator, X, y=None, **kwargs) -> float:
+        return -float(getattr(estimator, self._criterion)(X, **kwargs))
+
+    def set_score_request(self, **requests) -> _CriterionScorer:
+        """A copy of this scorer that requests metadata, e.g. ``sequence_ids=True``."""
+        return _CriterionScorer(self._criterion, {**self._requests, **requests})
+
+    def get_metadata_routing(self) -> MetadataRequest:
+        """The metadata this scorer requests (scikit-learn's routing protocol)."""
+        request = MetadataRequest(owner=self)
+        for param, alias in self._requests.items():
+            request.score.add_request(param=param, alias=alias)
+        return request
+
+    def __repr__(self) -> str:
+        return f"{self._criterion}_scorer"
+
+
+#: Minus the Bayesian information criterion, ``-estimator.bic(X)``.
+bic_scorer = _CriterionScorer("bic")
+#: Minus the Akaike information criterion, ``-estimator.aic(X)``.
+aic_scorer = _CriterionScorer("aic")
 
 __all__ = ["aic_scorer", "bic_scorer"]

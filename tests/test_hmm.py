@@ -305,9 +305,13 @@ def test_grid_search_over_whole_sequences_selects_the_true_number_of_states(samp
             X,
             cv=GroupKFold(4),
             params={"groups": ids, "sequence_ids": ids},
-            scoring=bic_scorer,
+            scoring=bic_scorer.set_score_request(sequence_ids=True),
         )
-        assert np.all(np.isfinite(scores["test_score"]))
+        train, test = next(GroupKFold(4).split(X, groups=ids))
+        fold = HMMEM(3, random_state=0).fit(X[train], sequence_ids=ids[train])
+        expected = -fold.bic(X[test], sequence_ids=ids[test])
+        assert scores["test_score"][0] == pytest.approx(expected, rel=1e-12)
+        assert expected != pytest.approx(-fold.bic(X[test]), rel=1e-6)
 
 
 BAD = [
