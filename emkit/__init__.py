@@ -2,7 +2,8 @@
 
 from ._monitor import IterationRecord
 from .hmm import HMMEM
+from .impute import EMImputer
 from .mixture import GaussianMixtureEM
 
-__all__ = ["HMMEM", "GaussianMixtureEM", "IterationRecord"]
+__all__ = ["HMMEM", "EMImputer", "GaussianMixtureEM", "IterationRecord"]
 __version__ = "0.1.0"

@@ -130,6 +130,9 @@ class _Full(_MatrixCovariance):
             out[k] = (W[:, k] * diff.T) @ diff
         return out
 
+    def reduce_second_moments(self, full):
+        return full
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         cov = second_moments / nk[:, None, None] - shift[:, :, None] * shift[:, None, :]
         cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] += reg_covar
@@ -157,6 +160,9 @@ class _Tied(_MatrixCovariance):
         sx = W.T @ Xs
         cross = cs.T @ sx
         return (wsum * Xs.T) @ Xs - cross - cross.T + (nk * cs.T) @ cs
+
+    def reduce_second_moments(self, full):
+        return full.sum(axis=0)
 
     def estimate(self, nk, shift, second_moments, reg_covar):
         cov = (second_moments - (nk * shift.T) @ shift) / nk.sum()
@@ -202,6 +208,9 @@ class _Diag(_VectorCovariance):
     def n_parameters(self, n_components: int, n_features: int) -> int:
         return n_components * n_features
 
+    def reduce_second_moments(self, full):
+        return np.diagonal(full, axis1=1, axis2=2).copy()
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         return second_moments / nk[:, None] - shift * shift + reg_covar
 
@@ -220,6 +229,9 @@ class _Spherical(_VectorCovariance):
 
     def n_parameters(self, n_components: int, n_features: int) -> int:
         return n_components
+
+    def reduce_second_moments(self, full):
+        return np.trace(full, axis1=1, axis2=2)
 
     def estimate(self, nk, shift, second_moments, reg_covar):
         return (second_moments / nk - np.sum(shift * shift, axis=1)) / shift.shape[1] + reg_covar

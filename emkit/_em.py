@@ -19,6 +19,7 @@ from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
+from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
 
 
@@ -40,10 +41,14 @@ def chunk_rows(row_bytes: int, n_rows: int) -> int:
 
 @dataclass(frozen=True)
 class RowData:
-    """Rows of ``X`` with their weights; chunks are views of consecutive rows."""
+    """Rows of ``X`` with their weights; chunks are views of consecutive rows.
+
+    A chunk also knows its rows' patterns of missing values (NaN), found once.
+    """
 
     X: np.ndarray
     sample_weight: np.ndarray
+    missing: Missingness | None = None
 
     @property
     def total_weight(self) -> float:
@@ -53,7 +58,7 @@ class RowData:
         """Split into chunks that fit scikit-learn's ``working_memory``."""
         n_rows = chunk_rows(row_bytes, len(self.X))
         return [
-            RowData(self.X[batch], self.sample_weight[batch])
+            RowData(self.X[batch], self.sample_weight[batch], find_missing(self.X[batch]))
             for batch in gen_batches(len(self.X), n_rows)
         ]
 

@@ -23,6 +23,7 @@ from ._categorical import (
 from ._em import chunk_rows, fit_em
 from ._gaussian import Gaussian, GaussianStats
 from ._hmm_inference import forward_backward, viterbi
+from ._missing import Missingness, check_observed_columns, fill_with_column_means, find_missing
 from ._utils import column_sums
 from ._validation import (
     check_finite_array,
@@ -46,6 +47,7 @@ class SequenceData:
     X: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
+    missing: Missingness | None = None
 
     @property
     def total_weight(self) -> float:
@@ -59,9 +61,9 @@ class SequenceData:
         out = []
         for first, last in zip(np.r_[0, cuts], np.r_[cuts, len(self.starts)]):
             a, b = self.starts[first], self.ends[last - 1]
-            out.append(
-                SequenceData(self.X[a:b], self.starts[first:last] - a, self.ends[first:last] - a)
-            )
+            X = self.X[a:b]
+            starts, ends = self.starts[first:last] - a, self.ends[first:last] - a
+            out.append(SequenceData(X, starts, ends, find_missing(X)))
         return out
 
 
@@ -128,9 +130,17 @@ class _GaussianEmission:
         self.gaussian = Gaussian(covariance_type, reg_covar)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        return validate_data(
-            estimator, X, dtype=[np.float64, np.float32], reset=reset, ensure_min_samples=1
+        X = validate_data(
+            estimator,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=reset,
+            ensure_min_samples=1,
+            ensure_all_finite="allow-nan",
         )
+        if reset:
+            check_observed_columns(X)
+        return X
 
     def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
         covariance = self.gaussian.covariance
@@ -150,6 +160,7 @@ class _GaussianEmission:
 
     def init(self, X, n_states, method, given, rng) -> GaussianParams:
         covariance = self.gaussian.covariance
+        X = fill_with_column_means(X, np.ones(len(X)))
         means = given.get("means")
         if means is None:
             if method == "kmeans":
@@ -165,11 +176,13 @@ class _GaussianEmission:
             covars = np.broadcast_to(one, covariance.shape(n_states, X.shape[1])).copy()
         return GaussianParams(means, covars, covariance.precision_cholesky(covars))
 
-    def log_prob(self, params: GaussianParams, X) -> np.ndarray:
-        return self.gaussian.log_prob(X, params.means, params.precisions_cholesky)
+    def log_prob(self, params: GaussianParams, X, missing=None) -> np.ndarray:
+        return self.gaussian.log_prob(
+            X, params.means, params.precisions_cholesky, params.covars, missing
+        )
 
-    def statistics(self, params: GaussianParams, X, W) -> GaussianStats:
-        return self.gaussian.statistics(X, W, params.means)
+    def statistics(self, params: GaussianParams, X, W, missing=None) -> GaussianStats:
+        return self.gaussian.statistics(X, W, params.means, params.covars, missing)
 
     def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
         if "means" not in update:  # covariances about the fixed means
@@ -246,10 +259,10 @@ class _CategoricalEmission:
             )
         return CategoricalParams(emissionprob)
 
-    def log_prob(self, params: CategoricalParams, X) -> np.ndarray:
+    def log_prob(self, params: CategoricalParams, X, missing=None) -> np.ndarray:
         return categorical_log_prob(X[:, 0], params.emissionprob)
 
-    def statistics(self, params: CategoricalParams, X, W) -> np.ndarray:
+    def statistics(self, params: CategoricalParams, X, W, missing=None) -> np.ndarray:
         return categorical_counts(X[:, 0], W, params.emissionprob.shape[1])
 
     def estimate(self, counts, params: CategoricalParams, update) -> CategoricalParams:
@@ -304,10 +317,10 @@ class _PoissonEmission:
             lambdas = np.maximum(lambdas, _MIN_LAMBDA)
         return PoissonParams(lambdas)
 
-    def log_prob(self, params: PoissonParams, X) -> np.ndarray:
+    def log_prob(self, params: PoissonParams, X, missing=None) -> np.ndarray:
         return poisson_log_prob(X, params.lambdas)
 
-    def statistics(self, params: PoissonParams, X, W) -> PoissonStats:
+    def statistics(self, params: PoissonParams, X, W, missing=None) -> PoissonStats:
         return PoissonStats(*poisson_statistics(X, W))
 
     def estimate(self, stats: PoissonStats, params: PoissonParams, update) -> PoissonParams:
@@ -388,11 +401,12 @@ class HMMModel:
             emission,
         )
 
-    def frame_log_prob(self, params: HMMParams, X) -> np.ndarray:
-        return np.ascontiguousarray(self.emission.log_prob(params.emission, X), dtype=float)
+    def frame_log_prob(self, params: HMMParams, X, missing) -> np.ndarray:
+        log_prob = self.emission.log_prob(params.emission, X, missing)
+        return np.ascontiguousarray(log_prob, dtype=float)
 
     def e_step(self, params: HMMParams, chunk: SequenceData):
-        log_frameprob = self.frame_log_prob(params, chunk.X)
+        log_frameprob = self.frame_log_prob(params, chunk.X, chunk.missing)
         posteriors, xi, log_likelihoods = forward_backward(
             params.startprob, params.transmat, log_frameprob, chunk.starts, chunk.ends
         )
@@ -405,7 +419,7 @@ class HMMModel:
         stats = HMMStats(
             column_sums(posteriors[chunk.starts]),
             xi,
-            self.emission.statistics(params.emission, chunk.X, posteriors),
+            self.emission.statistics(params.emission, chunk.X, posteriors, chunk.missing),
         )
         return stats, float(log_likelihoods.sum())
 
@@ -671,7 +685,7 @@ class HMMEM(BaseEstimator):
             check_is_fitted(self)
         X = self._emission().check_X(self, X, reset=reset)
         starts, ends = sequence_bounds(len(X), lengths, sequence_ids)
-        return SequenceData(X, starts, ends)
+        return SequenceData(X, starts, ends, find_missing(X))
 
     # -- fitting
 
@@ -734,7 +748,7 @@ class HMMEM(BaseEstimator):
     def _forward_backward(self, X, lengths, sequence_ids):
         data = self._prepare(X, lengths, sequence_ids, reset=False)
         params = self._params()
-        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X)
+        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X, data.missing)
         return forward_backward(
             params.startprob, params.transmat, log_frameprob, data.starts, data.ends
         )
@@ -805,7 +819,7 @@ class HMMEM(BaseEstimator):
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}.")
         data = self._prepare(X, lengths, sequence_ids, reset=False)
         params = self._params()
-        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X)
+        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X, data.missing)
         with np.errstate(divide="ignore"):
             log_probs, states = viterbi(
                 np.log(params.startprob),
@@ -863,6 +877,11 @@ class HMMEM(BaseEstimator):
             states[t] = np.searchsorted(cumulative[states[t - 1]], draws[t], "right")
         np.minimum(states, self.n_components - 1, out=states)
         return self._emission().sample(params.emission, states, rng), states
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.emission == "gaussian"
+        return tags
 
     def _criterion(self, X, lengths, sequence_ids, penalty) -> float:
         _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)

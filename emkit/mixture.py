@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._em import RowData, fit_em
 from ._gaussian import Gaussian
+from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._utils import log_normalize
 from ._validation import (
     check_finite_array,
@@ -78,7 +79,7 @@ class GaussianMixtureModel:
     def init_params(self, data: RowData, rng) -> MixtureParams:
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
-            X, w = data.X, data.sample_weight
+            X, w = fill_with_column_means(data.X, data.sample_weight), data.sample_weight
             W = self._initial_responsibilities(X, w, rng) * w[:, None]
             nk = W.sum(axis=0) + 10 * np.finfo(W.dtype).eps
             centres = (W.T @ X) / nk[:, None]
@@ -96,17 +97,21 @@ class GaussianMixtureModel:
             precisions_cholesky = covariance.precision_cholesky(covariances)
         return MixtureParams(weights, means, covariances, precisions_cholesky)
 
-    def log_joint(self, params: MixtureParams, X) -> np.ndarray:
-        """log p(x_i, z_i = k) for every row and component."""
-        log_prob = self.gaussian.log_prob(X, params.means, params.precisions_cholesky)
+    def log_joint(self, params: MixtureParams, X, missing=None) -> np.ndarray:
+        """log p(x_i, z_i = k) for every row and component (of observed values)."""
+        log_prob = self.gaussian.log_prob(
+            X, params.means, params.precisions_cholesky, params.covariances, missing
+        )
         with np.errstate(divide="ignore"):
             log_prob += np.log(params.weights)
         return log_prob
 
     def e_step(self, params: MixtureParams, chunk: RowData):
-        W, log_norm = log_normalize(self.log_joint(params, chunk.X))
+        W, log_norm = log_normalize(self.log_joint(params, chunk.X, chunk.missing))
         W *= chunk.sample_weight[:, None]
-        stats = self.gaussian.statistics(chunk.X, W, params.means)
+        stats = self.gaussian.statistics(
+            chunk.X, W, params.means, params.covariances, chunk.missing
+        )
         return stats, float(chunk.sample_weight @ log_norm)
 
     def m_step(self, stats, params: MixtureParams) -> MixtureParams:
@@ -123,7 +128,93 @@ class GaussianMixtureModel:
         return n_gaussian + self.n_components - 1
 
 
-class GaussianMixtureEM(DensityMixin, BaseEstimator):
+class _BaseGaussianMixture(BaseEstimator):
+    """The fit shared by GaussianMixtureEM and EMImputer (X may hold NaN)."""
+
+    def _model(self, n_features: int) -> GaussianMixtureModel:
+        """The model for the driver, with validated initial parameters."""
+        k = self.n_components
+        gaussian = Gaussian(self.covariance_type, self.reg_covar)
+        weights = getattr(self, "weights_init", None)
+        means = getattr(self, "means_init", None)
+        precisions = getattr(self, "precisions_init", None)
+        if weights is not None:
+            weights = check_probabilities(weights, (k,), "weights_init")
+        if means is not None:
+            means = check_finite_array(means, (k, n_features), "means_init")
+        if precisions is not None:
+            shape = gaussian.covariance.shape(k, n_features)
+            precisions = check_finite_array(precisions, shape, "precisions_init")
+            matrices = gaussian.covariance.full_matrices(precisions, k, n_features)
+            check_positive_definite(matrices, "precisions_init")
+        return GaussianMixtureModel(k, gaussian, self.init_params, weights, means, precisions)
+
+    def _params(self) -> MixtureParams:
+        return MixtureParams(
+            self.weights_, self.means_, self.covariances_, self.precisions_cholesky_
+        )
+
+    def _warm_start(self, n_features: int):
+        if not (getattr(self, "warm_start", False) and hasattr(self, "converged_")):
+            return None
+        covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
+        if self.means_.shape != (self.n_components, n_features) or (
+            self.covariances_.shape != covariance.shape(self.n_components, n_features)
+        ):
+            raise ValueError(
+                "warm_start=True continues the previous fit, which had "
+                f"n_components={self.means_.shape[0]}, n_features={self.means_.shape[1]} "
+                f"and covariances of shape {self.covariances_.shape}; set "
+                "warm_start=False to fit a different model."
+            )
+        return self._params(), self.lower_bound_
+
+    def _fit_em(self, X, sample_weight) -> None:
+        check_observed_columns(X)
+        n_samples, n_features = X.shape
+        if n_samples < self.n_components:
+            raise ValueError(
+                f"Expected n_samples >= n_components but got n_components = "
+                f"{self.n_components}, n_samples = {n_samples}."
+            )
+        sample_weight = check_sample_weight(sample_weight, n_samples, X.dtype)
+        model = self._model(n_features)
+        result = fit_em(
+            model,
+            RowData(X, sample_weight),
+            row_bytes=X.itemsize * self.n_components * (n_features + 4),
+            n_init=self.n_init,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            random_state=check_random_state(self.random_state),
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            verbose_interval=getattr(self, "verbose_interval", 10),
+            callback=self.callback,
+            warm_start=self._warm_start(n_features),
+        )
+        params = result.params
+        self.weights_ = params.weights
+        self.means_ = params.means
+        self.covariances_ = params.covariances
+        self.precisions_cholesky_ = params.precisions_cholesky
+        self.precisions_ = model.gaussian.covariance.precisions(params.precisions_cholesky)
+        self.converged_ = result.converged
+        self.n_iter_ = result.n_iter
+        self.lower_bound_ = result.lower_bound
+        self.lower_bounds_ = result.lower_bounds
+
+    def _posteriors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Responsibilities given the observed values, and log p(observed values)."""
+        return log_normalize(self._model(X.shape[1]).log_joint(self._params(), X, find_missing(X)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
     """Gaussian mixture model fitted by expectation-maximization.
 
     A drop-in for :class:`sklearn.mixture.GaussianMixture` (same parameters,
@@ -305,42 +396,6 @@ default="kmeans"
         self.callback = callback
         self.accelerate = accelerate
 
-    def _model(self, n_features: int) -> GaussianMixtureModel:
-        """The model for the driver, with validated initial parameters."""
-        k = self.n_components
-        gaussian = Gaussian(self.covariance_type, self.reg_covar)
-        weights, means, precisions = self.weights_init, self.means_init, self.precisions_init
-        if weights is not None:
-            weights = check_probabilities(weights, (k,), "weights_init")
-        if means is not None:
-            means = check_finite_array(means, (k, n_features), "means_init")
-        if precisions is not None:
-            shape = gaussian.covariance.shape(k, n_features)
-            precisions = check_finite_array(precisions, shape, "precisions_init")
-            matrices = gaussian.covariance.full_matrices(precisions, k, n_features)
-            check_positive_definite(matrices, "precisions_init")
-        return GaussianMixtureModel(k, gaussian, self.init_params, weights, means, precisions)
-
-    def _params(self) -> MixtureParams:
-        return MixtureParams(
-            self.weights_, self.means_, self.covariances_, self.precisions_cholesky_
-        )
-
-    def _warm_start(self, n_features: int):
-        if not (self.warm_start and hasattr(self, "converged_")):
-            return None
-        covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
-        if self.means_.shape != (self.n_components, n_features) or (
-            self.covariances_.shape != covariance.shape(self.n_components, n_features)
-        ):
-            raise ValueError(
-                "warm_start=True continues the previous fit, which had "
-                f"n_components={self.means_.shape[0]}, n_features={self.means_.shape[1]} "
-                f"and covariances of shape {self.covariances_.shape}; set "
-                "warm_start=False to fit a different model."
-            )
-        return self._params(), self.lower_bound_
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Estimate the model parameters with the EM algorithm.
@@ -361,39 +416,14 @@ default="kmeans"
             The fitted estimator.
         """
         with unchanged_on_error(self):
-            X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-            n_samples, n_features = X.shape
-            if n_samples < self.n_components:
-                raise ValueError(
-                    f"Expected n_samples >= n_components but got n_components = "
-                    f"{self.n_components}, n_samples = {n_samples}."
-                )
-            sample_weight = check_sample_weight(sample_weight, n_samples, X.dtype)
-            model = self._model(n_features)
-            result = fit_em(
-                model,
-                RowData(X, sample_weight),
-                row_bytes=X.itemsize * self.n_components * (n_features + 4),
-                n_init=self.n_init,
-                tol=self.tol,
-                max_iter=self.max_iter,
-                random_state=check_random_state(self.random_state),
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-                verbose_interval=self.verbose_interval,
-                callback=self.callback,
-                warm_start=self._warm_start(n_features),
+            X = validate_data(
+                self,
+                X,
+                dtype=[np.float64, np.float32],
+                ensure_min_samples=2,
+                ensure_all_finite="allow-nan",
             )
-            params = result.params
-            self.weights_ = params.weights
-            self.means_ = params.means
-            self.covariances_ = params.covariances
-            self.precisions_cholesky_ = params.precisions_cholesky
-            self.precisions_ = model.gaussian.covariance.precisions(params.precisions_cholesky)
-            self.converged_ = result.converged
-            self.n_iter_ = result.n_iter
-            self.lower_bound_ = result.lower_bound
-            self.lower_bounds_ = result.lower_bounds
+            self._fit_em(X, sample_weight)
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
@@ -415,10 +445,12 @@ default="kmeans"
         """
         return self.fit(X, y, sample_weight=sample_weight).predict(X)
 
-    def _log_joint(self, X) -> np.ndarray:
+    def _posteriors_of(self, X) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._model(X.shape[1]).log_joint(self._params(), X)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite="allow-nan"
+        )
+        return self._posteriors(X)
 
     def score_samples(self, X) -> np.ndarray:
         """Log-likelihood of each row.
@@ -433,7 +465,7 @@ default="kmeans"
         log_prob : ndarray of shape (n_samples,)
             Log-density of each row under the model.
         """
-        return log_normalize(self._log_joint(X))[1]
+        return self._posteriors_of(X)[1]
 
     def score(self, X, y=None, sample_weight=None) -> float:
         """Mean log-likelihood per row (weighted by ``sample_weight``).
@@ -469,7 +501,7 @@ default="kmeans"
         resp : ndarray of shape (n_samples, n_components)
             Responsibilities; each row sums to 1.
         """
-        return log_normalize(self._log_joint(X))[0]
+        return self._posteriors_of(X)[0]
 
     def predict(self, X) -> np.ndarray:
         """Most likely component of each row.
@@ -484,7 +516,7 @@ default="kmeans"
         labels : ndarray of shape (n_samples,)
             Component labels.
         """
-        return self._log_joint(X).argmax(axis=1)
+        return self._posteriors_of(X)[0].argmax(axis=1)
 
     def sample(self, n_samples: int = 1, random_state=None):
         """Draw random rows from the fitted mixture.

@@ -18,7 +18,7 @@ def X_with(value):
 
 BAD_FITS = [
     # (description, fit arguments, constructor arguments, error type, message pattern)
-    ("nan", {"X": X_with(np.nan)}, {}, ValueError, "X contains NaN"),
+    ("nan column", {"X": np.c_[X, np.full(40, np.nan)]}, {}, ValueError, "no observed value"),
     ("inf", {"X": X_with(np.inf)}, {}, ValueError, "X contains infinity"),
     ("1-D", {"X": X[:, 0]}, {}, ValueError, "Expected 2D array"),
     ("3-D", {"X": X[:, :, None]}, {}, ValueError, "dim 3"),
@@ -118,8 +118,8 @@ def test_predicting_with_wrong_features_or_nan(method):
     gm = GaussianMixtureEM(2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="X has 3 features, but GaussianMixtureEM is expecting 2"):
         getattr(gm, method)(np.ones((5, 3)))
-    with pytest.raises(ValueError, match="X contains NaN"):
-        getattr(gm, method)(X_with(np.nan))
+    with pytest.raises(ValueError, match="X contains infinity"):
+        getattr(gm, method)(X_with(np.inf))
 
 
 def test_not_fitted_and_bad_sample_size():

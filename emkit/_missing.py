@@ -1,0 +1,60 @@
+"""Missing values (NaN): rows grouped by their pattern of missing columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Rows that miss exactly the columns ``missing`` and observe ``observed``."""
+
+    rows: np.ndarray
+    observed: np.ndarray
+    missing: np.ndarray
+
+
+@dataclass(frozen=True)
+class Missingness:
+    complete: np.ndarray
+    patterns: tuple[Pattern, ...]
+
+
+def find_missing(X: np.ndarray) -> Missingness | None:
+    """Group the rows of X by missingness pattern; None if nothing is missing."""
+    mask = np.isnan(X)
+    incomplete = mask.any(axis=1)
+    if not incomplete.any():
+        return None
+    rows = np.flatnonzero(incomplete)
+    unique, inverse = np.unique(mask[rows], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
+    patterns = tuple(
+        Pattern(rows[order[a:b]], np.flatnonzero(~pattern), np.flatnonzero(pattern))
+        for pattern, a, b in zip(unique, bounds[:-1], bounds[1:])
+    )
+    return Missingness(np.flatnonzero(~incomplete), patterns)
+
+
+def fill_with_column_means(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
+    """X with each NaN replaced by its column's weighted mean (a start for EM)."""
+    mask = np.isnan(X)
+    if not mask.any():
+        return X
+    observed_weight = sample_weight @ ~mask
+    means = (sample_weight @ np.where(mask, 0.0, X)) / observed_weight
+    return np.where(mask, means, X)
+
+
+def check_observed_columns(X: np.ndarray) -> None:
+    """Raise if a column of X has no observed value."""
+    empty = np.flatnonzero(np.all(np.isnan(X), axis=0))
+    if len(empty):
+        raise ValueError(
+            f"X column(s) {empty.tolist()} have no observed value; drop them (EMImputer "
+            "does so, or keeps them with keep_empty_features=True)."
+        )

@@ -1,0 +1,318 @@
+"""Imputation by EM under a Gaussian or a Gaussian mixture."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin, _fit_context
+from sklearn.impute import MissingIndicator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._missing import find_missing
+from ._validation import check_sample_weight, unchanged_on_error
+from .mixture import _BaseGaussianMixture
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, float) and np.isnan(value)
+
+
+class EMImputer(TransformerMixin, _BaseGaussianMixture):
+    """Fill missing values by EM under a Gaussian or a Gaussian mixture.
+
+    Fits a Gaussian (``n_components=1``, the classic EM imputer of R's norm
+    and Amelia) or a Gaussian mixture to the observed values by exact EM (the
+    E-step marginalises over each row's missing columns), then fills each
+    missing entry with its conditional expectation given the row's observed
+    values; for a mixture, averaged over the row's responsibilities.
+
+    Parameters
+    ----------
+    missing_values : float or int, default=np.nan
+        The placeholder of missing entries.
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        Covariance structure, as in :class:`~emkit.GaussianMixtureEM`.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of the covariances.
+    tol : float, default=1e-6
+        EM stops when the mean observed-data log-likelihood per row changes by
+        less.
+    max_iter : int, default=1000
+        Maximum number of EM iterations per restart.
+    n_init : int, default=1
+        Number of restarts.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
+default="kmeans"
+        Initialisation of the responsibilities, on the data with each missing
+        entry replaced by its column mean.
+    sample_posterior : bool, default=False
+        Draw each row's missing values from their conditional distribution
+        (component drawn from the responsibilities) instead of filling the
+        conditional mean: for multiple imputation, with ``random_state``.
+    add_indicator : bool, default=False
+        Append a :class:`~sklearn.impute.MissingIndicator` of the columns that
+        had missing values at fit time.
+    keep_empty_features : bool, default=False
+        Keep columns with no observed value at fit time (filled with 0)
+        instead of dropping them.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation and ``sample_posterior`` draws.
+    n_jobs : int, default=None
+        Number of restarts run at once (threads).
+    verbose : int, default=0
+        Verbosity of the fit.
+    callback : callable, default=None
+        Called after every EM iteration with an :class:`~emkit.IterationRecord`.
+    accelerate : None, default=None
+        Acceleration scheme; ``None`` is plain EM.
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_, precisions_cholesky_ : ndarray
+        The fitted mixture over the columns kept, as in
+        :class:`~emkit.GaussianMixtureEM`.
+    n_iter_, converged_, lower_bound_, lower_bounds_
+        As in :class:`~emkit.GaussianMixtureEM`.
+    indicator_ : MissingIndicator or None
+        The indicator appended when ``add_indicator``.
+    n_features_in_ : int
+        Number of columns seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Column names seen during ``fit``, when X has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import EMImputer
+    >>> X = np.array([[1.0, 2.0], [2.0, 4.1], [3.0, np.nan], [4.0, 7.9], [np.nan, 10.0]])
+    >>> EMImputer().fit_transform(X).round(2)
+    array([[ 1.  ,  2.  ],
+           [ 2.  ,  4.1 ],
+           [ 3.  ,  5.97],
+           [ 4.  ,  7.9 ],
+           [ 5.06, 10.  ]])
+    """
+
+    _parameter_constraints: dict = {
+        "missing_values": [Real, None],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+        "sample_posterior": ["boolean"],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        "callback": [callable, None],
+        "accelerate": [None],
+    }
+
+    def __init__(
+        self,
+        *,
+        missing_values=np.nan,
+        n_components: int = 1,
+        covariance_type: str = "full",
+        reg_covar: float = 1e-6,
+        tol: float = 1e-6,
+        max_iter: int = 1000,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        sample_posterior: bool = False,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
+        random_state=None,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+        callback=None,
+        accelerate=None,
+    ):
+        self.missing_values = missing_values
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.reg_covar = reg_covar
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.sample_posterior = sample_posterior
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.callback = callback
+        self.accelerate = accelerate
+
+    def _as_nan(self, X, reset: bool) -> np.ndarray:
+        """Validated float X with missing entries as NaN."""
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=reset,
+            ensure_all_finite="allow-nan",
+            copy=not _is_nan(self.missing_values),
+        )
+        if not _is_nan(self.missing_values):
+            if np.isnan(X).any():
+                raise ValueError(
+                    f"X contains NaN, but missing_values={self.missing_values!r}: mark "
+                    "missing entries one way only (or set missing_values=np.nan)."
+                )
+            X[X == self.missing_values] = np.nan
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the Gaussian (mixture) to the observed values by EM.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights.
+
+        Returns
+        -------
+        self : EMImputer
+            The fitted imputer.
+        """
+        with unchanged_on_error(self):
+            X = self._as_nan(X, reset=True)
+            self._kept = ~np.all(np.isnan(X), axis=0)
+            if not self._kept.any():
+                raise ValueError("X has no observed value at all.")
+            self._fit_em(X[:, self._kept], check_sample_weight(sample_weight, len(X), X.dtype))
+            self.indicator_ = None
+            if self.add_indicator:
+                self.indicator_ = MissingIndicator(error_on_new=False).fit(X)
+        return self
+
+    def _kept_columns(self, X, reset=False) -> np.ndarray:
+        check_is_fitted(self)
+        return self._as_nan(X, reset=reset)[:, self._kept]
+
+    def transform(self, X) -> np.ndarray:
+        """Fill the missing entries of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries, in any pattern.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            X with its missing entries filled (observed entries unchanged);
+            empty columns dropped unless ``keep_empty_features``; the missing
+            indicator appended if ``add_indicator``.
+        """
+        check_is_fitted(self)
+        X_all = self._as_nan(X, reset=False)
+        X = X_all[:, self._kept]
+        missing = find_missing(X)
+        W, _ = self._posteriors(X)
+        gaussian = self._model(X.shape[1]).gaussian
+        args = (X, W, self.means_, self.covariances_, missing)
+        if self.sample_posterior:
+            filled = gaussian.conditional_samples(*args, check_random_state(self.random_state))
+        else:
+            filled = gaussian.conditional_expectations(*args)
+        if self.keep_empty_features:
+            out = np.zeros_like(X_all)
+            out[:, self._kept] = filled
+            filled = out
+        if self.indicator_ is not None:
+            filled = np.hstack([filled, self.indicator_.transform(X_all)])
+        return filled
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Responsibilities of the components given each row's observed values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            Rows sum to 1; a row with nothing observed gets ``weights_``.
+        """
+        return self._posteriors(self._kept_columns(X))[0]
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log-likelihood of each row's observed values (0 if none).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            Marginal log-density of the observed values of each row.
+        """
+        return self._posteriors(self._kept_columns(X))[1]
+
+    def score(self, X, y=None) -> float:
+        """Mean observed-data log-likelihood per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        log_likelihood : float
+            Mean of :meth:`score_samples`.
+        """
+        return float(self.score_samples(X).mean())
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input column names; ``feature_names_in_`` or ``x0, x1, ...`` if None.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            Kept columns, then ``missingindicator_<name>`` columns.
+        """
+        check_is_fitted(self)
+        if input_features is None:
+            input_features = getattr(
+                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+            )
+        input_features = np.asarray(input_features, dtype=object)
+        if len(input_features) != self.n_features_in_:
+            raise ValueError(
+                f"input_features should have length {self.n_features_in_}, "
+                f"got {len(input_features)}."
+            )
+        names = input_features if self.keep_empty_features else input_features[self._kept]
+        if self.indicator_ is not None:
+            indicated = input_features[self.indicator_.features_]
+            names = np.r_[names, [f"missingindicator_{name}" for name in indicated]]
+        return np.asarray(names, dtype=object)

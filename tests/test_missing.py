@@ -1,0 +1,144 @@
+"""Missing values (NaN): exact EM over the observed coordinates, in every Gaussian model."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+from scipy.stats import multivariate_normal
+from sklearn.exceptions import ConvergenceWarning
+
+from emkit import HMMEM, GaussianMixtureEM
+from emkit._hmm_inference import forward_backward
+
+COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
+
+
+def with_holes(X, fraction, seed=0):
+    X = X.copy()
+    X[np.random.RandomState(seed).rand(*X.shape) < fraction] = np.nan
+    return X
+
+
+def full_covariances(model):
+    k, d = model.means_.shape
+    return model._model(d).gaussian.covariance.full_matrices(model.covariances_, k, d)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_marginal_likelihood_of_observed_values_matches_scipy(blobs, covariance_type):
+    X = with_holes(blobs[0], 0.3)
+    X[:3] = np.nan
+    gm = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(X)
+    covariances = full_covariances(gm)
+    expected = []
+    for row in X:
+        o = ~np.isnan(row)
+        if not o.any():
+            expected.append(0.0)
+            continue
+        densities = [
+            w * multivariate_normal(m[o], c[np.ix_(o, o)]).pdf(row[o])
+            for w, m, c in zip(gm.weights_, gm.means_, covariances)
+        ]
+        expected.append(np.log(np.sum(densities)))
+    np.testing.assert_allclose(gm.score_samples(X), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gm.predict_proba(X[:3]), np.tile(gm.weights_, (3, 1)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_components=st.integers(1, 3),
+    covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    fraction=st.floats(0.05, 0.5),
+)
+def test_observed_data_log_likelihood_never_decreases(
+    seed, n_components, covariance_type, fraction
+):
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((120, 3)) @ rng.standard_normal((3, 3))
+    X[:60] += rng.uniform(-10, 10, 3)
+    X = with_holes(X, fraction, seed)
+    gm = GaussianMixtureEM(
+        n_components,
+        covariance_type=covariance_type,
+        init_params="random",
+        tol=0,
+        max_iter=25,
+        reg_covar=0.0,
+        random_state=seed,
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gm.fit(X)
+    except ValueError as error:  # a component collapsed, with reg_covar=0
+        assert "ill-defined" in str(error) or "no observed value" in str(error)
+        reject()
+    bounds = np.array(gm.lower_bounds_)
+    assert np.all(np.diff(bounds) >= -1e-10 * np.abs(bounds[1:]))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_em_converges_to_a_maximum_of_the_observed_data_likelihood(blobs, covariance_type):
+    X = with_holes(blobs[0][:300], 0.25)
+    gm = GaussianMixtureEM(
+        3, covariance_type=covariance_type, tol=1e-12, reg_covar=0.0, random_state=0
+    ).fit(X)
+    best = gm.score(X)
+    for name in ["means_", "covariances_", "weights_"]:
+        for sign in [-1, 1]:
+            moved = GaussianMixtureEM(3, covariance_type=covariance_type)
+            moved.__dict__.update(gm.__dict__)
+            value = getattr(gm, name).copy()
+            value.flat[0] += sign * 1e-3
+            if name == "weights_":
+                value /= value.sum()
+            setattr(moved, name, value)
+            covariance = moved._model(3).gaussian.covariance
+            moved.precisions_cholesky_ = covariance.precision_cholesky(moved.covariances_)
+            assert moved.score(X) < best
+
+
+def test_recovers_parameters_from_incomplete_data():
+    rng = np.random.RandomState(1)
+    means = np.array([[0.0, 0.0, 0.0], [5.0, 5.0, -3.0]])
+    cov = np.array([[1.0, 0.6, 0.2], [0.6, 1.0, 0.3], [0.2, 0.3, 1.0]])
+    X = np.vstack([rng.multivariate_normal(m, cov, 10_000) for m in means])
+    gm = GaussianMixtureEM(2, covariance_type="tied", random_state=0).fit(with_holes(X, 0.3))
+    order = np.argsort(gm.means_[:, 0])
+    np.testing.assert_allclose(gm.means_[order], means, atol=0.05)
+    np.testing.assert_allclose(gm.covariances_, cov, atol=0.05)
+
+
+def test_complete_rows_take_the_same_path_as_before(blobs):
+    X = blobs[0]
+    a = GaussianMixtureEM(3, random_state=0).fit(X)
+    b = GaussianMixtureEM(3, random_state=0).fit(np.vstack([X, np.full((1, 3), np.nan)]))
+    np.testing.assert_allclose(a.score_samples(X), b.score_samples(X), rtol=1e-4)
+
+
+def test_hmm_with_missing_observations():
+    rng = np.random.RandomState(0)
+    states = np.repeat([0, 1, 0, 1, 2], 60)
+    X = rng.normal(loc=np.array([[0.0, 0.0], [4.0, 1.0], [-3.0, 4.0]])[states])
+    X_missing = with_holes(X, 0.2)
+    X_missing[10] = np.nan
+    hmm = HMMEM(3, max_iter=30, tol=0, reg_covar=0.0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        hmm.fit(X_missing)
+    assert np.all(np.diff(hmm.lower_bounds_) >= -1e-10 * np.abs(hmm.lower_bounds_[1:]))
+    # A fully missing row has no emission term: log p = 0 for every state.
+    model = hmm._model(2)
+    params = hmm._params()
+    from emkit._missing import find_missing
+
+    log_frameprob = model.frame_log_prob(params, X_missing, find_missing(X_missing))
+    np.testing.assert_array_equal(log_frameprob[10], 0.0)
+    starts, ends = np.array([0]), np.array([len(X)])
+    _, _, ll = forward_backward(hmm.startprob_, hmm.transmat_, log_frameprob, starts, ends)
+    assert hmm.score(X_missing) == pytest.approx(ll[0] / len(X), rel=1e-12)
+    accuracy = np.mean(hmm.predict(X_missing) == hmm.predict(X))
+    assert accuracy > 0.95
