@@ -1,0 +1,165 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.stats import multivariate_normal
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from emkit import EMImputer, GaussianMixtureEM
+from emkit.datasets import load_penguins
+
+
+def correlated(n=500, seed=0):
+    rng = np.random.RandomState(seed)
+    cov = np.array(
+        [[1.0, 0.8, 0.5, 0.0], [0.8, 1.0, 0.4, 0.1], [0.5, 0.4, 1.0, 0.3], [0, 0.1, 0.3, 1]]
+    )
+    return rng.multivariate_normal([1.0, -2.0, 0.5, 3.0], cov, size=n)
+
+
+def with_holes(X, fraction=0.2, seed=0):
+    X = X.copy()
+    X[np.random.RandomState(seed).rand(*X.shape) < fraction] = np.nan
+    return X
+
+
+def test_single_gaussian_fills_the_conditional_mean():
+    X = with_holes(correlated())
+    imputer = EMImputer().fit(X)
+    filled = imputer.transform(X)
+    observed = ~np.isnan(X)
+    np.testing.assert_array_equal(filled[observed], X[observed])
+    mean, cov = imputer.means_[0], imputer.covariances_[0]
+    for i in np.flatnonzero(np.isnan(X).any(axis=1))[:40]:
+        o, m = observed[i], ~observed[i]
+        expected = mean[m] + cov[np.ix_(m, o)] @ np.linalg.solve(
+            cov[np.ix_(o, o)], X[i, o] - mean[o]
+        )
+        np.testing.assert_allclose(filled[i, m], expected, rtol=1e-10)
+
+
+def test_mixture_fills_the_responsibility_weighted_conditional_means():
+    rng = np.random.RandomState(1)
+    X = np.vstack([correlated(300, 1), correlated(300, 2) + 6.0])
+    X = with_holes(X, 0.25)
+    imputer = EMImputer(n_components=2, random_state=0).fit(X)
+    filled, resp = imputer.transform(X), imputer.predict_proba(X)
+    for i in rng.choice(np.flatnonzero(np.isnan(X).any(axis=1)), 30, replace=False):
+        o = ~np.isnan(X[i])
+        m = ~o
+        densities = np.array(
+            [
+                w * multivariate_normal(mu[o], c[np.ix_(o, o)]).pdf(X[i, o])
+                for w, mu, c in zip(imputer.weights_, imputer.means_, imputer.covariances_)
+            ]
+        )
+        np.testing.assert_allclose(resp[i], densities / densities.sum(), rtol=1e-8)
+        expected = sum(
+            r * (mu[m] + c[np.ix_(m, o)] @ np.linalg.solve(c[np.ix_(o, o)], X[i, o] - mu[o]))
+            for r, mu, c in zip(resp[i], imputer.means_, imputer.covariances_)
+        )
+        np.testing.assert_allclose(filled[i, m], expected, rtol=1e-8)
+    assert imputer.score(X) == pytest.approx(np.mean(np.log(np.exp(imputer.score_samples(X)))))
+
+
+def test_fit_equals_gaussian_mixture_on_the_same_data():
+    X = with_holes(correlated())
+    imputer = EMImputer(n_components=2, random_state=0).fit(X)
+    mixture = GaussianMixtureEM(2, random_state=0).fit(X)
+    np.testing.assert_allclose(imputer.means_, mixture.means_, rtol=1e-10)
+    np.testing.assert_allclose(imputer.score_samples(X), mixture.score_samples(X))
+
+
+def test_better_than_column_means_on_correlated_data():
+    complete = correlated(2000)
+    X = with_holes(complete, 0.3)
+    mask = np.isnan(X)
+    em = EMImputer().fit_transform(X)
+    mean = SimpleImputer().fit_transform(X)
+    rmse_em = np.sqrt(np.mean((em[mask] - complete[mask]) ** 2))
+    rmse_mean = np.sqrt(np.mean((mean[mask] - complete[mask]) ** 2))
+    assert rmse_em < 0.85 * rmse_mean
+
+
+def test_empty_rows_columns_and_new_patterns():
+    X = with_holes(correlated())
+    X[:, 2] = np.nan
+    X[5] = np.nan
+    imputer = EMImputer().fit(X)
+    out = imputer.transform(X)
+    assert out.shape == (len(X), 3)
+    np.testing.assert_allclose(out[5], imputer.weights_ @ imputer.means_)
+    assert imputer.score_samples(X)[5] == pytest.approx(0.0, abs=1e-12)
+    kept = EMImputer(keep_empty_features=True).fit(X)
+    out = kept.transform(X)
+    assert out.shape == X.shape and np.all(out[:, 2] == 0)
+    names = EMImputer(add_indicator=True).fit(X).get_feature_names_out()
+    assert list(names[:3]) == ["x0", "x1", "x3"]
+    assert list(names[3:]) == ["missingindicator_x0", "missingindicator_x1",
+                               "missingindicator_x2", "missingindicator_x3"]  # fmt: skip
+    new = correlated(20, 5)
+    new[:, 0] = np.nan  # a pattern unseen at fit time
+    filled = imputer.transform(new)
+    assert not np.isnan(filled).any()
+
+
+def test_missing_values_placeholder():
+    X = with_holes(correlated())
+    marked = np.where(np.isnan(X), -999.0, X)
+    a = EMImputer(random_state=0).fit_transform(X)
+    b = EMImputer(missing_values=-999, random_state=0).fit_transform(marked)
+    np.testing.assert_allclose(a, b)
+    with pytest.raises(ValueError, match="X contains NaN, but missing_values=-999"):
+        EMImputer(missing_values=-999).fit(X)
+
+
+def test_add_indicator():
+    X = with_holes(correlated())
+    out = EMImputer(add_indicator=True).fit_transform(X)
+    np.testing.assert_array_equal(out[:, 4:], np.isnan(X))
+
+
+def test_sample_posterior_draws_from_the_conditional_distribution():
+    X = with_holes(correlated(300), 0.3)
+    imputer = EMImputer(sample_posterior=True, random_state=0).fit(X)
+    first, second = imputer.transform(X), imputer.transform(X)
+    np.testing.assert_array_equal(first, second)
+    observed = ~np.isnan(X)
+    np.testing.assert_array_equal(first[observed], X[observed])
+    mean_fill = EMImputer().fit(X).transform(X)
+    draws = np.mean([imputer.set_params(random_state=s).transform(X) for s in range(400)], axis=0)
+    # Conditional variances are at most 1: the mean of 400 draws is within 5 sd.
+    np.testing.assert_allclose(draws[~observed], mean_fill[~observed], atol=5 / np.sqrt(400))
+    assert not np.allclose(first[~observed], mean_fill[~observed])
+
+
+def test_in_a_pipeline_before_a_classifier():
+    X, y = load_penguins(return_X_y=True)
+    pipeline = make_pipeline(StandardScaler(), EMImputer(), LogisticRegression(max_iter=1000))
+    scores = cross_val_score(pipeline, X, y, cv=5)
+    assert scores.mean() > 0.95
+    search = GridSearchCV(pipeline, {"emimputer__n_components": [1, 2]}, cv=3).fit(X, y)
+    assert search.best_params_["emimputer__n_components"] in (1, 2)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "infinity"),
+        (np.array([["a", "b"], ["c", "d"]]), ValueError, "string"),
+        (sp.csr_matrix(np.eye(3)), TypeError, "[Ss]parse data"),
+        (np.full((3, 2), np.nan), ValueError, "no observed value"),
+    ],
+)
+def test_bad_input(X, error, match):
+    with pytest.raises(error, match=match):
+        EMImputer().fit(X)
+
+
+def test_wrong_number_of_features_at_transform():
+    imputer = EMImputer().fit(with_holes(correlated()))
+    with pytest.raises(ValueError, match="X has 3 features, but EMImputer is expecting 4"):
+        imputer.transform(np.ones((2, 3)))
