@@ -67,6 +67,15 @@ class SequenceData:
         return out
 
 
+def _check_y_is_not_lengths(y, n_samples: int) -> None:
+    """hmmlearn's fit(X, lengths) passed positionally would land in y here."""
+    if y is not None and np.ndim(y) == 1 and len(y) != n_samples:
+        raise ValueError(
+            f"y has {len(y)} entries for {n_samples} rows and is ignored; to give the "
+            "lengths of the sequences, pass lengths=... by keyword."
+        )
+
+
 def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
     """(starts, ends) of the sequences given by ``lengths`` or ``sequence_ids``."""
     if lengths is not None and sequence_ids is not None:
@@ -85,7 +94,7 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
         if len(np.unique(run_ids)) != len(run_ids):
             repeated = run_ids[np.argmax([np.sum(run_ids == i) > 1 for i in run_ids])]
             raise ValueError(
-                f"sequence_ids: the rows of sequence {repeated!r} are not contiguous; the "
+                f"sequence_ids: the rows of sequence {repeated} are not contiguous; the "
                 "rows of each sequence must be consecutive and in time order."
             )
         return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
@@ -342,6 +351,16 @@ class _PoissonEmission:
 # -------------------------------------------------------------------------- model
 
 
+def _check_possible(log_likelihoods: np.ndarray) -> None:
+    if not np.all(np.isfinite(log_likelihoods)):
+        impossible = np.flatnonzero(~np.isfinite(log_likelihoods))
+        raise ValueError(
+            f"Sequence(s) {impossible[:5].tolist()} have zero probability under the model: "
+            "a zero start, transition or emission probability rules them out. Check the "
+            "*_init arguments, or let EM update the parameters that contain zeros."
+        )
+
+
 def _normalize_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """Rows of counts as probabilities; a row without counts keeps its previous value."""
     totals = counts.sum(axis=-1, keepdims=True)
@@ -389,6 +408,10 @@ class HMMModel:
         self.startprob_prior = startprob_prior
         self.transmat_prior = transmat_prior
         self.update = update
+        # Zeros of startprob_init and transmat_init are structural: they stay zero.
+        k = n_states
+        self.start_allowed = given.get("startprob", np.ones(k)) > 0
+        self.transition_allowed = given.get("transmat", np.ones((k, k))) > 0
 
     def init_params(self, data: SequenceData, rng) -> HMMParams:
         k = self.n_states
@@ -410,12 +433,7 @@ class HMMModel:
         posteriors, xi, log_likelihoods = forward_backward(
             params.startprob, params.transmat, log_frameprob, chunk.starts, chunk.ends
         )
-        if not np.all(np.isfinite(log_likelihoods)):
-            raise ValueError(
-                "A sequence has zero probability under the current parameters (a zero "
-                "start, transition or emission probability rules it out). Check the "
-                "*_init arguments, or let EM update the parameters that contain zeros."
-            )
+        _check_possible(log_likelihoods)
         stats = HMMStats(
             column_sums(posteriors[chunk.starts]),
             xi,
@@ -427,20 +445,20 @@ class HMMModel:
         startprob, transmat = params.startprob, params.transmat
         if "startprob" in self.update:
             counts = np.maximum(stats.start + self.startprob_prior - 1.0, 0.0)
-            startprob = _normalize_rows(counts, startprob)
+            startprob = _normalize_rows(np.where(self.start_allowed, counts, 0.0), startprob)
         if "transmat" in self.update:
-            # Structural zeros stay zero whatever the prior.
             counts = np.maximum(stats.transitions + self.transmat_prior - 1.0, 0.0)
-            transmat = _normalize_rows(np.where(transmat > 0, counts, 0.0), transmat)
+            counts = np.where(self.transition_allowed, counts, 0.0)
+            transmat = _normalize_rows(counts, transmat)
         emission = self.emission.estimate(stats.emission, params.emission, self.update)
         return HMMParams(startprob, transmat, emission)
 
     def n_parameters(self, params: HMMParams) -> int:
         count = self.emission.n_parameters(params.emission, self.update)
         if "startprob" in self.update:
-            count += self.n_states - 1
+            count += int(self.start_allowed.sum()) - 1
         if "transmat" in self.update:
-            count += int(np.count_nonzero(params.transmat)) - self.n_states
+            count += int(self.transition_allowed.sum()) - self.n_states
         return count
 
 
@@ -712,6 +730,7 @@ class HMMEM(BaseEstimator):
         """
         with unchanged_on_error(self):
             data = self._prepare(X, lengths, sequence_ids, reset=True)
+            _check_y_is_not_lengths(y, len(data.X))
             n_samples, n_features = data.X.shape
             if n_samples < self.n_components:
                 raise ValueError(
@@ -749,9 +768,11 @@ class HMMEM(BaseEstimator):
         data = self._prepare(X, lengths, sequence_ids, reset=False)
         params = self._params()
         log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X, data.missing)
-        return forward_backward(
+        result = forward_backward(
             params.startprob, params.transmat, log_frameprob, data.starts, data.ends
         )
+        _check_possible(result[2])
+        return result
 
     def score(self, X, y=None, lengths=None, sequence_ids=None) -> float:
         """Mean log-likelihood per observation.
@@ -770,6 +791,7 @@ class HMMEM(BaseEstimator):
         log_likelihood : float
             ``log p(X) / n_samples``, summed over sequences.
         """
+        _check_y_is_not_lengths(y, len(X))
         _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
         return float(log_likelihoods.sum() / len(X))
 
@@ -828,6 +850,7 @@ class HMMEM(BaseEstimator):
                 data.starts,
                 data.ends,
             )
+        _check_possible(log_probs)
         return float(log_probs.sum()), states
 
     def predict(self, X, lengths=None, sequence_ids=None) -> np.ndarray:

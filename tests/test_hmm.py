@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
@@ -206,12 +206,16 @@ def test_plain_baum_welch_never_decreases_the_log_likelihood(
         init_params="random",
         max_iter=25,
         tol=0,
-        reg_covar=1e-3,
+        reg_covar=0.0,  # exact EM: reg_covar > 0 makes the M-step inexact
         random_state=seed,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        hmm.fit(X, lengths=lengths)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            hmm.fit(X, lengths=lengths)
+    except ValueError as error:  # a state collapsed onto too few points
+        assert "ill-defined empirical covariance" in str(error)
+        reject()
     bounds = np.array(hmm.lower_bounds_)
     assert np.all(np.isfinite(bounds))
     assert np.all(np.diff(bounds) >= -1e-9 * np.abs(bounds[1:]))
@@ -366,3 +370,42 @@ def test_unseen_symbols_at_predict():
     hmm = HMMEM(2, emission="categorical", random_state=0).fit([[0], [1], [2], [1], [0]])
     with pytest.raises(ValueError, match="unseen at fit time"):
         hmm.predict([[0], [3]])
+
+
+def test_zeros_of_the_initial_start_probabilities_stay_zero(sampled):
+    X, _, lengths, _ = sampled
+    hmm = HMMEM(3, startprob_init=[1.0, 0.0, 0.0], startprob_prior=3.0, random_state=0)
+    hmm.fit(X, lengths=lengths)
+    np.testing.assert_array_equal(hmm.startprob_[1:], 0.0)
+
+
+def test_parameter_count_does_not_depend_on_fitted_zeros(sampled):
+    X, _, lengths, _ = sampled
+    hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
+    hmm.transmat_ = np.eye(3)  # as if EM had driven transitions to zero
+    n_parameters = 2 + 6 + 6 + 6
+    expected = -2 * hmm.score(X, lengths=lengths) * len(X) + n_parameters * np.log(len(X))
+    assert hmm.bic(X, lengths=lengths) == pytest.approx(expected)
+
+
+def test_lengths_passed_positionally_as_in_hmmlearn_are_refused(sampled):
+    X, _, lengths, _ = sampled
+    with pytest.raises(ValueError, match=r"pass lengths=\.\.\. by keyword"):
+        HMMEM(3).fit(X, lengths)
+    hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
+    with pytest.raises(ValueError, match=r"pass lengths=\.\.\. by keyword"):
+        hmm.score(X, lengths)
+
+
+def test_impossible_sequences_are_refused_at_inference():
+    hmm = HMMEM(
+        2,
+        emission="categorical",
+        startprob_init=[1.0, 0.0],
+        transmat_init=[[0.5, 0.5], [0.0, 1.0]],
+        emissionprob_init=[[1.0, 0.0], [0.0, 1.0]],
+        max_iter=0,
+    ).fit([[0], [1]])
+    for method in ["score", "predict", "predict_proba", "bic"]:
+        with pytest.raises(ValueError, match="zero probability under the model"):
+            getattr(hmm, method)([[0], [1], [0]])
