@@ -16,9 +16,9 @@ def categorical_log_prob(symbols: np.ndarray, emissionprob: np.ndarray) -> np.nd
 
 def categorical_counts(symbols: np.ndarray, W: np.ndarray, n_symbols: int) -> np.ndarray:
     """counts[k, s] = sum of W[i, k] over rows i with symbol s."""
-    onehot = np.zeros((symbols.shape[0], n_symbols), dtype=W.dtype)
-    onehot[np.arange(symbols.shape[0]), symbols] = 1.0
-    return W.T @ onehot
+    return np.stack(
+        [np.bincount(symbols, weights=W[:, k], minlength=n_symbols) for k in range(W.shape[1])]
+    )
 
 
 def poisson_log_prob(X: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
