@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from ._covariance import COVARIANCE_TYPES
-from ._missing import Missingness, Pattern
+from ._covariance import _ILL_DEFINED, COVARIANCE_TYPES
+from ._missing import Missingness
 from ._utils import column_sums
 
 
@@ -60,13 +61,39 @@ class Gaussian:
         out = np.empty((X.shape[0], means.shape[0]), dtype=np.result_type(X, means))
         complete = missing.complete
         out[complete] = self._complete_log_prob(X[complete], means, precisions_cholesky)
-        full = self.covariance.full_matrices(covariances, *means.shape)
-        for pattern in missing.patterns:
-            o = pattern.observed
-            out[pattern.rows] = _marginal_log_prob(
-                X[np.ix_(pattern.rows, o)], means[:, o], full[:, o][:, :, o]
-            )
+        self._incomplete_rows(_LOG_PROB, X, means, covariances, missing, log_prob=out)
         return out
+
+    def _incomplete_rows(self, mode, X, means, covariances, missing, **outputs):
+        """Run the compiled pass over the incomplete rows, filling ``outputs``."""
+        k, d = means.shape
+        full = np.ascontiguousarray(self.covariance.full_matrices(covariances, k, d), float)
+        arrays = {
+            "W": np.zeros((0, k)),
+            "log_prob": np.zeros((0, k)),
+            "nk": np.zeros(k),
+            "sx": np.zeros((k, d)),
+            "sxx": np.zeros((k, d, d)),
+            "filled": np.zeros((0, d)),
+            "chosen": np.zeros(0, dtype=np.int64),
+            "noise": np.zeros((0, d)),
+        }
+        arrays.update(outputs)
+        failed = _incomplete_pass(
+            mode,
+            np.asarray(X, dtype=float),
+            missing.rows,
+            missing.offsets,
+            missing.observed,
+            np.asarray(means, dtype=float),
+            full,
+            *(arrays[name] for name in ("W", "log_prob", "nk", "sx", "sxx", "filled")),
+            arrays["chosen"],
+            arrays["noise"],
+        )
+        if failed:
+            raise ValueError(_ILL_DEFINED)
+        return arrays
 
     def _complete_log_prob(self, X, means, precisions_cholesky) -> np.ndarray:
         n_features = X.shape[1]
@@ -89,22 +116,11 @@ class Gaussian:
             return self._complete_statistics(X, W, centres)
         complete = missing.complete
         stats = self._complete_statistics(X[complete], W[complete], centres)
-        k, d = centres.shape
-        full = self.covariance.full_matrices(covariances, k, d)
-        nk = np.zeros_like(stats.nk)
-        sx = np.zeros_like(stats.sx)
-        sxx = np.zeros((k, d, d), dtype=stats.sx.dtype)
-        for pattern in missing.patterns:
-            completed, conditional_cov = _conditionals(X[pattern.rows], pattern, centres, full)
-            w = W[pattern.rows]
-            deviations = completed - centres[:, None, :]
-            weighted = w.T[:, :, None] * deviations
-            nk += column_sums(w)
-            sx += weighted.sum(axis=1)
-            sxx += np.swapaxes(weighted, 1, 2) @ deviations
-            m = pattern.missing
-            sxx[np.ix_(np.arange(k), m, m)] += column_sums(w)[:, None, None] * conditional_cov
-        return stats + GaussianStats(nk, sx, self.covariance.reduce_second_moments(sxx))
+        out = self._incomplete_rows(
+            _STATISTICS, X, centres, covariances, missing, W=np.asarray(W, dtype=float)
+        )
+        sxx = self.covariance.reduce_second_moments(out["sxx"])
+        return stats + GaussianStats(out["nk"], out["sx"], sxx.astype(stats.sxx.dtype))
 
     def _complete_statistics(self, X, W, centres) -> GaussianStats:
         nk = column_sums(W)
@@ -116,41 +132,27 @@ class Gaussian:
 
     def conditional_expectations(self, X, W, means, covariances, missing: Missingness | None):
         """X with each NaN replaced by sum_k W_ik E[x_m | x_o, component k]."""
-        out = np.array(X, copy=True)
-        if missing is None:
-            return out
-        full = self.covariance.full_matrices(covariances, *means.shape)
-        for pattern in missing.patterns:
-            completed, _ = _conditionals(X[pattern.rows], pattern, means, full)
-            m = pattern.missing
-            out[np.ix_(pattern.rows, m)] = np.einsum(
-                "nk,knd->nd", W[pattern.rows], completed[..., m]
-            )
-        return out
+        filled = np.array(X, dtype=float, copy=True)
+        if missing is not None:
+            W = np.asarray(W, dtype=float)
+            self._incomplete_rows(_EXPECTATION, X, means, covariances, missing, W=W, filled=filled)
+        return filled.astype(X.dtype, copy=False)
 
     def conditional_samples(self, X, W, means, covariances, missing, rng):
         """X with each row's NaN drawn from its conditional distribution.
 
-        The component is drawn from the row's ``W``, then the missing values
-        from the Gaussian conditional on the observed ones.
+        The component of each row is drawn from its ``W``, then the missing
+        values from that component's Gaussian given the observed ones.
         """
-        out = np.array(X, copy=True)
-        if missing is None:
-            return out
-        full = self.covariance.full_matrices(covariances, *means.shape)
-        for pattern in missing.patterns:
-            completed, conditional_cov = _conditionals(X[pattern.rows], pattern, means, full)
-            w = W[pattern.rows]
-            draws = rng.random_sample(len(w))[:, None]
-            components = np.minimum((draws > w.cumsum(axis=1)).sum(axis=1), w.shape[1] - 1)
-            m = pattern.missing
-            factors = np.linalg.cholesky(conditional_cov)
-            noise = rng.standard_normal((len(w), len(m)))
-            mean = completed[components, np.arange(len(w))][:, m]
-            out[np.ix_(pattern.rows, m)] = mean + np.einsum(
-                "nij,nj->ni", factors[components], noise
+        filled = np.array(X, dtype=float, copy=True)
+        if missing is not None:
+            draws = rng.random_sample(len(X))[:, None]
+            chosen = np.minimum((draws > W.cumsum(axis=1)).sum(axis=1), W.shape[1] - 1)
+            noise = rng.standard_normal(X.shape)
+            self._incomplete_rows(
+                _SAMPLE, X, means, covariances, missing, filled=filled, chosen=chosen, noise=noise
             )
-        return out
+        return filled.astype(X.dtype, copy=False)
 
     def estimate(self, stats: GaussianStats, centres):
         """Means, covariances and precision Cholesky factors from statistics.
@@ -169,30 +171,127 @@ class Gaussian:
         return n_components * n_features + self.covariance.n_parameters(n_components, n_features)
 
 
-def _marginal_log_prob(X_observed, means_observed, covariances_observed) -> np.ndarray:
-    """Log-density of rows of observed values under each component, shape (n, k)."""
-    n_observed = X_observed.shape[1]
-    if n_observed == 0:
-        return np.zeros((X_observed.shape[0], means_observed.shape[0]))
-    chol = np.linalg.cholesky(covariances_observed)
-    deviations = X_observed[None] - means_observed[:, None, :]
-    z = np.linalg.solve(chol, np.swapaxes(deviations, 1, 2))
-    log_det = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    maha = np.einsum("kon,kon->kn", z, z)
-    return (-0.5 * (n_observed * math.log(2 * math.pi) + maha) - log_det[:, None]).T
+_LOG_PROB, _STATISTICS, _EXPECTATION, _SAMPLE = 0, 1, 2, 3
+_LOG_2PI = math.log(2 * math.pi)
 
 
-def _conditionals(X_rows, pattern: Pattern, means, full):
-    """Rows completed by E[x_m | x_o, k], shape (k, n, d), and Cov[x_m | x_o, k]."""
-    o, m = pattern.observed, pattern.missing
-    cov_mm = full[:, m][:, :, m]
-    completed = np.empty((means.shape[0], X_rows.shape[0], means.shape[1]), dtype=means.dtype)
-    completed[:, :, o] = X_rows[:, o]
-    if len(o) == 0:
-        completed[:, :, m] = means[:, None, m]
-        return completed, cov_mm
-    cov_mo = full[:, m][:, :, o]
-    regression = np.linalg.solve(full[:, o][:, :, o], np.swapaxes(cov_mo, 1, 2))  # (k, o, m)
-    deviations = X_rows[None, :, o] - means[:, None, o]
-    completed[:, :, m] = means[:, None, m] + deviations @ regression
-    return completed, cov_mm - cov_mo @ regression
+@numba.njit(nogil=True, cache=True)
+def _cholesky(A, n):
+    """In-place lower Cholesky factor of A[:n, :n]; False if not positive-definite."""
+    for j in range(n):
+        total = A[j, j]
+        for q in range(j):
+            total -= A[j, q] * A[j, q]
+        if total <= 0.0:
+            return False
+        A[j, j] = np.sqrt(total)
+        for i in range(j + 1, n):
+            total = A[i, j]
+            for q in range(j):
+                total -= A[i, q] * A[j, q]
+            A[i, j] = total / A[j, j]
+    return True
+
+
+@numba.njit(nogil=True, cache=True)
+def _incomplete_pass(
+    mode, X, rows, offsets, observed, means, full, W, log_prob, nk, sx, sxx, filled, chosen, noise
+):
+    """One pass over the incomplete rows, pattern by pattern, component by component.
+
+    With L the Cholesky factor of the observed block S_oo of a component's
+    covariance, z = L^-1 (x_o - mu_o) gives the marginal log-density, B =
+    L^-1 S_om gives E[x_m | x_o] = mu_m + B^T z and Cov[x_m | x_o] = S_mm - B^T B.
+    ``mode`` selects the output: log-densities, EM statistics centred on the
+    means, conditional expectations averaged by W, or conditional draws for
+    the components ``chosen``. Returns True if a covariance is not
+    positive-definite.
+    """
+    k, d = means.shape
+    L = np.empty((d, d))
+    B = np.empty((d, d))
+    C = np.empty((d, d))
+    z = np.empty(d)
+    e = np.empty(d)
+    o_idx = np.empty(d, dtype=np.int64)
+    m_idx = np.empty(d, dtype=np.int64)
+    for p in range(offsets.shape[0] - 1):
+        n_o = 0
+        n_m = 0
+        for f in range(d):
+            if observed[p, f]:
+                o_idx[n_o] = f
+                n_o += 1
+            else:
+                m_idx[n_m] = f
+                n_m += 1
+        for j in range(k):
+            for a in range(n_o):
+                for b in range(n_o):
+                    L[a, b] = full[j, o_idx[a], o_idx[b]]
+            if not _cholesky(L, n_o):
+                return True
+            half_log_det = 0.0
+            for a in range(n_o):
+                half_log_det += np.log(L[a, a])
+            if mode != _LOG_PROB:
+                for c in range(n_m):
+                    for a in range(n_o):
+                        total = full[j, o_idx[a], m_idx[c]]
+                        for b in range(a):
+                            total -= L[a, b] * B[b, c]
+                        B[a, c] = total / L[a, a]
+                for c1 in range(n_m):
+                    for c2 in range(n_m):
+                        total = full[j, m_idx[c1], m_idx[c2]]
+                        for a in range(n_o):
+                            total -= B[a, c1] * B[a, c2]
+                        C[c1, c2] = total
+                if mode == _SAMPLE and not _cholesky(C, n_m):
+                    return True
+            for r in range(offsets[p], offsets[p + 1]):
+                i = rows[r]
+                if mode == _SAMPLE and chosen[i] != j:
+                    continue
+                squared = 0.0
+                for a in range(n_o):
+                    total = X[i, o_idx[a]] - means[j, o_idx[a]]
+                    for b in range(a):
+                        total -= L[a, b] * z[b]
+                    z[a] = total / L[a, a]
+                    squared += z[a] * z[a]
+                if mode == _LOG_PROB:
+                    log_prob[i, j] = -0.5 * (n_o * _LOG_2PI + squared) - half_log_det
+                    continue
+                for c in range(n_m):  # E[x_m | x_o] - mu_m
+                    total = 0.0
+                    for a in range(n_o):
+                        total += B[a, c] * z[a]
+                    e[m_idx[c]] = total
+                if mode == _EXPECTATION:
+                    for c in range(n_m):
+                        f = m_idx[c]
+                        if j == 0:
+                            filled[i, f] = 0.0
+                        filled[i, f] += W[i, j] * (means[j, f] + e[f])
+                elif mode == _SAMPLE:
+                    for c1 in range(n_m):
+                        total = means[j, m_idx[c1]] + e[m_idx[c1]]
+                        for c2 in range(c1 + 1):
+                            total += C[c1, c2] * noise[i, c2]
+                        filled[i, m_idx[c1]] = total
+                else:
+                    w = W[i, j]
+                    if w == 0.0:
+                        continue
+                    for a in range(n_o):
+                        e[o_idx[a]] = X[i, o_idx[a]] - means[j, o_idx[a]]
+                    nk[j] += w
+                    for f in range(d):
+                        sx[j, f] += w * e[f]
+                        for g in range(d):
+                            sxx[j, f, g] += w * e[f] * e[g]
+                    for c1 in range(n_m):
+                        for c2 in range(n_m):
+                            sxx[j, m_idx[c1], m_idx[c2]] += w * C[c1, c2]
+    return False

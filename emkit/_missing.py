@@ -8,18 +8,18 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class Pattern:
-    """Rows that miss exactly the columns ``missing`` and observe ``observed``."""
-
-    rows: np.ndarray
-    observed: np.ndarray
-    missing: np.ndarray
-
-
-@dataclass(frozen=True)
 class Missingness:
+    """Rows of X grouped by pattern of missing columns.
+
+    ``complete`` lists the rows with nothing missing. Incomplete pattern ``p``
+    holds rows ``rows[offsets[p]:offsets[p + 1]]`` and observes the columns
+    where ``observed[p]`` is True.
+    """
+
     complete: np.ndarray
-    patterns: tuple[Pattern, ...]
+    rows: np.ndarray
+    offsets: np.ndarray
+    observed: np.ndarray
 
 
 def find_missing(X: np.ndarray) -> Missingness | None:
@@ -29,15 +29,11 @@ def find_missing(X: np.ndarray) -> Missingness | None:
     if not incomplete.any():
         return None
     rows = np.flatnonzero(incomplete)
-    unique, inverse = np.unique(mask[rows], axis=0, return_inverse=True)
+    patterns, inverse = np.unique(mask[rows], axis=0, return_inverse=True)
     inverse = inverse.ravel()
     order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
-    patterns = tuple(
-        Pattern(rows[order[a:b]], np.flatnonzero(~pattern), np.flatnonzero(pattern))
-        for pattern, a, b in zip(unique, bounds[:-1], bounds[1:])
-    )
-    return Missingness(np.flatnonzero(~incomplete), patterns)
+    offsets = np.searchsorted(inverse[order], np.arange(len(patterns) + 1))
+    return Missingness(np.flatnonzero(~incomplete), rows[order], offsets, ~patterns)
 
 
 def fill_with_column_means(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:
