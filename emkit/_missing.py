@@ -51,6 +51,6 @@ def check_observed_columns(X: np.ndarray) -> None:
     empty = np.flatnonzero(np.all(np.isnan(X), axis=0))
     if len(empty):
         raise ValueError(
-            f"X column(s) {empty.tolist()} have no observed value; drop them (EMImputer "
-            "does so, or keeps them with keep_empty_features=True)."
+            f"X column(s) {empty.tolist()} have no observed value; drop them before "
+            "fitting."
         )

@@ -53,13 +53,15 @@ default="kmeans"
     sample_posterior : bool, default=False
         Draw each row's missing values from their conditional distribution
         (component drawn from the responsibilities) instead of filling the
-        conditional mean: for multiple imputation, with ``random_state``.
+        conditional mean: for multiple imputation. Each ``transform`` draws
+        from ``random_state`` afresh, so an int gives the same draws on every
+        call: use one ``random_state`` per imputed table.
     add_indicator : bool, default=False
         Append a :class:`~sklearn.impute.MissingIndicator` of the columns that
         had missing values at fit time.
     keep_empty_features : bool, default=False
-        Keep columns with no observed value at fit time (filled with 0)
-        instead of dropping them.
+        Keep columns with no observed value at fit time (their missing entries
+        filled with 0) instead of dropping them.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and ``sample_posterior`` draws.
     n_jobs : int, default=None
@@ -99,7 +101,7 @@ default="kmeans"
     """
 
     _parameter_constraints: dict = {
-        "missing_values": [Real, None],
+        "missing_values": [Real],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
@@ -232,8 +234,8 @@ default="kmeans"
             filled = gaussian.conditional_samples(*args, check_random_state(self.random_state))
         else:
             filled = gaussian.conditional_expectations(*args)
-        if self.keep_empty_features:
-            out = np.zeros_like(X_all)
+        if self.keep_empty_features:  # empty at fit time: observed values kept, NaN -> 0
+            out = np.where(np.isnan(X_all), 0.0, X_all)
             out[:, self._kept] = filled
             filled = out
         if self.indicator_ is not None:
@@ -256,7 +258,7 @@ default="kmeans"
         return self._posteriors(self._kept_columns(X))[0]
 
     def score_samples(self, X) -> np.ndarray:
-        """Log-likelihood of each row's observed values (0 if none).
+        """Log-likelihood of each row's observed values (0, up to rounding, if none).
 
         Parameters
         ----------

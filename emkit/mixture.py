@@ -61,7 +61,9 @@ class GaussianMixtureModel:
     def _initial_responsibilities(self, X, sample_weight, rng):
         n_samples, k = X.shape[0], self.n_components
         resp = np.zeros((n_samples, k), dtype=X.dtype)
-        if self.init_params_method == "kmeans":
+        if k == 1:  # every method gives the same single component
+            resp[:] = 1.0
+        elif self.init_params_method == "kmeans":
             kmeans = KMeans(n_clusters=k, n_init=1, random_state=rng)
             resp[np.arange(n_samples), kmeans.fit(X, sample_weight=sample_weight).labels_] = 1
         elif self.init_params_method == "k-means++":

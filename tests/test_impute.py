@@ -163,3 +163,14 @@ def test_wrong_number_of_features_at_transform():
     imputer = EMImputer().fit(with_holes(correlated()))
     with pytest.raises(ValueError, match="X has 3 features, but EMImputer is expecting 4"):
         imputer.transform(np.ones((2, 3)))
+
+
+def test_keep_empty_features_keeps_later_observed_values():
+    X = with_holes(correlated())
+    X[:, 1] = np.nan
+    imputer = EMImputer(keep_empty_features=True).fit(X)
+    new = correlated(5, 3)
+    new[0, 0] = np.nan
+    out = imputer.transform(new)
+    np.testing.assert_array_equal(out[:, 1], new[:, 1])
+    assert not np.isnan(out).any()
