@@ -51,6 +51,5 @@ def check_observed_columns(X: np.ndarray) -> None:
     empty = np.flatnonzero(np.all(np.isnan(X), axis=0))
     if len(empty):
         raise ValueError(
-            f"X column(s) {empty.tolist()} have no observed value; drop them before "
-            "fitting."
+            f"X column(s) {empty.tolist()} have no observed value; drop them before fitting."
         )
