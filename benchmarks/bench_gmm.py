@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import sys
 import time
 import warnings
@@ -47,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 import threadpoolctl
+from _common import max_rel_diff, print_environment
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -115,27 +114,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def print_environment() -> None:
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"scikit-learn {sklearn.__version__}, emkit {emkit.__version__}, "
-        f"{os.cpu_count()} CPUs ({platform.machine()})"
-    )
-    blas = [info for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
-    numpy_blas = [info for info in blas if "numpy" in info.get("filepath", "")]
-    for info in numpy_blas or blas:
-        owner = "numpy" if numpy_blas else "loaded"
-        print(
-            f"{owner} BLAS: internal_api={info['internal_api']} "
-            f"num_threads={info['num_threads']} version={info.get('version')} "
-            f"architecture={info.get('architecture')} "
-            f"({Path(info.get('filepath', '?')).name})"
-        )
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
-    if coretype is not None:
-        print(f"OPENBLAS_CORETYPE={coretype} (set in the environment, left unchanged)")
-
-
 def make_data(n_samples, n_features, n_components, seed) -> np.ndarray:
     """Seeded overlapping Gaussian components with random full covariances."""
     rng = np.random.default_rng(seed)
@@ -175,10 +153,6 @@ def initial_parameters(X, labels, n_components, covariance_type):
         covariances = variances if covariance_type == "diag" else variances.mean(axis=1)
         precisions = 1.0 / covariances
     return weights, means, precisions
-
-
-def max_rel_diff(a, b) -> float:
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
 def fit_time(estimator_class, X, params, max_iter):
@@ -240,7 +214,7 @@ def main(argv=None) -> None:
 
 def run(args: argparse.Namespace) -> None:
     start = time.perf_counter()
-    print_environment()
+    print_environment(np, sklearn, emkit)
     if args.threads:
         print(f"threads limited to {args.threads} by --threads")
     print(

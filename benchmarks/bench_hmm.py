@@ -62,8 +62,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import math
-import os
-import platform
 import sys
 import time
 import warnings
@@ -75,6 +73,7 @@ import numba
 import numpy as np
 import sklearn
 import threadpoolctl
+from _common import load_average, max_rel_diff, print_environment
 from hmmlearn.hmm import CategoricalHMM, GaussianHMM
 from sklearn.exceptions import ConvergenceWarning
 
@@ -154,35 +153,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if not args.cases or set(args.cases) - set("abcd"):
         parser.error("--cases takes letters among a, b, c, d")
     return args
-
-
-def load_average() -> str:
-    try:
-        return "load average {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
-    except OSError:
-        return "load average unavailable"
-
-
-def print_environment() -> None:
-    print(
-        f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"scikit-learn {sklearn.__version__}, hmmlearn {hmmlearn.__version__}, "
-        f"numba {numba.__version__}, emkit {emkit.__version__}, "
-        f"{os.cpu_count()} CPUs ({platform.machine()}), {load_average()}"
-    )
-    blas = [info for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
-    numpy_blas = [info for info in blas if "numpy" in info.get("filepath", "")]
-    for info in numpy_blas or blas:
-        owner = "numpy" if numpy_blas else "loaded"
-        print(
-            f"{owner} BLAS: internal_api={info['internal_api']} "
-            f"num_threads={info['num_threads']} version={info.get('version')} "
-            f"architecture={info.get('architecture')} "
-            f"({Path(info.get('filepath', '?')).name})"
-        )
-    coretype = os.environ.get("OPENBLAS_CORETYPE")
-    if coretype is not None:
-        print(f"OPENBLAS_CORETYPE={coretype} (set in the environment, left unchanged)")
 
 
 # --------------------------------------------------------------------------- data
@@ -331,10 +301,6 @@ def fitted_params(model) -> dict:
     return params
 
 
-def max_rel_diff(a, b) -> float:
-    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
-
-
 def log_likelihood(name, model, n_samples) -> float:
     if name == "emkit":
         return model.lower_bound_ * n_samples
@@ -457,7 +423,7 @@ def main(argv=None) -> None:
 
 def run(args: argparse.Namespace) -> None:
     t_start = time.perf_counter()
-    print_environment()
+    print_environment(np, sklearn, hmmlearn, numba, emkit)
     if args.threads:
         print(f"threads limited to {args.threads} by --threads")
     print(

@@ -1,0 +1,44 @@
+"""Helpers shared by the benchmark scripts (run them as ``python benchmarks/bench_*.py``)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+import threadpoolctl
+
+
+def load_average() -> str:
+    try:
+        return "load average {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "load average unavailable"
+
+
+def print_environment(*modules) -> None:
+    """Print Python, the given modules' versions, the CPUs, the load and numpy's BLAS."""
+    versions = ", ".join(f"{module.__name__} {module.__version__}" for module in modules)
+    print(
+        f"python {platform.python_version()}, {versions}, "
+        f"{os.cpu_count()} CPUs ({platform.machine()}), {load_average()}"
+    )
+    blas = [info for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    numpy_blas = [info for info in blas if "numpy" in info.get("filepath", "")]
+    for info in numpy_blas or blas:
+        owner = "numpy" if numpy_blas else "loaded"
+        print(
+            f"{owner} BLAS: internal_api={info['internal_api']} "
+            f"num_threads={info['num_threads']} version={info.get('version')} "
+            f"architecture={info.get('architecture')} "
+            f"({Path(info.get('filepath', '?')).name})"
+        )
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    if coretype is not None:
+        print(f"OPENBLAS_CORETYPE={coretype} (set in the environment, left unchanged)")
+
+
+def max_rel_diff(a, b) -> float:
+    """Largest absolute difference relative to the largest entry of ``b``."""
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
