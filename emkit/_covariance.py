@@ -105,6 +105,19 @@ class _MatrixCovariance:
     def full_matrices(self, covariances, n_components, n_features):
         return np.broadcast_to(covariances, (n_components, n_features, n_features))
 
+    def unconstrained(self, covariances: np.ndarray) -> np.ndarray:
+        """Cholesky factors with the log of their diagonal: any values are valid."""
+        factors = np.linalg.cholesky(covariances)
+        diagonal = np.arange(factors.shape[-1])
+        factors[..., diagonal, diagonal] = np.log(factors[..., diagonal, diagonal])
+        return factors
+
+    def from_unconstrained(self, values: np.ndarray) -> np.ndarray:
+        factors = np.tril(values)
+        diagonal = np.arange(factors.shape[-1])
+        factors[..., diagonal, diagonal] = np.exp(factors[..., diagonal, diagonal])
+        return factors @ np.swapaxes(factors, -1, -2)
+
 
 class _Full(_MatrixCovariance):
     name = "full"
@@ -197,6 +210,13 @@ class _VectorCovariance:
     def full_matrices(self, covariances, n_components, n_features):
         diagonal = self._diagonal(covariances, n_features)
         return diagonal[:, :, None] * np.eye(n_features, dtype=diagonal.dtype)
+
+    def unconstrained(self, covariances: np.ndarray) -> np.ndarray:
+        """Log variances: any values are valid."""
+        return np.log(covariances)
+
+    def from_unconstrained(self, values: np.ndarray) -> np.ndarray:
+        return np.exp(values)
 
 
 class _Diag(_VectorCovariance):

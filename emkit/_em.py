@@ -19,6 +19,7 @@ from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
+from ._accel import Squarem
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
 
@@ -74,23 +75,58 @@ class EMResult:
 
 
 def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> EMResult:
-    tol, max_iter, verbose, verbose_interval, callback = options
+    """EM from ``params``; with SQUAREM, every third E-step is at an extrapolated point.
+
+    ``n_iter`` counts E-steps, rejected extrapolations included, and
+    ``lower_bounds`` holds the log-likelihoods of the accepted iterates.
+    """
+    tol, max_iter, verbose, verbose_interval, callback, accelerate = options
     monitor = Monitor(restart, verbose, verbose_interval, callback)
+    squarem = Squarem() if accelerate == "squarem" else None
     lower_bounds: list[float] = []
     converged = stopped = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        stats, log_likelihood = reduce(_add_pairs, (model.e_step(params, c) for c in chunks))
-        params = model.m_step(stats, params)
+    chain = []  # EM iterates since the last extrapolation
+    evaluated = None  # the E-step at ``params`` when already done
+    while evaluated is not None or n_iter < max_iter:
+        if evaluated is None:
+            evaluated = _e_step(model, params, chunks)
+            n_iter += 1
+        (stats, log_likelihood), evaluated = evaluated, None
         change = log_likelihood / total_weight - lower_bound
         lower_bound = log_likelihood / total_weight
         lower_bounds.append(lower_bound)
         converged = abs(change) < tol
         stopped = monitor.report(n_iter, lower_bound, change)
+        chain.append(params)
+        params = model.m_step(stats, params)
         if converged or stopped:
             break
+        if squarem is not None and len(chain) == 2 and n_iter < max_iter:
+            candidate, trial = _extrapolated_e_step(model, squarem, chunks, *chain, params)
+            n_iter += 1
+            accepted = trial is not None and trial[1] >= log_likelihood
+            squarem.update(accepted)
+            if accepted:
+                params, evaluated = candidate, trial
+            chain = []
     monitor.finish(lower_bound, converged)
     return EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
+
+
+def _e_step(model, params, chunks):
+    return reduce(_add_pairs, (model.e_step(params, c) for c in chunks))
+
+
+def _extrapolated_e_step(model, squarem, chunks, params0, params1, params2):
+    """The SQUAREM point and its E-step, or None for the E-step if the point is invalid."""
+    with np.errstate(all="ignore"):
+        try:
+            candidate = squarem.extrapolate(model, params0, params1, params2)
+            trial = _e_step(model, candidate, chunks)
+        except ValueError:  # not positive-definite, or data impossible under the point
+            return None, None
+    return candidate, trial if np.isfinite(trial[1]) else None
 
 
 def _add_pairs(a, b):
@@ -111,6 +147,7 @@ def fit_em(
     verbose_interval: int = 10,
     callback: Callable[[IterationRecord], Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
+    accelerate: str | None = None,
 ) -> EMResult:
     """Fit ``model`` to ``data`` by EM and return the best restart.
 
@@ -119,13 +156,16 @@ def fit_em(
     loops run, in parallel when ``n_jobs`` asks for it. The result is thus
     the same for every ``n_jobs``. ``warm_start=(params, lower_bound)``
     replaces the initialisation by a single run from ``params``.
+    ``accelerate="squarem"`` extrapolates EM steps (see ``_accel``); the
+    model then maps its parameters to unconstrained arrays and back
+    (``unconstrained``, ``from_unconstrained``).
     """
     if warm_start is not None:
         starts = [warm_start]
     else:
         starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
     chunks = data.chunks(row_bytes)
-    options = (tol, max_iter, verbose, verbose_interval, callback)
+    options = (tol, max_iter, verbose, verbose_interval, callback, accelerate)
     results = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_run)(model, chunks, data.total_weight, params, i, lower_bound, options)
         for i, (params, lower_bound) in enumerate(starts)

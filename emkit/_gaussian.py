@@ -48,52 +48,23 @@ class Gaussian:
         self.covariance = COVARIANCE_TYPES[covariance_type]
         self.reg_covar = reg_covar
 
-    def log_prob(
-        self, X, means, precisions_cholesky, covariances=None, missing: Missingness | None = None
-    ) -> np.ndarray:
+    def log_prob(self, X, means, precisions_cholesky, missing: Missingness | None = None):
         """Log-density of every row under every component, shape (n, k).
 
         With ``missing``, rows with NaN get the density of their observed
-        values (0 for a row with none), which needs ``covariances``.
+        values (0 for a row with none).
         """
         if missing is None:
             return self._complete_log_prob(X, means, precisions_cholesky)
         out = np.empty((X.shape[0], means.shape[0]), dtype=np.result_type(X, means))
-        complete = missing.complete
-        out[complete] = self._complete_log_prob(X[complete], means, precisions_cholesky)
-        self._incomplete_rows(_LOG_PROB, X, means, covariances, missing, log_prob=out)
-        return out
-
-    def _incomplete_rows(self, mode, X, means, covariances, missing, **outputs):
-        """Run the compiled pass over the incomplete rows, filling ``outputs``."""
-        k, d = means.shape
-        full = np.ascontiguousarray(self.covariance.full_matrices(covariances, k, d), float)
-        arrays = {
-            "W": np.zeros((0, k)),
-            "log_prob": np.zeros((0, k)),
-            "nk": np.zeros(k),
-            "sx": np.zeros((k, d)),
-            "sxx": np.zeros((k, d, d)),
-            "filled": np.zeros((0, d)),
-            "chosen": np.zeros(0, dtype=np.int64),
-            "noise": np.zeros((0, d)),
-        }
-        arrays.update(outputs)
-        failed = _incomplete_pass(
-            mode,
-            np.asarray(X, dtype=float),
-            missing.rows,
-            missing.offsets,
-            missing.observed,
-            np.asarray(means, dtype=float),
-            full,
-            *(arrays[name] for name in ("W", "log_prob", "nk", "sx", "sxx", "filled")),
-            arrays["chosen"],
-            arrays["noise"],
+        out[missing.complete] = self._complete_log_prob(
+            X[missing.complete], means, precisions_cholesky
         )
-        if failed:
-            raise ValueError(_ILL_DEFINED)
-        return arrays
+        for j, (log_prob, _, _) in enumerate(
+            self._conditionals(X, means, precisions_cholesky, missing, log_prob=True)
+        ):
+            out[missing.rows, j] = log_prob
+        return out
 
     def _complete_log_prob(self, X, means, precisions_cholesky) -> np.ndarray:
         n_features = X.shape[1]
@@ -104,23 +75,31 @@ class Gaussian:
         return out
 
     def statistics(
-        self, X, W, centres, covariances=None, missing: Missingness | None = None
+        self, X, W, centres, precisions_cholesky=None, missing: Missingness | None = None
     ) -> GaussianStats:
         """Statistics centred on ``centres``.
 
-        With ``missing``, ``centres`` and ``covariances`` are the current
-        parameters, and each incomplete row contributes its conditional
-        expectations given its observed values (the exact EM statistics).
+        With ``missing``, ``centres`` and ``precisions_cholesky`` are the
+        current parameters, and each incomplete row contributes its
+        conditional expectations given its observed values (the exact EM
+        statistics).
         """
         if missing is None:
             return self._complete_statistics(X, W, centres)
         complete = missing.complete
         stats = self._complete_statistics(X[complete], W[complete], centres)
-        out = self._incomplete_rows(
-            _STATISTICS, X, centres, covariances, missing, W=np.asarray(W, dtype=float)
-        )
-        sxx = self.covariance.reduce_second_moments(out["sxx"])
-        return stats + GaussianStats(out["nk"], out["sx"], sxx.astype(stats.sxx.dtype))
+        k, d = centres.shape
+        nk, sx, sxx = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
+        W = np.asarray(W[missing.rows], dtype=float)
+        conditionals = self._conditionals(X, centres, precisions_cholesky, missing, W=W)
+        for j, (_, filled, conditional_covariance) in enumerate(conditionals):
+            centred = filled - centres[j]
+            weighted = centred * W[:, j, None]
+            nk[j] = W[:, j].sum()
+            sx[j] = weighted.sum(axis=0)
+            sxx[j] = weighted.T @ centred + conditional_covariance
+        sxx = self.covariance.reduce_second_moments(sxx).astype(stats.sxx.dtype)
+        return stats + GaussianStats(nk, sx, sxx)
 
     def _complete_statistics(self, X, W, centres) -> GaussianStats:
         nk = column_sums(W)
@@ -130,15 +109,20 @@ class Gaussian:
             sxx=self.covariance.second_moments(X, W, nk, centres),
         )
 
-    def conditional_expectations(self, X, W, means, covariances, missing: Missingness | None):
+    def conditional_expectations(self, X, W, means, precisions_cholesky, missing):
         """X with each NaN replaced by sum_k W_ik E[x_m | x_o, component k]."""
         filled = np.array(X, dtype=float, copy=True)
         if missing is not None:
-            W = np.asarray(W, dtype=float)
-            self._incomplete_rows(_EXPECTATION, X, means, covariances, missing, W=W, filled=filled)
+            W = np.asarray(W[missing.rows], dtype=float)
+            filled[missing.rows] = sum(
+                W[:, j, None] * expectation
+                for j, (_, expectation, _) in enumerate(
+                    self._conditionals(X, means, precisions_cholesky, missing)
+                )
+            )
         return filled.astype(X.dtype, copy=False)
 
-    def conditional_samples(self, X, W, means, covariances, missing, rng):
+    def conditional_samples(self, X, W, means, precisions_cholesky, missing, rng):
         """X with each row's NaN drawn from its conditional distribution.
 
         The component of each row is drawn from its ``W``, then the missing
@@ -146,13 +130,58 @@ class Gaussian:
         """
         filled = np.array(X, dtype=float, copy=True)
         if missing is not None:
-            draws = rng.random_sample(len(X))[:, None]
+            W = W[missing.rows]
+            draws = rng.random_sample(len(W))[:, None]
             chosen = np.minimum((draws > W.cumsum(axis=1)).sum(axis=1), W.shape[1] - 1)
-            noise = rng.standard_normal(X.shape)
-            self._incomplete_rows(
-                _SAMPLE, X, means, covariances, missing, filled=filled, chosen=chosen, noise=noise
-            )
+            noise = rng.standard_normal((len(W), X.shape[1]))
+            conditionals = self._conditionals(X, means, precisions_cholesky, missing, noise=noise)
+            for j, (_, sample, _) in enumerate(conditionals):
+                rows = chosen == j
+                filled[missing.rows[rows]] = sample[rows]
         return filled.astype(X.dtype, copy=False)
+
+    def _conditionals(
+        self, X, means, precisions_cholesky, missing, log_prob=False, W=None, noise=None
+    ):
+        """Each component, conditioned on the observed values of the incomplete rows.
+
+        Yields ``(log_prob, filled, conditional_covariance)`` per component,
+        rows in ``missing.rows`` order: the log-density of the observed values
+        (if ``log_prob``); the rows with their missing values set to the
+        conditional expectation (plus a draw from the conditional
+        distribution, given standard ``noise``); and the conditional
+        covariances of the missing values summed with weights ``W[:, j]``
+        (if ``W`` is given), shape (d, d).
+        """
+        k, d = means.shape
+        n = len(missing.rows)
+        roots = self.covariance.full_matrices(precisions_cholesky, k, d)
+        X = np.asarray(X, dtype=float)
+        for j in range(k):
+            root = np.ascontiguousarray(roots[j], dtype=float)
+            out_log_prob = np.empty(n if log_prob else 0)
+            filled = np.empty((n, d))
+            conditional_covariance = np.zeros((d, d))
+            failed = _condition(
+                X,
+                missing.rows,
+                missing.offsets,
+                missing.observed,
+                np.asarray(means[j], dtype=float),
+                root,
+                root @ root.T,
+                np.empty(0) if W is None else np.ascontiguousarray(W[:, j]),
+                np.empty((0, d)) if noise is None else noise,
+                out_log_prob,
+                filled,
+                conditional_covariance,
+            )
+            if failed:
+                raise ValueError(_ILL_DEFINED)
+            if log_prob:  # the Mahalanobis term of the completed rows, by BLAS
+                whitened = (filled - means[j]) @ root
+                out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
+            yield out_log_prob, filled, conditional_covariance
 
     def estimate(self, stats: GaussianStats, centres):
         """Means, covariances and precision Cholesky factors from statistics.
@@ -166,12 +195,20 @@ class Gaussian:
         precisions_cholesky = self.covariance.precision_cholesky(covariances)
         return centres + shift, covariances, precisions_cholesky
 
+    def unconstrained(self, means, covariances) -> tuple[np.ndarray, np.ndarray]:
+        """Means and covariances as arrays in which any values are valid."""
+        return means, self.covariance.unconstrained(covariances)
+
+    def from_unconstrained(self, means, values):
+        """Means, covariances and precision Cholesky factors from ``unconstrained``."""
+        covariances = self.covariance.from_unconstrained(values)
+        return means, covariances, self.covariance.precision_cholesky(covariances)
+
     def n_parameters(self, n_components: int, n_features: int) -> int:
         """Free parameters of the means and covariances."""
         return n_components * n_features + self.covariance.n_parameters(n_components, n_features)
 
 
-_LOG_PROB, _STATISTICS, _EXPECTATION, _SAMPLE = 0, 1, 2, 3
 _LOG_2PI = math.log(2 * math.pi)
 
 
@@ -194,25 +231,32 @@ def _cholesky(A, n):
 
 
 @numba.njit(nogil=True, cache=True)
-def _incomplete_pass(
-    mode, X, rows, offsets, observed, means, full, W, log_prob, nk, sx, sxx, filled, chosen, noise
+def _condition(
+    X, rows, offsets, observed, mean, root, precision, W, noise, log_prob, filled, covariance
 ):
-    """One pass over the incomplete rows, pattern by pattern, component by component.
+    """One component's Gaussian, conditioned on each incomplete row's observed values.
 
-    With L the Cholesky factor of the observed block S_oo of a component's
-    covariance, z = L^-1 (x_o - mu_o) gives the marginal log-density, B =
-    L^-1 S_om gives E[x_m | x_o] = mu_m + B^T z and Cov[x_m | x_o] = S_mm - B^T B.
-    ``mode`` selects the output: log-densities, EM statistics centred on the
-    means, conditional expectations averaged by W, or conditional draws for
-    the components ``chosen``. Returns True if a covariance is not
-    positive-definite.
+    Works with the precision matrix P = root root^T of the component (root is
+    its upper triangular precision Cholesky factor), so that only the missing
+    block is factorised, P_mm = L L^T: the missing values are distributed as
+    N(mu_m - P_mm^-1 P_mo (x_o - mu_o), P_mm^-1) given the observed ones, and
+    with x the row completed by that mean, log N_o(x_o) = log N(x) +
+    m/2 log 2pi - log det L.
+
+    Row r of ``filled`` is X row ``rows[r]`` completed by its conditional mean,
+    plus ``L^-T noise[r, :m]`` if ``noise`` has rows (a draw). If ``log_prob``
+    has rows, it gets log N_o(x_o) except the Mahalanobis term -||root^T
+    (x - mu)||^2 / 2, left to the caller. If ``W`` has rows, ``covariance``
+    gets the conditional covariances summed with weights W. Returns True if
+    some P_mm is not positive-definite.
     """
-    k, d = means.shape
+    d = mean.shape[0]
+    log_det_root = 0.0
+    for f in range(d):
+        log_det_root += np.log(root[f, f])
     L = np.empty((d, d))
-    B = np.empty((d, d))
-    C = np.empty((d, d))
-    z = np.empty(d)
-    e = np.empty(d)
+    u = np.empty(d)
+    delta = np.empty(d)
     o_idx = np.empty(d, dtype=np.int64)
     m_idx = np.empty(d, dtype=np.int64)
     for p in range(offsets.shape[0] - 1):
@@ -225,73 +269,74 @@ def _incomplete_pass(
             else:
                 m_idx[n_m] = f
                 n_m += 1
-        for j in range(k):
-            for a in range(n_o):
-                for b in range(n_o):
-                    L[a, b] = full[j, o_idx[a], o_idx[b]]
-            if not _cholesky(L, n_o):
-                return True
-            half_log_det = 0.0
-            for a in range(n_o):
-                half_log_det += np.log(L[a, a])
-            if mode != _LOG_PROB:
-                for c in range(n_m):
-                    for a in range(n_o):
-                        total = full[j, o_idx[a], m_idx[c]]
-                        for b in range(a):
-                            total -= L[a, b] * B[b, c]
-                        B[a, c] = total / L[a, a]
-                for c1 in range(n_m):
-                    for c2 in range(n_m):
-                        total = full[j, m_idx[c1], m_idx[c2]]
-                        for a in range(n_o):
-                            total -= B[a, c1] * B[a, c2]
-                        C[c1, c2] = total
-                if mode == _SAMPLE and not _cholesky(C, n_m):
-                    return True
+        for a in range(n_m):
+            for b in range(a + 1):
+                L[a, b] = precision[m_idx[a], m_idx[b]]
+        if not _cholesky(L, n_m):
+            return True
+        half_log_det = 0.0
+        for a in range(n_m):
+            half_log_det += np.log(L[a, a])
+        if W.shape[0] > 0:
+            total_weight = 0.0
             for r in range(offsets[p], offsets[p + 1]):
-                i = rows[r]
-                if mode == _SAMPLE and chosen[i] != j:
-                    continue
-                squared = 0.0
+                total_weight += W[r]
+            _add_inverse(L, n_m, total_weight, m_idx, covariance)
+        for r in range(offsets[p], offsets[p + 1]):
+            i = rows[r]
+            for a in range(n_o):
+                delta[o_idx[a]] = X[i, o_idx[a]] - mean[o_idx[a]]
+            for c in range(n_m):  # u = P_mo (x_o - mu_o), then L^-1 u
+                total = 0.0
                 for a in range(n_o):
-                    total = X[i, o_idx[a]] - means[j, o_idx[a]]
-                    for b in range(a):
-                        total -= L[a, b] * z[b]
-                    z[a] = total / L[a, a]
-                    squared += z[a] * z[a]
-                if mode == _LOG_PROB:
-                    log_prob[i, j] = -0.5 * (n_o * _LOG_2PI + squared) - half_log_det
-                    continue
-                for c in range(n_m):  # E[x_m | x_o] - mu_m
-                    total = 0.0
-                    for a in range(n_o):
-                        total += B[a, c] * z[a]
-                    e[m_idx[c]] = total
-                if mode == _EXPECTATION:
-                    for c in range(n_m):
-                        f = m_idx[c]
-                        if j == 0:
-                            filled[i, f] = 0.0
-                        filled[i, f] += W[i, j] * (means[j, f] + e[f])
-                elif mode == _SAMPLE:
-                    for c1 in range(n_m):
-                        total = means[j, m_idx[c1]] + e[m_idx[c1]]
-                        for c2 in range(c1 + 1):
-                            total += C[c1, c2] * noise[i, c2]
-                        filled[i, m_idx[c1]] = total
-                else:
-                    w = W[i, j]
-                    if w == 0.0:
-                        continue
-                    for a in range(n_o):
-                        e[o_idx[a]] = X[i, o_idx[a]] - means[j, o_idx[a]]
-                    nk[j] += w
-                    for f in range(d):
-                        sx[j, f] += w * e[f]
-                        for g in range(d):
-                            sxx[j, f, g] += w * e[f] * e[g]
-                    for c1 in range(n_m):
-                        for c2 in range(n_m):
-                            sxx[j, m_idx[c1], m_idx[c2]] += w * C[c1, c2]
+                    total += precision[m_idx[c], o_idx[a]] * delta[o_idx[a]]
+                for b in range(c):
+                    total -= L[c, b] * u[b]
+                u[c] = total / L[c, c]
+            for c in range(n_m - 1, -1, -1):  # L^-T
+                total = u[c]
+                for b in range(c + 1, n_m):
+                    total += L[b, c] * delta[m_idx[b]]
+                delta[m_idx[c]] = -total / L[c, c]
+            if log_prob.shape[0] > 0:
+                log_prob[r] = log_det_root - half_log_det - 0.5 * n_o * _LOG_2PI
+            if noise.shape[0] > 0:
+                for c in range(n_m - 1, -1, -1):  # L^-T noise, in place of u
+                    total = noise[r, c]
+                    for b in range(c + 1, n_m):
+                        total -= L[b, c] * u[b]
+                    u[c] = total / L[c, c]
+                    delta[m_idx[c]] += u[c]
+            for a in range(n_o):
+                filled[r, o_idx[a]] = X[i, o_idx[a]]
+            for c in range(n_m):
+                filled[r, m_idx[c]] = mean[m_idx[c]] + delta[m_idx[c]]
     return False
+
+
+@numba.njit(nogil=True, cache=True)
+def _add_inverse(L, n, weight, index, out):
+    """out[index, index] += weight * (L L^T)^-1, for L lower triangular (n x n).
+
+    With M = L^-1 (lower triangular, built row by row), the inverse is
+    M^T M, the sum of the outer products of M's rows.
+    """
+    M = np.zeros((n, n))
+    for a in range(n):
+        M[a, a] = 1.0
+        for b in range(a):
+            factor = L[a, b]
+            for c in range(b + 1):
+                M[a, c] -= factor * M[b, c]
+        for c in range(a + 1):
+            M[a, c] /= L[a, a]
+    inverse = np.zeros((n, n))
+    for c in range(n):
+        for a in range(c + 1):
+            for b in range(a + 1):
+                inverse[a, b] += M[c, a] * M[c, b]
+    for a in range(n):
+        for b in range(a + 1):
+            out[index[a], index[b]] += weight * inverse[a, b]
+            if b < a:
+                out[index[b], index[a]] += weight * inverse[a, b]

@@ -29,11 +29,13 @@ def find_missing(X: np.ndarray) -> Missingness | None:
     if not incomplete.any():
         return None
     rows = np.flatnonzero(incomplete)
-    patterns, inverse = np.unique(mask[rows], axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    # One bytes key per row (its mask, 8 columns a byte): sorting those is fast.
+    packed = np.ascontiguousarray(np.packbits(mask[rows], axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
-    offsets = np.searchsorted(inverse[order], np.arange(len(patterns) + 1))
-    return Missingness(np.flatnonzero(~incomplete), rows[order], offsets, ~patterns)
+    offsets = np.searchsorted(inverse[order], np.arange(len(first) + 1))
+    return Missingness(np.flatnonzero(~incomplete), rows[order], offsets, ~mask[rows[first]])
 
 
 def fill_with_column_means(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:

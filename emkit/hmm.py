@@ -8,6 +8,7 @@ from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
@@ -186,12 +187,10 @@ class _GaussianEmission:
         return GaussianParams(means, covars, covariance.precision_cholesky(covars))
 
     def log_prob(self, params: GaussianParams, X, missing=None) -> np.ndarray:
-        return self.gaussian.log_prob(
-            X, params.means, params.precisions_cholesky, params.covars, missing
-        )
+        return self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
 
     def statistics(self, params: GaussianParams, X, W, missing=None) -> GaussianStats:
-        return self.gaussian.statistics(X, W, params.means, params.covars, missing)
+        return self.gaussian.statistics(X, W, params.means, params.precisions_cholesky, missing)
 
     def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
         if "means" not in update:  # covariances about the fixed means
@@ -200,6 +199,12 @@ class _GaussianEmission:
         if "covars" not in update:
             covars, precisions_cholesky = params.covars, params.precisions_cholesky
         return GaussianParams(means, covars, precisions_cholesky)
+
+    def unconstrained(self, params: GaussianParams) -> tuple:
+        return self.gaussian.unconstrained(params.means, params.covars)
+
+    def from_unconstrained(self, values) -> GaussianParams:
+        return GaussianParams(*self.gaussian.from_unconstrained(*values))
 
     def n_parameters(self, params: GaussianParams, update) -> int:
         k, d = params.means.shape
@@ -279,6 +284,13 @@ class _CategoricalEmission:
             return params
         return CategoricalParams(_normalize_rows(counts, params.emissionprob))
 
+    def unconstrained(self, params: CategoricalParams) -> tuple:
+        with np.errstate(divide="ignore"):
+            return (np.log(params.emissionprob),)
+
+    def from_unconstrained(self, values) -> CategoricalParams:
+        return CategoricalParams(softmax(values[0], axis=1))
+
     def n_parameters(self, params: CategoricalParams, update) -> int:
         k, m = params.emissionprob.shape
         return k * (m - 1) if "emissionprob" in update else 0
@@ -337,6 +349,12 @@ class _PoissonEmission:
             return params
         nk = stats.nk + 10 * np.finfo(float).eps
         return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
+
+    def unconstrained(self, params: PoissonParams) -> tuple:
+        return (np.log(params.lambdas),)
+
+    def from_unconstrained(self, values) -> PoissonParams:
+        return PoissonParams(np.exp(values[0]))
 
     def n_parameters(self, params: PoissonParams, update) -> int:
         return params.lambdas.size if "lambdas" in update else 0
@@ -453,6 +471,20 @@ class HMMModel:
         emission = self.emission.estimate(stats.emission, params.emission, self.update)
         return HMMParams(startprob, transmat, emission)
 
+    def unconstrained(self, params: HMMParams) -> tuple:
+        """Log probabilities (-inf for zeros) and the emission's unconstrained arrays."""
+        with np.errstate(divide="ignore"):
+            logs = np.log(params.startprob), np.log(params.transmat)
+        return (*logs, *self.emission.unconstrained(params.emission))
+
+    def from_unconstrained(self, values) -> HMMParams:
+        start, transitions, *emission = values
+        return HMMParams(
+            softmax(start),
+            softmax(transitions, axis=1),
+            self.emission.from_unconstrained(emission),
+        )
+
     def n_parameters(self, params: HMMParams) -> int:
         count = self.emission.n_parameters(params.emission, self.update)
         if "startprob" in self.update:
@@ -512,8 +544,10 @@ class HMMEM(BaseEstimator):
         EM stops when the mean log-likelihood per observation changes by less.
     max_iter : int, default=1000
         Maximum number of iterations per restart.
-    accelerate : None, default=None
-        Acceleration scheme; ``None`` is plain Baum-Welch.
+    accelerate : {None, "squarem"}, default=None
+        ``"squarem"`` extrapolates Baum-Welch steps (SQUAREM), keeping a step
+        only if it does not lower the log-likelihood; ``None`` is plain
+        Baum-Welch, which reproduces hmmlearn's iterates.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisations and :meth:`sample`.
     n_jobs : int, default=None
@@ -584,7 +618,7 @@ class HMMEM(BaseEstimator):
         "update_params": [tuple, list, None],
         "tol": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "accelerate": [None],
+        "accelerate": [None, StrOptions({"squarem"})],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -750,6 +784,7 @@ class HMMEM(BaseEstimator):
                 n_jobs=self.n_jobs,
                 verbose=self.verbose,
                 callback=self.callback,
+                accelerate=self.accelerate,
             )
             params = result.params
             self.startprob_ = params.startprob

@@ -70,8 +70,11 @@ default="kmeans"
         Verbosity of the fit.
     callback : callable, default=None
         Called after every EM iteration with an :class:`~emkit.IterationRecord`.
-    accelerate : None, default=None
-        Acceleration scheme; ``None`` is plain EM.
+    accelerate : {"squarem", None}, default="squarem"
+        ``"squarem"`` extrapolates EM steps (SQUAREM: Varadhan & Roland,
+        2008), keeping a step only if it does not lower the log-likelihood;
+        EM under missing values converges slowly, and this takes several
+        times fewer iterations to the same fit. ``None`` is plain EM.
 
     Attributes
     ----------
@@ -116,7 +119,7 @@ default="kmeans"
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
         "callback": [callable, None],
-        "accelerate": [None],
+        "accelerate": [None, StrOptions({"squarem"})],
     }
 
     def __init__(
@@ -137,7 +140,7 @@ default="kmeans"
         n_jobs: int | None = None,
         verbose: int = 0,
         callback=None,
-        accelerate=None,
+        accelerate="squarem",
     ):
         self.missing_values = missing_values
         self.n_components = n_components
@@ -229,7 +232,7 @@ default="kmeans"
         missing = find_missing(X)
         W, _ = self._posteriors(X)
         gaussian = self._model(X.shape[1]).gaussian
-        args = (X, W, self.means_, self.covariances_, missing)
+        args = (X, W, self.means_, self.precisions_cholesky_, missing)
         if self.sample_posterior:
             filled = gaussian.conditional_samples(*args, check_random_state(self.random_state))
         else:

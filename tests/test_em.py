@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
 
 from emkit import GaussianMixtureEM, IterationRecord
 from emkit.datasets import load_faithful
@@ -99,3 +100,36 @@ def test_verbose_output(blobs, capsys):
     assert "Initialization 0" in out and "Initialization 1" in out
     assert "Iteration 1\t time lapse" in out
     assert "Initialization converged" in out
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
+def test_squarem_reaches_the_plain_em_optimum_in_fewer_e_steps(covariance_type):
+    X = StandardScaler().fit_transform(load_faithful().data)
+    kwargs = dict(covariance_type=covariance_type, tol=1e-10, max_iter=5000, random_state=0)
+    plain = GaussianMixtureEM(3, **kwargs).fit(X)
+    fast = GaussianMixtureEM(3, accelerate="squarem", **kwargs).fit(X)
+    assert fast.converged_
+    assert fast.n_iter_ < plain.n_iter_ / 1.5
+    assert fast.lower_bound_ >= plain.lower_bound_ - 1e-9
+    np.testing.assert_allclose(fast.means_, plain.means_, atol=1e-3)
+    np.testing.assert_allclose(fast.covariances_, plain.covariances_, atol=1e-3)
+
+
+def test_squarem_counts_e_steps_and_records_the_accepted_iterates(blobs):
+    records = []
+    gm = GaussianMixtureEM(
+        4, accelerate="squarem", init_params="random", random_state=1, callback=records.append
+    ).fit(blobs[0])
+    iterations = [record.iteration for record in records]
+    assert iterations == sorted(set(iterations))
+    assert iterations[-1] == gm.n_iter_
+    assert [record.log_likelihood for record in records] == gm.lower_bounds_
+    assert len(gm.lower_bounds_) <= gm.n_iter_
+
+
+def test_squarem_results_do_not_depend_on_n_jobs(blobs):
+    kwargs = dict(n_init=3, init_params="random", accelerate="squarem", random_state=0)
+    serial = GaussianMixtureEM(3, n_jobs=1, **kwargs).fit(blobs[0])
+    parallel = GaussianMixtureEM(3, n_jobs=2, **kwargs).fit(blobs[0])
+    for name in FITTED:
+        np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))

@@ -186,9 +186,10 @@ def test_recovers_categorical_and_poisson_emissions():
     n_states=st.integers(1, 4),
     emission=st.sampled_from(["gaussian", "categorical", "poisson"]),
     covariance_type=st.sampled_from(COVARIANCE_TYPES),
+    accelerate=st.sampled_from([None, "squarem"]),
 )
-def test_plain_baum_welch_never_decreases_the_log_likelihood(
-    seed, n_states, emission, covariance_type
+def test_baum_welch_never_decreases_the_log_likelihood(
+    seed, n_states, emission, covariance_type, accelerate
 ):
     rng = np.random.RandomState(seed)
     lengths = rng.randint(5, 40, size=rng.randint(1, 5))
@@ -208,6 +209,7 @@ def test_plain_baum_welch_never_decreases_the_log_likelihood(
         tol=0,
         reg_covar=0.0,  # exact EM: reg_covar > 0 makes the M-step inexact
         random_state=seed,
+        accelerate=accelerate,
     )
     try:
         with warnings.catch_warnings():
@@ -221,10 +223,13 @@ def test_plain_baum_welch_never_decreases_the_log_likelihood(
     assert np.all(np.diff(bounds) >= -1e-9 * np.abs(bounds[1:]))
 
 
-def test_structural_zeros_stay_zero():
+@pytest.mark.parametrize("accelerate", [None, "squarem"])
+def test_structural_zeros_stay_zero(accelerate):
     X, _, lengths, _ = sample_gaussian_hmm(5, 100)
     left_right = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])
-    hmm = HMMEM(3, transmat_init=left_right, transmat_prior=2.0, random_state=0)
+    hmm = HMMEM(
+        3, transmat_init=left_right, transmat_prior=2.0, random_state=0, accelerate=accelerate
+    )
     hmm.fit(X, lengths=lengths)
     assert np.all(hmm.transmat_[left_right == 0] == 0)
     np.testing.assert_allclose(hmm.transmat_.sum(axis=1), 1.0)
@@ -409,3 +414,24 @@ def test_impossible_sequences_are_refused_at_inference():
     for method in ["score", "predict", "predict_proba", "bic"]:
         with pytest.raises(ValueError, match="zero probability under the model"):
             getattr(hmm, method)([[0], [1], [0]])
+
+
+@pytest.mark.parametrize("emission", ["gaussian", "categorical", "poisson"])
+def test_squarem_reaches_the_plain_baum_welch_optimum(emission):
+    rng = np.random.RandomState(0)
+    if emission == "gaussian":
+        X, _, lengths, _ = sample_gaussian_hmm(5, 100)
+    else:
+        states = np.repeat(rng.randint(0, 2, 40), 10)
+        X = (
+            rng.binomial(3, np.where(states == 0, 0.2, 0.8))[:, None]
+            if emission == "categorical"
+            else rng.poisson(np.where(states == 0, 2.0, 9.0)[:, None] * [1.0, 0.5])
+        )
+        lengths = [100] * 4
+    kwargs = dict(emission=emission, tol=1e-10, max_iter=5000, random_state=0)
+    plain = HMMEM(2 if emission != "gaussian" else 3, **kwargs).fit(X, lengths=lengths)
+    fast = HMMEM(plain.n_components, accelerate="squarem", **kwargs).fit(X, lengths=lengths)
+    assert fast.converged_ and fast.n_iter_ < plain.n_iter_
+    assert fast.lower_bound_ >= plain.lower_bound_ - 1e-9
+    np.testing.assert_allclose(fast.transmat_, plain.transmat_, atol=1e-4)

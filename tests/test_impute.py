@@ -65,12 +65,25 @@ def test_mixture_fills_the_responsibility_weighted_conditional_means():
     assert imputer.score(X) == pytest.approx(np.mean(np.log(np.exp(imputer.score_samples(X)))))
 
 
-def test_fit_equals_gaussian_mixture_on_the_same_data():
+@pytest.mark.parametrize("accelerate", [None, "squarem"])
+def test_fit_equals_gaussian_mixture_on_the_same_data(accelerate):
     X = with_holes(correlated())
-    imputer = EMImputer(n_components=2, random_state=0).fit(X)
-    mixture = GaussianMixtureEM(2, random_state=0).fit(X)
+    imputer = EMImputer(n_components=2, random_state=0, accelerate=accelerate).fit(X)
+    mixture = GaussianMixtureEM(2, random_state=0, accelerate=accelerate).fit(X)
     np.testing.assert_allclose(imputer.means_, mixture.means_, rtol=1e-10)
     np.testing.assert_allclose(imputer.score_samples(X), mixture.score_samples(X))
+
+
+def test_squarem_reaches_the_optimum_of_plain_em_in_fewer_iterations():
+    X = with_holes(correlated(), 0.3)
+    plain = EMImputer(accelerate=None, reg_covar=0, tol=1e-12, max_iter=5000).fit(X)
+    fast = EMImputer(reg_covar=0, tol=1e-12).fit(X)
+    assert fast.converged_ and plain.converged_
+    assert fast.n_iter_ < plain.n_iter_ / 2
+    np.testing.assert_allclose(fast.means_, plain.means_, atol=1e-5)
+    np.testing.assert_allclose(fast.covariances_, plain.covariances_, atol=1e-5)
+    assert fast.lower_bounds_[-1] >= plain.lower_bounds_[-1] - 1e-10
+    assert np.all(np.diff(fast.lower_bounds_) >= -1e-13)  # rounding only
 
 
 def test_better_than_column_means_on_correlated_data():

@@ -53,9 +53,10 @@ def test_marginal_likelihood_of_observed_values_matches_scipy(blobs, covariance_
     n_components=st.integers(1, 3),
     covariance_type=st.sampled_from(COVARIANCE_TYPES),
     fraction=st.floats(0.05, 0.5),
+    accelerate=st.sampled_from([None, "squarem"]),
 )
 def test_observed_data_log_likelihood_never_decreases(
-    seed, n_components, covariance_type, fraction
+    seed, n_components, covariance_type, fraction, accelerate
 ):
     rng = np.random.RandomState(seed)
     X = rng.standard_normal((120, 3)) @ rng.standard_normal((3, 3))
@@ -69,6 +70,7 @@ def test_observed_data_log_likelihood_never_decreases(
         max_iter=25,
         reg_covar=0.0,
         random_state=seed,
+        accelerate=accelerate,
     )
     try:
         with warnings.catch_warnings():

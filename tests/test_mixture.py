@@ -130,9 +130,10 @@ def test_zero_weight_rows_are_ignored(blobs):
     covariance_type=st.sampled_from(COVARIANCE_TYPES),
     init_params=st.sampled_from(["kmeans", "random", "random_from_data"]),
     weighted=st.booleans(),
+    accelerate=st.sampled_from([None, "squarem"]),
 )
-def test_plain_em_log_likelihood_never_decreases(
-    seed, n_samples, n_features, n_components, covariance_type, init_params, weighted
+def test_em_log_likelihood_never_decreases(
+    seed, n_samples, n_features, n_components, covariance_type, init_params, weighted, accelerate
 ):
     # Exact EM (reg_covar=0): with reg_covar > 0 the M-step is not an exact maximiser
     # (as in scikit-learn) and a collapsing component can dip the log-likelihood.
@@ -149,6 +150,7 @@ def test_plain_em_log_likelihood_never_decreases(
         max_iter=30,
         reg_covar=0.0,
         random_state=seed,
+        accelerate=accelerate,
     )
     try:
         with warnings.catch_warnings():
