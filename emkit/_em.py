@@ -33,6 +33,8 @@ class Model(Protocol):
 
     def n_parameters(self, params: Any) -> int: ...
 
+    def log_prior(self, params: Any) -> float: ...
+
 
 def chunk_rows(row_bytes: int, n_rows: int) -> int:
     """Rows per chunk so that temporaries fit scikit-learn's ``working_memory``."""
@@ -44,12 +46,14 @@ def chunk_rows(row_bytes: int, n_rows: int) -> int:
 class RowData:
     """Rows of ``X`` with their weights; chunks are views of consecutive rows.
 
-    A chunk also knows its rows' patterns of missing values (NaN), found once.
+    A chunk also knows its rows' patterns of missing values (NaN), found once,
+    and carries the rows' labels ``y`` if the model has any.
     """
 
-    X: np.ndarray
+    X: Any
     sample_weight: np.ndarray
     missing: Missingness | None = None
+    y: np.ndarray | None = None
 
     @property
     def total_weight(self) -> float:
@@ -57,10 +61,15 @@ class RowData:
 
     def chunks(self, row_bytes: int) -> list[RowData]:
         """Split into chunks that fit scikit-learn's ``working_memory``."""
-        n_rows = chunk_rows(row_bytes, len(self.X))
+        n_rows = chunk_rows(row_bytes, self.X.shape[0])
         return [
-            RowData(self.X[batch], self.sample_weight[batch], find_missing(self.X[batch]))
-            for batch in gen_batches(len(self.X), n_rows)
+            RowData(
+                self.X[batch],
+                self.sample_weight[batch],
+                find_missing(self.X[batch]),
+                None if self.y is None else self.y[batch],
+            )
+            for batch in gen_batches(self.X.shape[0], n_rows)
         ]
 
 
@@ -115,7 +124,9 @@ def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> 
 
 
 def _e_step(model, params, chunks):
-    return reduce(_add_pairs, (model.e_step(params, c) for c in chunks))
+    """Summed statistics, and the objective EM increases: log-likelihood plus log prior."""
+    stats, log_likelihood = reduce(_add_pairs, (model.e_step(params, c) for c in chunks))
+    return stats, log_likelihood + model.log_prior(params)
 
 
 def _extrapolated_e_step(model, squarem, chunks, params0, params1, params2):

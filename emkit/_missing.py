@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,12 @@ class Missingness:
 
 
 def find_missing(X: np.ndarray) -> Missingness | None:
-    """Group the rows of X by missingness pattern; None if nothing is missing."""
+    """Group the rows of X by missingness pattern; None if nothing is missing.
+
+    Sparse X (count data, validated to be finite) has nothing missing.
+    """
+    if sp.issparse(X):
+        return None
     mask = np.isnan(X)
     incomplete = mask.any(axis=1)
     if not incomplete.any():

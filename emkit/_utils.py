@@ -37,3 +37,10 @@ def log_normalize(log_prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     prob /= total[:, None]
     with np.errstate(divide="ignore"):
         return prob, np.log(total) + top
+
+
+def normalize_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Rows of counts as probabilities; a row without counts keeps its previous value."""
+    totals = counts.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, counts / totals, previous)

@@ -8,35 +8,21 @@ from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import softmax
+from scipy.special import softmax, xlogy
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._categorical import (
-    categorical_counts,
-    categorical_log_prob,
-    poisson_log_prob,
-    poisson_statistics,
-)
 from ._em import chunk_rows, fit_em
-from ._gaussian import Gaussian, GaussianStats
+from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
 from ._hmm_inference import forward_backward, viterbi
-from ._missing import Missingness, check_observed_columns, fill_with_column_means, find_missing
-from ._utils import column_sums
+from ._missing import Missingness, find_missing
+from ._utils import column_sums, normalize_rows
 from ._validation import (
-    check_finite_array,
-    check_positive_definite,
     check_probabilities,
     unchanged_on_error,
 )
-
-# A Poisson rate of exactly 0 makes any positive count impossible (and 0 * log 0
-# undefined); rates are kept at least this large.
-_MIN_LAMBDA = 1e-10
-
 
 # --------------------------------------------------------------------------- data
 
@@ -116,256 +102,6 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
     return ends - lengths, ends
 
 
-# ---------------------------------------------------------------------- emissions
-
-
-class GaussianParams(NamedTuple):
-    means: np.ndarray
-    covars: np.ndarray
-    precisions_cholesky: np.ndarray
-
-
-class CategoricalParams(NamedTuple):
-    emissionprob: np.ndarray
-
-
-class PoissonParams(NamedTuple):
-    lambdas: np.ndarray
-
-
-class _GaussianEmission:
-    names = ("means", "covars")
-
-    def __init__(self, covariance_type: str, reg_covar: float):
-        self.gaussian = Gaussian(covariance_type, reg_covar)
-
-    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        X = validate_data(
-            estimator,
-            X,
-            dtype=[np.float64, np.float32],
-            reset=reset,
-            ensure_min_samples=1,
-            ensure_all_finite="allow-nan",
-        )
-        if reset:
-            check_observed_columns(X)
-        return X
-
-    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
-        covariance = self.gaussian.covariance
-        checked = {}
-        if given.get("means") is not None:
-            checked["means"] = check_finite_array(
-                given["means"], (n_states, n_features), "means_init"
-            )
-        if given.get("covars") is not None:
-            covars = check_finite_array(
-                given["covars"], covariance.shape(n_states, n_features), "covars_init"
-            )
-            matrices = covariance.full_matrices(covars, n_states, n_features)
-            check_positive_definite(matrices, "covars_init")
-            checked["covars"] = covars
-        return checked
-
-    def init(self, X, n_states, method, given, rng) -> GaussianParams:
-        covariance = self.gaussian.covariance
-        X = fill_with_column_means(X, np.ones(len(X)))
-        means = given.get("means")
-        if means is None:
-            if method == "kmeans":
-                means = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
-            else:
-                means = X[rng.choice(len(X), n_states, replace=False)]
-        covars = given.get("covars")
-        if covars is None:
-            # The covariance of all the data, for every state.
-            centre = X.mean(axis=0, keepdims=True)
-            stats = self.gaussian.statistics(X, np.ones((len(X), 1), X.dtype), centre)
-            _, one, _ = self.gaussian.estimate(stats, centre)
-            covars = np.broadcast_to(one, covariance.shape(n_states, X.shape[1])).copy()
-        return GaussianParams(means, covars, covariance.precision_cholesky(covars))
-
-    def log_prob(self, params: GaussianParams, X, missing=None) -> np.ndarray:
-        return self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
-
-    def statistics(self, params: GaussianParams, X, W, missing=None) -> GaussianStats:
-        return self.gaussian.statistics(X, W, params.means, params.precisions_cholesky, missing)
-
-    def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
-        if "means" not in update:  # covariances about the fixed means
-            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
-        means, covars, precisions_cholesky = self.gaussian.estimate(stats, params.means)
-        if "covars" not in update:
-            covars, precisions_cholesky = params.covars, params.precisions_cholesky
-        return GaussianParams(means, covars, precisions_cholesky)
-
-    def unconstrained(self, params: GaussianParams) -> tuple:
-        return self.gaussian.unconstrained(params.means, params.covars)
-
-    def from_unconstrained(self, values) -> GaussianParams:
-        return GaussianParams(*self.gaussian.from_unconstrained(*values))
-
-    def n_parameters(self, params: GaussianParams, update) -> int:
-        k, d = params.means.shape
-        count = k * d if "means" in update else 0
-        if "covars" in update:
-            count += self.gaussian.covariance.n_parameters(k, d)
-        return count
-
-    def sample(self, params: GaussianParams, states, rng) -> np.ndarray:
-        k, d = params.means.shape
-        matrices = self.gaussian.covariance.full_matrices(params.covars, k, d)
-        factors = np.linalg.cholesky(matrices)
-        noise = rng.standard_normal((len(states), d))
-        return params.means[states] + np.einsum("nij,nj->ni", factors[states], noise)
-
-    def attributes(self, params: GaussianParams) -> dict:
-        return {"means_": params.means, "covars_": params.covars}
-
-
-def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:
-    X = validate_data(estimator, X, dtype=None, reset=reset, ensure_min_samples=1)
-    if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)):
-        raise ValueError(f"X must hold {what}; got dtype {X.dtype}.")
-    if np.issubdtype(X.dtype, np.floating) and np.any(np.mod(X, 1) != 0):
-        raise ValueError(f"X must hold {what}; found non-integer values.")
-    if np.any(X < 0):
-        raise ValueError(f"X must hold {what}; found negative values.")
-    return X.astype(np.int64)
-
-
-class _CategoricalEmission:
-    names = ("emissionprob",)
-
-    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        X = _check_counts(estimator, X, reset, "symbols (integers 0, 1, ...)")
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"Categorical X must be a single column of symbols, got {X.shape[1]} columns."
-            )
-        if not reset:
-            n_symbols = estimator.emissionprob_.shape[1]
-            if X.max() >= n_symbols:
-                raise ValueError(
-                    f"X holds symbol {X.max()}, unseen at fit time: the model knows "
-                    f"symbols 0..{n_symbols - 1}."
-                )
-        return X
-
-    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
-        emissionprob = given.get("emissionprob")
-        if emissionprob is None:
-            return {}
-        emissionprob = np.asarray(emissionprob)
-        shape = (n_states, emissionprob.shape[-1] if emissionprob.ndim == 2 else -1)
-        return {"emissionprob": check_probabilities(emissionprob, shape, "emissionprob_init")}
-
-    def init(self, X, n_states, method, given, rng) -> CategoricalParams:
-        emissionprob = given.get("emissionprob")
-        if emissionprob is None:
-            emissionprob = rng.rand(n_states, int(X.max()) + 1)
-            emissionprob /= emissionprob.sum(axis=1, keepdims=True)
-        elif X.max() >= emissionprob.shape[1]:
-            raise ValueError(
-                f"X holds symbol {X.max()}, but emissionprob_init has only "
-                f"{emissionprob.shape[1]} symbols."
-            )
-        return CategoricalParams(emissionprob)
-
-    def log_prob(self, params: CategoricalParams, X, missing=None) -> np.ndarray:
-        return categorical_log_prob(X[:, 0], params.emissionprob)
-
-    def statistics(self, params: CategoricalParams, X, W, missing=None) -> np.ndarray:
-        return categorical_counts(X[:, 0], W, params.emissionprob.shape[1])
-
-    def estimate(self, counts, params: CategoricalParams, update) -> CategoricalParams:
-        if "emissionprob" not in update:
-            return params
-        return CategoricalParams(_normalize_rows(counts, params.emissionprob))
-
-    def unconstrained(self, params: CategoricalParams) -> tuple:
-        with np.errstate(divide="ignore"):
-            return (np.log(params.emissionprob),)
-
-    def from_unconstrained(self, values) -> CategoricalParams:
-        return CategoricalParams(softmax(values[0], axis=1))
-
-    def n_parameters(self, params: CategoricalParams, update) -> int:
-        k, m = params.emissionprob.shape
-        return k * (m - 1) if "emissionprob" in update else 0
-
-    def sample(self, params: CategoricalParams, states, rng) -> np.ndarray:
-        cumulative = params.emissionprob.cumsum(axis=1)[states]
-        draws = rng.random_sample(len(states))[:, None]
-        return (draws > cumulative).sum(axis=1)[:, None]
-
-    def attributes(self, params: CategoricalParams) -> dict:
-        return {"emissionprob_": params.emissionprob}
-
-
-@dataclass(frozen=True)
-class PoissonStats:
-    nk: np.ndarray
-    sx: np.ndarray
-
-    def __add__(self, other: PoissonStats) -> PoissonStats:
-        return PoissonStats(self.nk + other.nk, self.sx + other.sx)
-
-
-class _PoissonEmission:
-    names = ("lambdas",)
-
-    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        return _check_counts(estimator, X, reset, "non-negative integer counts").astype(float)
-
-    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
-        lambdas = given.get("lambdas")
-        if lambdas is None:
-            return {}
-        lambdas = check_finite_array(lambdas, (n_states, n_features), "lambdas_init")
-        if np.any(lambdas <= 0):
-            raise ValueError("lambdas_init must be positive.")
-        return {"lambdas": lambdas}
-
-    def init(self, X, n_states, method, given, rng) -> PoissonParams:
-        lambdas = given.get("lambdas")
-        if lambdas is None:
-            if method == "kmeans":
-                lambdas = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
-            else:
-                lambdas = X[rng.choice(len(X), n_states, replace=False)]
-            lambdas = np.maximum(lambdas, _MIN_LAMBDA)
-        return PoissonParams(lambdas)
-
-    def log_prob(self, params: PoissonParams, X, missing=None) -> np.ndarray:
-        return poisson_log_prob(X, params.lambdas)
-
-    def statistics(self, params: PoissonParams, X, W, missing=None) -> PoissonStats:
-        return PoissonStats(*poisson_statistics(X, W))
-
-    def estimate(self, stats: PoissonStats, params: PoissonParams, update) -> PoissonParams:
-        if "lambdas" not in update:
-            return params
-        nk = stats.nk + 10 * np.finfo(float).eps
-        return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
-
-    def unconstrained(self, params: PoissonParams) -> tuple:
-        return (np.log(params.lambdas),)
-
-    def from_unconstrained(self, values) -> PoissonParams:
-        return PoissonParams(np.exp(values[0]))
-
-    def n_parameters(self, params: PoissonParams, update) -> int:
-        return params.lambdas.size if "lambdas" in update else 0
-
-    def sample(self, params: PoissonParams, states, rng) -> np.ndarray:
-        return rng.poisson(params.lambdas[states])
-
-    def attributes(self, params: PoissonParams) -> dict:
-        return {"lambdas_": params.lambdas}
-
-
 # -------------------------------------------------------------------------- model
 
 
@@ -377,13 +113,6 @@ def _check_possible(log_likelihoods: np.ndarray) -> None:
             "a zero start, transition or emission probability rules them out. Check the "
             "*_init arguments, or let EM update the parameters that contain zeros."
         )
-
-
-def _normalize_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """Rows of counts as probabilities; a row without counts keeps its previous value."""
-    totals = counts.sum(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(totals > 0, counts / totals, previous)
 
 
 class HMMParams(NamedTuple):
@@ -463,13 +192,23 @@ class HMMModel:
         startprob, transmat = params.startprob, params.transmat
         if "startprob" in self.update:
             counts = np.maximum(stats.start + self.startprob_prior - 1.0, 0.0)
-            startprob = _normalize_rows(np.where(self.start_allowed, counts, 0.0), startprob)
+            startprob = normalize_rows(np.where(self.start_allowed, counts, 0.0), startprob)
         if "transmat" in self.update:
             counts = np.maximum(stats.transitions + self.transmat_prior - 1.0, 0.0)
             counts = np.where(self.transition_allowed, counts, 0.0)
-            transmat = _normalize_rows(counts, transmat)
+            transmat = normalize_rows(counts, transmat)
         emission = self.emission.estimate(stats.emission, params.emission, self.update)
         return HMMParams(startprob, transmat, emission)
+
+    def log_prior(self, params: HMMParams) -> float:
+        """Log of the Dirichlet prior densities, up to a constant (0 for priors of 1)."""
+        total = self.emission.log_prior(params.emission)
+        if "startprob" in self.update:
+            total += xlogy(self.startprob_prior - 1.0, params.startprob[self.start_allowed]).sum()
+        if "transmat" in self.update:
+            transitions = params.transmat[self.transition_allowed]
+            total += xlogy(self.transmat_prior - 1.0, transitions).sum()
+        return float(total)
 
     def unconstrained(self, params: HMMParams) -> tuple:
         """Log probabilities (-inf for zeros) and the emission's unconstrained arrays."""
@@ -573,7 +312,9 @@ class HMMEM(BaseEstimator):
         Poisson emissions.
     converged_, n_iter_, lower_bound_, lower_bounds_
         As in :class:`~emkit.GaussianMixtureEM`; log-likelihoods are means
-        per observation.
+        per observation, plus the log of the Dirichlet priors (divided by the
+        number of observations) when ``startprob_prior`` or ``transmat_prior``
+        is not 1: the objective that EM increases.
     n_features_in_ : int
         Number of columns of X seen during ``fit``.
 
@@ -678,10 +419,10 @@ class HMMEM(BaseEstimator):
 
     def _emission(self):
         if self.emission == "gaussian":
-            return _GaussianEmission(self.covariance_type, self.reg_covar)
+            return GaussianEmission(self.covariance_type, self.reg_covar)
         if self.emission == "categorical":
-            return _CategoricalEmission()
-        return _PoissonEmission()
+            return CategoricalEmission()
+        return PoissonEmission()
 
     def _update(self, emission) -> frozenset:
         names = ("startprob", "transmat", *emission.names)
@@ -720,17 +461,8 @@ class HMMEM(BaseEstimator):
         )
 
     def _params(self) -> HMMParams:
-        emission = self._emission()
-        if isinstance(emission, _GaussianEmission):
-            covariance = emission.gaussian.covariance
-            emission_params = GaussianParams(
-                self.means_, self.covars_, covariance.precision_cholesky(self.covars_)
-            )
-        elif isinstance(emission, _CategoricalEmission):
-            emission_params = CategoricalParams(self.emissionprob_)
-        else:
-            emission_params = PoissonParams(self.lambdas_)
-        return HMMParams(self.startprob_, self.transmat_, emission_params)
+        emission = self._emission().from_attributes(lambda name: getattr(self, name))
+        return HMMParams(self.startprob_, self.transmat_, emission)
 
     def _prepare(self, X, lengths, sequence_ids, reset: bool):
         if not reset:

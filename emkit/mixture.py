@@ -123,6 +123,9 @@ class GaussianMixtureModel:
         nk = stats.nk + 10 * np.finfo(stats.nk.dtype).eps
         return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky)
 
+    def log_prior(self, params: MixtureParams) -> float:
+        return 0.0
+
     def unconstrained(self, params: MixtureParams) -> tuple:
         return (
             np.log(params.weights),

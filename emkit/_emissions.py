@@ -1,0 +1,380 @@
+"""Emission models shared by HMMEM and SemiSupervisedEM.
+
+An emission gives, for its parameters, the log-density of every row under
+every component (``log_prob``), the statistics of rows weighted by a matrix
+``W`` of shape (n_samples, n_components) (``statistics``), the parameters from
+summed statistics (``estimate``), and the unconstrained coordinates used by
+SQUAREM. Names in ``update`` are the parameters the M-step changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import gammaln, log_softmax, softmax
+from sklearn.cluster import KMeans
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_non_negative, validate_data
+
+from ._categorical import (
+    categorical_counts,
+    categorical_log_prob,
+    poisson_log_prob,
+    poisson_statistics,
+)
+from ._gaussian import Gaussian, GaussianStats
+from ._missing import check_observed_columns, fill_with_column_means
+from ._utils import normalize_rows
+from ._validation import check_finite_array, check_positive_definite, check_probabilities
+
+# A Poisson rate of exactly 0 makes any positive count impossible (and 0 * log 0
+# undefined); rates are kept at least this large.
+_MIN_LAMBDA = 1e-10
+
+
+class GaussianParams(NamedTuple):
+    means: np.ndarray
+    covars: np.ndarray
+    precisions_cholesky: np.ndarray
+
+
+class CategoricalParams(NamedTuple):
+    emissionprob: np.ndarray
+
+
+class MultinomialParams(NamedTuple):
+    feature_log_prob: np.ndarray
+
+
+class PoissonParams(NamedTuple):
+    lambdas: np.ndarray
+
+
+class GaussianEmission:
+    names = ("means", "covars")
+
+    def __init__(self, covariance_type: str, reg_covar: float):
+        self.gaussian = Gaussian(covariance_type, reg_covar)
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        X = validate_data(
+            estimator,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=reset,
+            ensure_min_samples=1,
+            ensure_all_finite="allow-nan",
+        )
+        if reset:
+            check_observed_columns(X)
+        return X
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        covariance = self.gaussian.covariance
+        checked = {}
+        if given.get("means") is not None:
+            checked["means"] = check_finite_array(
+                given["means"], (n_states, n_features), "means_init"
+            )
+        if given.get("covars") is not None:
+            covars = check_finite_array(
+                given["covars"], covariance.shape(n_states, n_features), "covars_init"
+            )
+            matrices = covariance.full_matrices(covars, n_states, n_features)
+            check_positive_definite(matrices, "covars_init")
+            checked["covars"] = covars
+        return checked
+
+    def init(self, X, n_states, method, given, rng) -> GaussianParams:
+        covariance = self.gaussian.covariance
+        X = fill_with_column_means(X, np.ones(len(X)))
+        means = given.get("means")
+        if means is None:
+            if method == "kmeans":
+                means = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+            else:
+                means = X[rng.choice(len(X), n_states, replace=False)]
+        covars = given.get("covars")
+        if covars is None:
+            # The covariance of all the data, for every state.
+            centre = X.mean(axis=0, keepdims=True)
+            stats = self.gaussian.statistics(X, np.ones((len(X), 1), X.dtype), centre)
+            _, one, _ = self.gaussian.estimate(stats, centre)
+            covars = np.broadcast_to(one, covariance.shape(n_states, X.shape[1])).copy()
+        return GaussianParams(means, covars, covariance.precision_cholesky(covars))
+
+    def log_prob(self, params: GaussianParams, X, missing=None) -> np.ndarray:
+        return self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
+
+    def statistics(self, params: GaussianParams, X, W, missing=None) -> GaussianStats:
+        return self.gaussian.statistics(X, W, params.means, params.precisions_cholesky, missing)
+
+    def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
+        if "means" not in update:  # covariances about the fixed means
+            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
+        means, covars, precisions_cholesky = self.gaussian.estimate(stats, params.means)
+        if "covars" not in update:
+            covars, precisions_cholesky = params.covars, params.precisions_cholesky
+        return GaussianParams(means, covars, precisions_cholesky)
+
+    def log_prior(self, params: GaussianParams) -> float:
+        return 0.0
+
+    def unconstrained(self, params: GaussianParams) -> tuple:
+        return self.gaussian.unconstrained(params.means, params.covars)
+
+    def from_unconstrained(self, values) -> GaussianParams:
+        return GaussianParams(*self.gaussian.from_unconstrained(*values))
+
+    def n_parameters(self, params: GaussianParams, update) -> int:
+        k, d = params.means.shape
+        count = k * d if "means" in update else 0
+        if "covars" in update:
+            count += self.gaussian.covariance.n_parameters(k, d)
+        return count
+
+    def sample(self, params: GaussianParams, states, rng) -> np.ndarray:
+        k, d = params.means.shape
+        matrices = self.gaussian.covariance.full_matrices(params.covars, k, d)
+        factors = np.linalg.cholesky(matrices)
+        noise = rng.standard_normal((len(states), d))
+        return params.means[states] + np.einsum("nij,nj->ni", factors[states], noise)
+
+    def fit_weighted(self, X, W) -> GaussianParams:
+        """The parameters estimated from rows weighted by W (NaN: the column mean)."""
+        X = fill_with_column_means(X, np.ones(len(X)))
+        nk = W.sum(axis=0) + 10 * np.finfo(float).eps
+        centres = (W.T @ X) / nk[:, None]
+        stats = self.gaussian.statistics(X, W, centres)
+        return GaussianParams(*self.gaussian.estimate(stats, centres))
+
+    def attributes(self, params: GaussianParams) -> dict:
+        return {"means_": params.means, "covars_": params.covars}
+
+    def from_attributes(self, get) -> GaussianParams:
+        """The parameters from fitted attributes; ``get(name)`` returns one."""
+        covars = get("covars_")
+        precisions_cholesky = self.gaussian.covariance.precision_cholesky(covars)
+        return GaussianParams(get("means_"), covars, precisions_cholesky)
+
+
+def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:
+    X = validate_data(estimator, X, dtype=None, reset=reset, ensure_min_samples=1)
+    if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)):
+        raise ValueError(f"X must hold {what}; got dtype {X.dtype}.")
+    if np.issubdtype(X.dtype, np.floating) and np.any(np.mod(X, 1) != 0):
+        raise ValueError(f"X must hold {what}; found non-integer values.")
+    if np.any(X < 0):
+        raise ValueError(f"X must hold {what}; found negative values.")
+    return X.astype(np.int64)
+
+
+class CategoricalEmission:
+    names = ("emissionprob",)
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        X = _check_counts(estimator, X, reset, "symbols (integers 0, 1, ...)")
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"Categorical X must be a single column of symbols, got {X.shape[1]} columns."
+            )
+        if not reset:
+            n_symbols = estimator.emissionprob_.shape[1]
+            if X.max() >= n_symbols:
+                raise ValueError(
+                    f"X holds symbol {X.max()}, unseen at fit time: the model knows "
+                    f"symbols 0..{n_symbols - 1}."
+                )
+        return X
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            return {}
+        emissionprob = np.asarray(emissionprob)
+        shape = (n_states, emissionprob.shape[-1] if emissionprob.ndim == 2 else -1)
+        return {"emissionprob": check_probabilities(emissionprob, shape, "emissionprob_init")}
+
+    def init(self, X, n_states, method, given, rng) -> CategoricalParams:
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            emissionprob = rng.rand(n_states, int(X.max()) + 1)
+            emissionprob /= emissionprob.sum(axis=1, keepdims=True)
+        elif X.max() >= emissionprob.shape[1]:
+            raise ValueError(
+                f"X holds symbol {X.max()}, but emissionprob_init has only "
+                f"{emissionprob.shape[1]} symbols."
+            )
+        return CategoricalParams(emissionprob)
+
+    def log_prob(self, params: CategoricalParams, X, missing=None) -> np.ndarray:
+        return categorical_log_prob(X[:, 0], params.emissionprob)
+
+    def statistics(self, params: CategoricalParams, X, W, missing=None) -> np.ndarray:
+        return categorical_counts(X[:, 0], W, params.emissionprob.shape[1])
+
+    def estimate(self, counts, params: CategoricalParams, update) -> CategoricalParams:
+        if "emissionprob" not in update:
+            return params
+        return CategoricalParams(normalize_rows(counts, params.emissionprob))
+
+    def log_prior(self, params: CategoricalParams) -> float:
+        return 0.0
+
+    def unconstrained(self, params: CategoricalParams) -> tuple:
+        with np.errstate(divide="ignore"):
+            return (np.log(params.emissionprob),)
+
+    def from_unconstrained(self, values) -> CategoricalParams:
+        return CategoricalParams(softmax(values[0], axis=1))
+
+    def n_parameters(self, params: CategoricalParams, update) -> int:
+        k, m = params.emissionprob.shape
+        return k * (m - 1) if "emissionprob" in update else 0
+
+    def sample(self, params: CategoricalParams, states, rng) -> np.ndarray:
+        cumulative = params.emissionprob.cumsum(axis=1)[states]
+        draws = rng.random_sample(len(states))[:, None]
+        return (draws > cumulative).sum(axis=1)[:, None]
+
+    def attributes(self, params: CategoricalParams) -> dict:
+        return {"emissionprob_": params.emissionprob}
+
+    def from_attributes(self, get) -> CategoricalParams:
+        return CategoricalParams(get("emissionprob_"))
+
+
+@dataclass(frozen=True)
+class PoissonStats:
+    nk: np.ndarray
+    sx: np.ndarray
+
+    def __add__(self, other: PoissonStats) -> PoissonStats:
+        return PoissonStats(self.nk + other.nk, self.sx + other.sx)
+
+
+class PoissonEmission:
+    names = ("lambdas",)
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        return _check_counts(estimator, X, reset, "non-negative integer counts").astype(float)
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        lambdas = given.get("lambdas")
+        if lambdas is None:
+            return {}
+        lambdas = check_finite_array(lambdas, (n_states, n_features), "lambdas_init")
+        if np.any(lambdas <= 0):
+            raise ValueError("lambdas_init must be positive.")
+        return {"lambdas": lambdas}
+
+    def init(self, X, n_states, method, given, rng) -> PoissonParams:
+        lambdas = given.get("lambdas")
+        if lambdas is None:
+            if method == "kmeans":
+                lambdas = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+            else:
+                lambdas = X[rng.choice(len(X), n_states, replace=False)]
+            lambdas = np.maximum(lambdas, _MIN_LAMBDA)
+        return PoissonParams(lambdas)
+
+    def log_prob(self, params: PoissonParams, X, missing=None) -> np.ndarray:
+        return poisson_log_prob(X, params.lambdas)
+
+    def statistics(self, params: PoissonParams, X, W, missing=None) -> PoissonStats:
+        return PoissonStats(*poisson_statistics(X, W))
+
+    def estimate(self, stats: PoissonStats, params: PoissonParams, update) -> PoissonParams:
+        if "lambdas" not in update:
+            return params
+        nk = stats.nk + 10 * np.finfo(float).eps
+        return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
+
+    def log_prior(self, params: PoissonParams) -> float:
+        return 0.0
+
+    def unconstrained(self, params: PoissonParams) -> tuple:
+        return (np.log(params.lambdas),)
+
+    def from_unconstrained(self, values) -> PoissonParams:
+        return PoissonParams(np.exp(values[0]))
+
+    def n_parameters(self, params: PoissonParams, update) -> int:
+        return params.lambdas.size if "lambdas" in update else 0
+
+    def sample(self, params: PoissonParams, states, rng) -> np.ndarray:
+        return rng.poisson(params.lambdas[states])
+
+    def attributes(self, params: PoissonParams) -> dict:
+        return {"lambdas_": params.lambdas}
+
+    def from_attributes(self, get) -> PoissonParams:
+        return PoissonParams(get("lambdas_"))
+
+
+class MultinomialEmission:
+    """Word counts: row i is a draw of its total count from the component's multinomial.
+
+    Probabilities are estimated with Lidstone smoothing ``alpha`` (Laplace for
+    1), as :class:`sklearn.naive_bayes.MultinomialNB` does. X may be sparse.
+    """
+
+    names = ("feature_log_prob",)
+
+    def __init__(self, alpha: float):
+        self.alpha = alpha
+
+    def check_X(self, estimator, X, reset: bool):
+        X = validate_data(
+            estimator, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
+        )
+        check_non_negative(X, f"{type(estimator).__name__} (emission='multinomial': counts)")
+        return X
+
+    def log_prob(self, params: MultinomialParams, X, missing=None) -> np.ndarray:
+        log_prob = safe_sparse_dot(X, params.feature_log_prob.T, dense_output=True)
+        return log_prob + _log_multinomial_coefficient(X)[:, None]
+
+    def statistics(self, params, X, W, missing=None) -> np.ndarray:
+        return np.asarray(safe_sparse_dot(X.T, W, dense_output=True)).T
+
+    def fit_weighted(self, X, W) -> MultinomialParams:
+        return self.estimate(self.statistics(None, X, W), None, self.names)
+
+    def estimate(self, counts, params, update) -> MultinomialParams:
+        smoothed = counts + self.alpha
+        return MultinomialParams(np.log(smoothed) - np.log(smoothed.sum(axis=1, keepdims=True)))
+
+    def log_prior(self, params: MultinomialParams) -> float:
+        """Smoothing ``alpha`` is the MAP estimate under a Dirichlet(alpha + 1) prior."""
+        return self.alpha * float(params.feature_log_prob.sum())
+
+    def unconstrained(self, params: MultinomialParams) -> tuple:
+        return (params.feature_log_prob,)
+
+    def from_unconstrained(self, values) -> MultinomialParams:
+        return MultinomialParams(log_softmax(values[0], axis=1))
+
+    def n_parameters(self, params: MultinomialParams, update) -> int:
+        k, d = params.feature_log_prob.shape
+        return k * (d - 1)
+
+    def attributes(self, params: MultinomialParams) -> dict:
+        return {"feature_log_prob_": params.feature_log_prob}
+
+    def from_attributes(self, get) -> MultinomialParams:
+        return MultinomialParams(get("feature_log_prob_"))
+
+
+def _log_multinomial_coefficient(X) -> np.ndarray:
+    """log(n_i! / prod_f x_if!) for every row of counts X (dense or sparse)."""
+    if sp.issparse(X):
+        terms = X.copy()
+        terms.data = gammaln(terms.data + 1)  # gammaln(1) = 0 for the zeros
+    else:
+        terms = gammaln(X + 1)
+    totals = np.asarray(X.sum(axis=1)).ravel()
+    return gammaln(totals + 1) - np.asarray(terms.sum(axis=1)).ravel()

@@ -1,0 +1,474 @@
+"""A generative classifier fitted by EM on labeled and unlabeled rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import logsumexp, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.metrics import accuracy_score
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._em import RowData, fit_em
+from ._emissions import GaussianEmission, MultinomialEmission
+from ._missing import fill_with_column_means, find_missing
+from ._utils import column_sums, log_normalize
+from ._validation import check_sample_weight, unchanged_on_error
+
+# The Gaussian emission's covariances are ``covariances_`` here, as in GaussianMixture.
+_ATTRIBUTE_NAMES = {"covars_": "covariances_"}
+
+
+class ClassMixtureParams(NamedTuple):
+    weights: np.ndarray
+    emission: Any
+
+
+@dataclass(frozen=True)
+class ClassMixtureStats:
+    nk: np.ndarray
+    emission: Any
+
+    def __add__(self, other: ClassMixtureStats) -> ClassMixtureStats:
+        return ClassMixtureStats(self.nk + other.nk, self.emission + other.emission)
+
+
+class ClassMixtureModel:
+    """A mixture whose components belong to classes, for the driver.
+
+    Component ``k`` belongs to class ``k // n_per_class``. A labeled row
+    (``y >= 0``, the class index) is responsible to its class's components
+    only; an unlabeled row (``y == -1``) to all of them. The row weights hold
+    ``sample_weight`` times ``unlabeled_weight`` for unlabeled rows.
+    """
+
+    def __init__(self, n_classes: int, n_per_class: int, emission):
+        self.n_classes = n_classes
+        self.n_per_class = n_per_class
+        self.emission = emission
+        self.component_class = np.repeat(np.arange(n_classes), n_per_class)
+
+    def init_params(self, data: RowData, rng) -> ClassMixtureParams:
+        """Estimates from the labeled rows; within a class, from k-means clusters."""
+        W = np.zeros((data.X.shape[0], self.n_classes * self.n_per_class))
+        for c in range(self.n_classes):
+            rows = np.flatnonzero(data.y == c)
+            first = c * self.n_per_class
+            if self.n_per_class == 1:
+                W[rows, first] = 1.0
+            else:
+                X = data.X[rows]
+                if not sp.issparse(X):
+                    X = fill_with_column_means(X, np.ones(len(rows)))
+                kmeans = KMeans(self.n_per_class, n_init=1, random_state=rng)
+                labels = kmeans.fit(X, sample_weight=data.sample_weight[rows]).labels_
+                W[rows, first + labels] = 1.0
+        W *= data.sample_weight[:, None]
+        nk = W.sum(axis=0) + 10 * np.finfo(float).eps
+        return ClassMixtureParams(nk / nk.sum(), self.emission.fit_weighted(data.X, W))
+
+    def log_joint(self, params: ClassMixtureParams, X, missing=None) -> np.ndarray:
+        """log p(x_i, component k) for every row and component."""
+        log_prob = self.emission.log_prob(params.emission, X, missing)
+        with np.errstate(divide="ignore"):
+            return log_prob + np.log(params.weights)
+
+    def e_step(self, params: ClassMixtureParams, chunk: RowData):
+        log_joint = self.log_joint(params, chunk.X, chunk.missing)
+        other_class = (chunk.y[:, None] >= 0) & (chunk.y[:, None] != self.component_class)
+        W, log_norm = log_normalize(np.where(other_class, -np.inf, log_joint))
+        W *= chunk.sample_weight[:, None]
+        emission = self.emission.statistics(params.emission, chunk.X, W, chunk.missing)
+        return ClassMixtureStats(column_sums(W), emission), float(chunk.sample_weight @ log_norm)
+
+    def m_step(self, stats: ClassMixtureStats, params: ClassMixtureParams):
+        nk = stats.nk + 10 * np.finfo(float).eps
+        emission = self.emission.estimate(stats.emission, params.emission, self.emission.names)
+        return ClassMixtureParams(nk / nk.sum(), emission)
+
+    def log_prior(self, params: ClassMixtureParams) -> float:
+        return self.emission.log_prior(params.emission)
+
+    def unconstrained(self, params: ClassMixtureParams) -> tuple:
+        return (np.log(params.weights), *self.emission.unconstrained(params.emission))
+
+    def from_unconstrained(self, values) -> ClassMixtureParams:
+        log_weights, *emission = values
+        return ClassMixtureParams(softmax(log_weights), self.emission.from_unconstrained(emission))
+
+    def n_parameters(self, params: ClassMixtureParams) -> int:
+        n_emission = self.emission.n_parameters(params.emission, self.emission.names)
+        return n_emission + len(params.weights) - 1
+
+    def class_log_proba(self, params: ClassMixtureParams, X, missing=None) -> np.ndarray:
+        """log P(class | x) for every row and class, shape (n, n_classes)."""
+        log_joint = self.log_joint(params, X, missing)
+        shape = (log_joint.shape[0], self.n_classes, self.n_per_class)
+        per_class = logsumexp(log_joint.reshape(shape), axis=2)
+        return per_class - logsumexp(per_class, axis=1, keepdims=True)
+
+
+def _is_unlabeled(y: np.ndarray) -> np.ndarray:
+    """True where y is -1, the mark of an unlabeled row."""
+    if y.dtype.kind in "iuf":
+        return y == -1
+    if y.dtype.kind == "O":
+        return np.array([isinstance(value, Real) and value == -1 for value in y], dtype=bool)
+    return np.zeros(len(y), dtype=bool)  # strings and other labels
+
+
+def _encode_labels(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class indices of y (-1 for unlabeled rows) and the classes, or a clear error."""
+    y = column_or_1d(y, warn=True)
+    if len(y) != n_samples:
+        raise ValueError(f"y has {len(y)} entries, but X has {n_samples} rows.")
+    if y.dtype.kind == "f":
+        not_a_label = ~np.isfinite(y)
+    else:
+        not_a_label = np.array([value is None or value != value for value in y], dtype=bool)
+    if not_a_label.any():
+        raise ValueError(
+            f"y contains {y[not_a_label][0]}: mark unlabeled rows with -1, as in "
+            "sklearn.semi_supervised."
+        )
+    labeled = ~_is_unlabeled(y)
+    if not labeled.any():
+        raise ValueError(
+            "y has no labeled row (every entry is -1): nothing to learn classes from."
+        )
+    check_classification_targets(y[labeled])
+    classes, codes = np.unique(y[labeled], return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"The labeled rows of y hold only one class ({classes[0]!r}); a classifier "
+            "needs at least two."
+        )
+    encoded = np.full(n_samples, -1, dtype=np.int64)
+    encoded[labeled] = codes.ravel()
+    return encoded, classes
+
+
+class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
+    """Classifier fitted by EM on labeled and unlabeled rows (Nigam et al., 2000).
+
+    A generative model: each class is a mixture of ``n_components_per_class``
+    components (Gaussian, or multinomial for counts such as word counts). EM
+    fits it to all rows: a labeled row keeps its class (its responsibilities
+    stay on that class's components) and an unlabeled row, marked
+    ``y == -1`` as in :mod:`sklearn.semi_supervised`, gets soft
+    responsibilities over all classes, weighted by ``unlabeled_weight``.
+
+    Parameters
+    ----------
+    n_components_per_class : int, default=1
+        Mixture components per class (Nigam's many-components-per-class
+        extension); each class needs at least as many labeled rows.
+    emission : {"gaussian", "multinomial"}, default="gaussian"
+        ``"gaussian"``: real features (NaN marks a missing value);
+        ``"multinomial"``: non-negative counts (dense or sparse, e.g. the
+        output of ``CountVectorizer``).
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        Covariance structure of Gaussian components.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every Gaussian covariance.
+    alpha : float, default=1.0
+        Additive (Lidstone) smoothing of the multinomial probabilities, as in
+        :class:`~sklearn.naive_bayes.MultinomialNB` (1 is Laplace smoothing).
+    unlabeled_weight : float, default=1.0
+        Weight of an unlabeled row relative to a labeled one (Nigam's
+        lambda), in [0, 1]. With 0, the model is fitted to the labeled rows
+        only: a supervised generative classifier.
+    n_init : int, default=1
+        Restarts (of the k-means split of classes into components); the fit
+        with the highest log-likelihood is kept.
+    tol : float, default=1e-6
+        EM stops when the mean log-likelihood per (weighted) row changes by
+        less.
+    max_iter : int, default=1000
+        Maximum number of EM iterations per restart.
+    accelerate : {"squarem", None}, default="squarem"
+        ``"squarem"`` extrapolates EM steps (SQUAREM), keeping a step only
+        if it does not lower the log-likelihood; ``None`` is plain EM.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the k-means split of classes into components.
+    n_jobs : int, default=None
+        Number of restarts run at once (threads); results do not depend on it.
+    verbose : int, default=0
+        Verbosity of the fit.
+    callback : callable, default=None
+        Called after every EM iteration with an :class:`~emkit.IterationRecord`;
+        returning True stops that restart.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (without -1).
+    weights_ : ndarray of shape (n_classes * n_components_per_class,)
+        Mixing weights of the components; component ``k`` belongs to class
+        ``classes_[k // n_components_per_class]``.
+    class_prior_ : ndarray of shape (n_classes,)
+        Probability of each class, the sum of its components' weights.
+    means_, covariances_ : ndarray
+        Gaussian components, as in :class:`~emkit.GaussianMixtureEM`.
+    feature_log_prob_ : ndarray of shape (n_components, n_features)
+        Multinomial components: log probability of each feature (word).
+    transduction_ : ndarray of shape (n_samples,)
+        The label of every training row: its given label, or the predicted
+        one for an unlabeled row.
+    n_iter_, converged_, lower_bound_, lower_bounds_
+        As in :class:`~emkit.GaussianMixtureEM`: the log-likelihood of the
+        labeled rows (with their classes) and of the unlabeled rows (weighted
+        by ``unlabeled_weight``), per unit of row weight; for multinomial
+        emissions plus the log of the Dirichlet prior that ``alpha`` stands for.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    See Also
+    --------
+    sklearn.semi_supervised.SelfTrainingClassifier : Self-training around any classifier.
+    sklearn.semi_supervised.LabelSpreading : Graph-based label propagation.
+
+    References
+    ----------
+    K. Nigam, A. McCallum, S. Thrun and T. Mitchell (2000). Text classification
+    from labeled and unlabeled documents using EM. Machine Learning 39, 103-134.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import SemiSupervisedEM
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(3, 1, (100, 2))])
+    >>> truth = np.repeat([0, 1], 100)
+    >>> y = np.full(200, -1)
+    >>> y[[0, 100]] = [0, 1]  # one labeled row per class
+    >>> clf = SemiSupervisedEM(covariance_type="spherical").fit(X, y)
+    >>> clf.classes_
+    array([0, 1])
+    >>> clf.means_.round(1)  # the true means are (0, 0) and (3, 3)
+    array([[-0.1,  0.1],
+           [ 2.8,  2.8]])
+    >>> print(f"{clf.score(X, truth):.3f}")
+    0.965
+
+    From the two labeled rows alone, the class means are far off:
+
+    >>> supervised = SemiSupervisedEM(covariance_type="spherical", unlabeled_weight=0)
+    >>> supervised.fit(X, y).means_.round(1)
+    array([[1.8, 0.4],
+           [2.6, 2.8]])
+    """
+
+    _parameter_constraints: dict = {
+        "n_components_per_class": [Interval(Integral, 1, None, closed="left")],
+        "emission": [StrOptions({"gaussian", "multinomial"})],
+        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "alpha": [Interval(Real, 0.0, None, closed="neither")],
+        "unlabeled_weight": [Interval(Real, 0.0, 1.0, closed="both")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "accelerate": [None, StrOptions({"squarem"})],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+        "callback": [callable, None],
+    }
+
+    def __init__(
+        self,
+        n_components_per_class: int = 1,
+        *,
+        emission: str = "gaussian",
+        covariance_type: str = "full",
+        reg_covar: float = 1e-6,
+        alpha: float = 1.0,
+        unlabeled_weight: float = 1.0,
+        n_init: int = 1,
+        tol: float = 1e-6,
+        max_iter: int = 1000,
+        accelerate="squarem",
+        random_state=None,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+        callback=None,
+    ):
+        self.n_components_per_class = n_components_per_class
+        self.emission = emission
+        self.covariance_type = covariance_type
+        self.reg_covar = reg_covar
+        self.alpha = alpha
+        self.unlabeled_weight = unlabeled_weight
+        self.n_init = n_init
+        self.tol = tol
+        self.max_iter = max_iter
+        self.accelerate = accelerate
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.callback = callback
+
+    def _emission(self):
+        if self.emission == "gaussian":
+            return GaussianEmission(self.covariance_type, self.reg_covar)
+        return MultinomialEmission(self.alpha)
+
+    def _model(self) -> ClassMixtureModel:
+        return ClassMixtureModel(len(self.classes_), self.n_components_per_class, self._emission())
+
+    def _params(self) -> ClassMixtureParams:
+        def get(name):
+            return getattr(self, _ATTRIBUTE_NAMES.get(name, name))
+
+        return ClassMixtureParams(self.weights_, self._emission().from_attributes(get))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to labeled and unlabeled rows by EM.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training rows; sparse only for ``emission="multinomial"``.
+        y : array-like of shape (n_samples,)
+            Class labels, -1 for an unlabeled row (with string labels, an
+            object array holding the integer -1 there, as in
+            :class:`~sklearn.semi_supervised.SelfTrainingClassifier`).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights.
+
+        Returns
+        -------
+        self : SemiSupervisedEM
+            The fitted classifier.
+        """
+        with unchanged_on_error(self):
+            emission = self._emission()
+            X = emission.check_X(self, X, reset=True)
+            n_samples = X.shape[0]
+            labels, self.classes_ = _encode_labels(y, n_samples)
+            sample_weight = check_sample_weight(sample_weight, n_samples, np.float64)
+            m = self.n_components_per_class
+            counts = np.bincount(labels[labels >= 0], minlength=len(self.classes_))
+            if counts.min() < m:
+                raise ValueError(
+                    f"Class {self.classes_[counts.argmin()]!r} has {counts.min()} labeled "
+                    f"row(s), fewer than n_components_per_class={m}."
+                )
+            row_weight = sample_weight * np.where(labels >= 0, 1.0, self.unlabeled_weight)
+            model = self._model()
+            k = len(self.classes_) * m
+            result = fit_em(
+                model,
+                RowData(X, row_weight, y=labels),
+                row_bytes=8 * k * (X.shape[1] + 4),
+                n_init=self.n_init,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                random_state=check_random_state(self.random_state),
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                callback=self.callback,
+                accelerate=self.accelerate,
+            )
+            params = result.params
+            self.weights_ = params.weights
+            self.class_prior_ = params.weights.reshape(-1, m).sum(axis=1)
+            for name, value in emission.attributes(params.emission).items():
+                setattr(self, _ATTRIBUTE_NAMES.get(name, name), value)
+            self.n_iter_ = result.n_iter
+            self.converged_ = result.converged
+            self.lower_bound_ = result.lower_bound
+            self.lower_bounds_ = result.lower_bounds
+            predicted = model.class_log_proba(params, X, find_missing(X)).argmax(axis=1)
+            self.transduction_ = self.classes_[np.where(labels >= 0, labels, predicted)]
+        return self
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probability of each class given each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        X = self._emission().check_X(self, X, reset=False)
+        return self._model().class_log_proba(self._params(), X, find_missing(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each class given each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to classify.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        best = self.predict_log_proba(X).argmax(axis=1)
+        return self.classes_[best]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy on the labeled rows of (X, y); rows with ``y == -1`` are left out.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test rows.
+        y : array-like of shape (n_samples,)
+            True labels, -1 for rows without one.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            Fraction of the labeled rows classified correctly.
+        """
+        y = column_or_1d(y, warn=True)
+        labeled = np.flatnonzero(~_is_unlabeled(y))
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)[labeled]
+        predicted = self.predict(_safe_indexing(X, labeled))
+        return accuracy_score(y[labeled], predicted, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.emission == "gaussian"
+        tags.input_tags.sparse = self.emission == "multinomial"
+        tags.input_tags.positive_only = self.emission == "multinomial"
+        tags.classifier_tags.poor_score = self.emission == "multinomial"  # as MultinomialNB
+        return tags
