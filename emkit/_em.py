@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
+from numbers import Integral, Real
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,10 +19,23 @@ from joblib import Parallel, delayed
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._accel import Squarem
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
+
+# Parameter constraints of the driver's options, shared by every estimator.
+EM_CONSTRAINTS: dict = {
+    "n_init": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0.0, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],
+    "accelerate": [None, StrOptions({"squarem"})],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+    "verbose": ["verbose"],
+    "callback": [callable, None],
+}
 
 
 class Model(Protocol):

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 
 import numba
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._covariance import _ILL_DEFINED, COVARIANCE_TYPES
 from ._missing import Missingness
 from ._utils import column_sums
+
+# Parameter constraints of the Gaussian options, shared by every estimator.
+GAUSSIAN_CONSTRAINTS: dict = {
+    "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
+    "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+}
 
 
 @dataclass(frozen=True)

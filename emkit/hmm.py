@@ -14,8 +14,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._em import chunk_rows, fit_em
+from ._em import EM_CONSTRAINTS, chunk_rows, fit_em
 from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
+from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
 from ._utils import column_sums, normalize_rows
@@ -342,10 +343,10 @@ class HMMEM(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **EM_CONSTRAINTS,
+        **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "emission": [StrOptions({"gaussian", "categorical", "poisson"})],
-        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
         "init_params": [StrOptions({"kmeans", "random"})],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
@@ -355,15 +356,7 @@ class HMMEM(BaseEstimator):
         "lambdas_init": ["array-like", None],
         "startprob_prior": [Interval(Real, 0.0, None, closed="left")],
         "transmat_prior": [Interval(Real, 0.0, None, closed="left")],
-        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "update_params": [tuple, list, None],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "accelerate": [None, StrOptions({"squarem"})],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
-        "callback": [callable, None],
     }
 
     def __init__(

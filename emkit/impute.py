@@ -11,6 +11,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._em import EM_CONSTRAINTS
+from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._validation import check_sample_weight, unchanged_on_error
 from .mixture import _BaseGaussianMixture
@@ -104,22 +106,14 @@ default="kmeans"
     """
 
     _parameter_constraints: dict = {
+        **EM_CONSTRAINTS,
+        **GAUSSIAN_CONSTRAINTS,
         "missing_values": [Real],
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
-        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
         "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
         "sample_posterior": ["boolean"],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
-        "callback": [callable, None],
-        "accelerate": [None, StrOptions({"squarem"})],
     }
 
     def __init__(

@@ -17,8 +17,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._em import RowData, fit_em
+from ._em import EM_CONSTRAINTS, RowData, fit_em
 from ._emissions import GaussianEmission, MultinomialEmission
+from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import fill_with_column_means, find_missing
 from ._utils import column_sums, log_normalize
 from ._validation import check_sample_weight, unchanged_on_error
@@ -268,20 +269,12 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        **EM_CONSTRAINTS,
+        **GAUSSIAN_CONSTRAINTS,
         "n_components_per_class": [Interval(Integral, 1, None, closed="left")],
         "emission": [StrOptions({"gaussian", "multinomial"})],
-        "covariance_type": [StrOptions({"full", "tied", "diag", "spherical"})],
-        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "alpha": [Interval(Real, 0.0, None, closed="neither")],
         "unlabeled_weight": [Interval(Real, 0.0, 1.0, closed="both")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0.0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "accelerate": [None, StrOptions({"squarem"})],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
-        "verbose": ["verbose"],
-        "callback": [callable, None],
     }
 
     def __init__(
