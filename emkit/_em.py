@@ -49,6 +49,11 @@ class Model(Protocol):
 
     def log_prior(self, params: Any) -> float: ...
 
+    # For accelerate="squarem": the parameters as arrays in which any values are valid.
+    def unconstrained(self, params: Any) -> tuple[np.ndarray, ...]: ...
+
+    def from_unconstrained(self, values: Any) -> Any: ...
+
 
 def chunk_rows(row_bytes: int, n_rows: int) -> int:
     """Rows per chunk so that temporaries fit scikit-learn's ``working_memory``."""
