@@ -11,7 +11,7 @@ Four cases, each on seeded data sampled from a known, well-separated model
 Fits (a)-(c) run in this process on the same data from the same explicit start:
 startprob and the rows of transmat drawn from a flat Dirichlet, Gaussian means
 from random rows of X and unit variances (categorical: emission rows from a
-flat Dirichlet). emkit runs ``HMMEM(reg_covar=0, tol=0, max_iter=n_iter)`` with
+flat Dirichlet). emkit runs ``HMMEM(reg_covar=0, tol=0, max_iter=n_iter, accelerate=None)`` with
 the start as ``*_init``; hmmlearn runs ``GaussianHMM(covars_prior=0,
 covars_weight=1)`` or ``CategoricalHMM(n_features=m)`` with ``init_params=""``,
 ``n_iter=n_iter``, ``tol=-inf`` and the start set as attributes, once with
@@ -247,6 +247,7 @@ def make_emkit(start, n_iter):
         "transmat_init": start["transmat"],
         "tol": 0.0,
         "max_iter": n_iter,
+        "accelerate": None,  # plain Baum-Welch: hmmlearn's iterates
     }
     if "emissionprob" in start:
         return HMMEM(k, emission="categorical", emissionprob_init=start["emissionprob"], **common)

@@ -284,7 +284,7 @@ class HMMEM(BaseEstimator):
         EM stops when the mean log-likelihood per observation changes by less.
     max_iter : int, default=1000
         Maximum number of iterations per restart.
-    accelerate : {None, "squarem"}, default=None
+    accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates Baum-Welch steps (SQUAREM), keeping a step
         only if it does not lower the log-likelihood; ``None`` is plain
         Baum-Welch, which reproduces hmmlearn's iterates.
@@ -379,7 +379,7 @@ class HMMEM(BaseEstimator):
         update_params=None,
         tol: float = 1e-6,
         max_iter: int = 1000,
-        accelerate=None,
+        accelerate="squarem",
         random_state=None,
         n_jobs: int | None = None,
         verbose: int = 0,

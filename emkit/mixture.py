@@ -289,7 +289,7 @@ default="kmeans"
         Called after every iteration with an ``IterationRecord`` (``restart``,
         ``iteration``, ``log_likelihood``, ``change``, ``elapsed``). Returning
         True stops that restart.
-    accelerate : {None, "squarem"}, default=None
+    accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates EM steps (SQUAREM: Varadhan & Roland,
         2008), keeping a step only if it does not lower the log-likelihood:
         usually several times fewer iterations. ``None`` is plain EM, which
@@ -387,7 +387,7 @@ default="kmeans"
         verbose_interval: int = 10,
         n_jobs: int | None = None,
         callback=None,
-        accelerate=None,
+        accelerate="squarem",
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
