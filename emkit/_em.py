@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
+from functools import cache, reduce
 from numbers import Integral, Real
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import ThreadpoolController
 
 from ._accel import Squarem
 from ._missing import Missingness, find_missing
@@ -159,6 +160,11 @@ def _extrapolated_e_step(model, squarem, chunks, params0, params1, params2):
     return candidate, trial if np.isfinite(trial[1]) else None
 
 
+@cache
+def _threadpools() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
 def _add_pairs(a, b):
     return a[0] + b[0], a[1] + b[1]
 
@@ -190,16 +196,19 @@ def fit_em(
     model then maps its parameters to unconstrained arrays and back
     (``unconstrained``, ``from_unconstrained``).
     """
-    if warm_start is not None:
-        starts = [warm_start]
-    else:
-        starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
-    chunks = data.chunks(row_bytes)
-    options = (tol, max_iter, verbose, verbose_interval, callback, accelerate)
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_run)(model, chunks, data.total_weight, params, i, lower_bound, options)
-        for i, (params, lower_bound) in enumerate(starts)
-    )
+    # One BLAS thread: threaded OpenBLAS runs the tall, skinny products of EM
+    # slower (measured 1.2-2.7x on 2 cores), and restarts run in parallel anyway.
+    with _threadpools().limit(limits=1, user_api="blas"):
+        if warm_start is not None:
+            starts = [warm_start]
+        else:
+            starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
+        chunks = data.chunks(row_bytes)
+        options = (tol, max_iter, verbose, verbose_interval, callback, accelerate)
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_run)(model, chunks, data.total_weight, params, i, lower_bound, options)
+            for i, (params, lower_bound) in enumerate(starts)
+        )
     best = results[0]
     for result in results[1:]:
         if result.lower_bound > best.lower_bound:
