@@ -139,8 +139,9 @@ class _Full(_MatrixCovariance):
     def second_moments(self, X, W, nk, centres):
         out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)
         for k, centre in enumerate(centres):
-            diff = X - centre
-            out[k] = (W[:, k] * diff.T) @ diff
+            scaled = X - centre
+            scaled *= np.sqrt(W[:, k])[:, None]
+            out[k] = scaled.T @ scaled  # numpy runs A.T @ A as a symmetric rank-k update
         return out
 
     def reduce_second_moments(self, full):
@@ -172,7 +173,8 @@ class _Tied(_MatrixCovariance):
         wsum = row_sums(W)
         sx = W.T @ Xs
         cross = cs.T @ sx
-        return (wsum * Xs.T) @ Xs - cross - cross.T + (nk * cs.T) @ cs
+        scaled = Xs * np.sqrt(wsum)[:, None]
+        return scaled.T @ scaled - cross - cross.T + (nk * cs.T) @ cs
 
     def reduce_second_moments(self, full):
         return full.sum(axis=0)
