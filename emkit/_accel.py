@@ -6,7 +6,7 @@ mapped to unconstrained coordinates by the model (log weights, Cholesky
 factors with log diagonal, ...), give r = t1 - t0 and v = t2 - 2 t1 + t0; the
 extrapolated point is t0 + 2 a r + a^2 v with a = |r| / |v| in [1, step_max]
 (a = 1 gives t2). The driver keeps it only if its log-likelihood is finite and
-not below that of t1.
+not below that of t0.
 """
 
 from __future__ import annotations

@@ -104,10 +104,14 @@ class EMResult:
 
 
 def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> EMResult:
-    """EM from ``params``; with SQUAREM, every third E-step is at an extrapolated point.
+    """EM from ``params``.
 
-    ``n_iter`` counts E-steps, rejected extrapolations included, and
-    ``lower_bounds`` holds the log-likelihoods of the accepted iterates.
+    With SQUAREM, a cycle from t0 takes two EM steps (t1, t2) and evaluates
+    the extrapolated point, which becomes the next t0 if its log-likelihood is
+    not below t0's (as in Varadhan & Roland's R package, but never lower);
+    otherwise t2 does. ``n_iter`` counts E-steps, and ``lower_bounds`` holds
+    the log-likelihoods of the cycles' starting points. Convergence is tested
+    on plain EM steps only: an accepted jump that gains little says nothing.
     """
     tol, max_iter, verbose, verbose_interval, callback, accelerate = options
     monitor = Monitor(restart, verbose, verbose_interval, callback)
@@ -115,8 +119,8 @@ def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> 
     lower_bounds: list[float] = []
     converged = stopped = False
     n_iter = 0
-    chain = []  # EM iterates since the last extrapolation
     evaluated = None  # the E-step at ``params`` when already done
+    jumped = False  # ``params`` is an extrapolated point
     while evaluated is not None or n_iter < max_iter:
         if evaluated is None:
             evaluated = _e_step(model, params, chunks)
@@ -125,20 +129,26 @@ def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> 
         change = log_likelihood / total_weight - lower_bound
         lower_bound = log_likelihood / total_weight
         lower_bounds.append(lower_bound)
-        converged = abs(change) < tol
+        converged = abs(change) < tol and not jumped
         stopped = monitor.report(n_iter, lower_bound, change)
-        chain.append(params)
-        params = model.m_step(stats, params)
+        step1 = model.m_step(stats, params)
         if converged or stopped:
+            params = step1
             break
-        if squarem is not None and len(chain) == 2 and n_iter < max_iter:
-            candidate, trial = _extrapolated_e_step(model, squarem, chunks, *chain, params)
-            n_iter += 1
-            accepted = trial is not None and trial[1] >= log_likelihood
-            squarem.update(accepted)
-            if accepted:
-                params, evaluated = candidate, trial
-            chain = []
+        if squarem is None or n_iter + 2 > max_iter:
+            params = step1
+            continue
+        stats1, log_likelihood1 = _e_step(model, step1, chunks)
+        n_iter += 1
+        if abs(log_likelihood1 - log_likelihood) < tol * total_weight:
+            params, evaluated, jumped = step1, (stats1, log_likelihood1), False
+            continue  # recorded as converged at the top of the loop
+        step2 = model.m_step(stats1, step1)
+        candidate, trial = _extrapolated_e_step(model, squarem, chunks, params, step1, step2)
+        n_iter += 1
+        jumped = trial is not None and trial[1] >= log_likelihood
+        squarem.update(jumped)
+        params, evaluated = (candidate, trial) if jumped else (step2, None)
     monitor.finish(lower_bound, converged)
     return EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
 

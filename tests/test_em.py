@@ -82,7 +82,9 @@ def test_callback_receives_records_and_can_stop(blobs):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a stop asked for by the callback is not a warning
-        gm = GaussianMixtureEM(3, n_init=2, random_state=0, callback=stop_at_third).fit(blobs[0])
+        gm = GaussianMixtureEM(
+            3, n_init=2, random_state=0, callback=stop_at_third, accelerate=None
+        ).fit(blobs[0])
     assert [(r.restart, r.iteration) for r in records] == [
         (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)
     ]  # fmt: skip
