@@ -130,6 +130,7 @@ def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> 
         lower_bound = log_likelihood / total_weight
         lower_bounds.append(lower_bound)
         converged = abs(change) < tol and not jumped
+        jumped = False
         stopped = monitor.report(n_iter, lower_bound, change)
         step1 = model.m_step(stats, params)
         if converged or stopped:
@@ -141,7 +142,7 @@ def _run(model, chunks, total_weight, params, restart, lower_bound, options) -> 
         stats1, log_likelihood1 = _e_step(model, step1, chunks)
         n_iter += 1
         if abs(log_likelihood1 - log_likelihood) < tol * total_weight:
-            params, evaluated, jumped = step1, (stats1, log_likelihood1), False
+            params, evaluated = step1, (stats1, log_likelihood1)
             continue  # recorded as converged at the top of the loop
         step2 = model.m_step(stats1, step1)
         candidate, trial = _extrapolated_e_step(model, squarem, chunks, params, step1, step2)
