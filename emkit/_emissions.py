@@ -53,6 +53,13 @@ class PoissonParams(NamedTuple):
     lambdas: np.ndarray
 
 
+def _initial_centres(X, n_states: int, method: str, rng) -> np.ndarray:
+    """One centre per state: k-means cluster centres, or distinct rows drawn at random."""
+    if method == "kmeans":
+        return KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+    return X[rng.choice(len(X), n_states, replace=False)]
+
+
 class GaussianEmission:
     names = ("means", "covars")
 
@@ -93,10 +100,7 @@ class GaussianEmission:
         X = fill_with_column_means(X, np.ones(len(X)))
         means = given.get("means")
         if means is None:
-            if method == "kmeans":
-                means = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
-            else:
-                means = X[rng.choice(len(X), n_states, replace=False)]
+            means = _initial_centres(X, n_states, method, rng)
         covars = given.get("covars")
         if covars is None:
             # The covariance of all the data, for every state.
@@ -274,11 +278,7 @@ class PoissonEmission:
     def init(self, X, n_states, method, given, rng) -> PoissonParams:
         lambdas = given.get("lambdas")
         if lambdas is None:
-            if method == "kmeans":
-                lambdas = KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
-            else:
-                lambdas = X[rng.choice(len(X), n_states, replace=False)]
-            lambdas = np.maximum(lambdas, _MIN_LAMBDA)
+            lambdas = np.maximum(_initial_centres(X, n_states, method, rng), _MIN_LAMBDA)
         return PoissonParams(lambdas)
 
     def log_prob(self, params: PoissonParams, X, missing=None) -> np.ndarray:
