@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 from pathlib import Path
 
+import joblib
 import numpy as np
 import threadpoolctl
 
@@ -42,3 +44,34 @@ def print_environment(*modules) -> None:
 def max_rel_diff(a, b) -> float:
     """Largest absolute difference relative to the largest entry of ``b``."""
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
+def add_thread_arguments(parser, threads: int | None = None) -> None:
+    """``--threads`` (BLAS/OpenMP limit of both libraries) and ``--n-jobs`` (emkit's)."""
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=threads,
+        help="limit BLAS/OpenMP threads to this number with threadpoolctl "
+        + (f"(default {threads}; 0 leaves them unchanged)" if threads else "(default: unchanged)"),
+    )
+    parser.add_argument(
+        "--n-jobs",
+        "--n_jobs",
+        dest="n_jobs",
+        type=int,
+        default=-1,
+        help="emkit's n_jobs, threads that share each E-step's chunks (default -1: all "
+        "cores, as the reference libraries' BLAS uses by default)",
+    )
+
+
+def thread_settings(args) -> contextlib.ExitStack:
+    """The context ``--threads`` and ``--n-jobs`` ask for; prints them."""
+    stack = contextlib.ExitStack()
+    if args.threads:
+        stack.enter_context(threadpoolctl.threadpool_limits(args.threads))
+    stack.enter_context(joblib.parallel_config(n_jobs=args.n_jobs))
+    limit = f"limited to {args.threads}" if args.threads else "unchanged"
+    print(f"BLAS/OpenMP threads {limit} (--threads); emkit n_jobs={args.n_jobs} (--n-jobs)")
+    return stack

@@ -27,6 +27,7 @@ Usage::
     python benchmarks/bench_gmm.py --quick    # small smoke run
     python benchmarks/bench_gmm.py --extra    # also "tied" and "spherical"
     python benchmarks/bench_gmm.py --threads 1  # single-threaded BLAS (threadpoolctl)
+    python benchmarks/bench_gmm.py --n-jobs 1   # emkit on one core (default: all cores)
 
 On a machine shared with other busy processes, multi-threaded BLAS can be slowed
 several-fold by oversubscription; ``--threads 1`` gives steadier numbers there.
@@ -39,14 +40,12 @@ import math
 import sys
 import time
 import warnings
-from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import sklearn
-import threadpoolctl
-from _common import max_rel_diff, print_environment
+from _common import add_thread_arguments, max_rel_diff, print_environment, thread_settings
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -99,12 +98,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--quick", action="store_true", help=f"small sizes for a smoke run: {QUICK}"
     )
     parser.add_argument("--extra", action="store_true", help="also time 'tied' and 'spherical'")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="limit BLAS/OpenMP threads to this number with threadpoolctl "
-        "(default: leave the libraries' settings unchanged)",
-    )
+    add_thread_arguments(parser)
     args = parser.parse_args(argv)
     base = QUICK if args.quick else DEFAULTS
     for name, value in base.items():
@@ -176,7 +170,10 @@ def bench_type(X, labels, args, covariance_type):
         "random_state": args.seed,
     }
     # Plain EM on both sides: the same iterates, so per-iteration times compare.
-    classes = {"sklearn": GaussianMixture, "emkit": partial(GaussianMixtureEM, accelerate=None)}
+    classes = {
+        "sklearn": GaussianMixture,
+        "emkit": partial(GaussianMixtureEM, accelerate=None),
+    }
     for cls in classes.values():  # warm-up: page in code paths and BLAS threads
         fit_time(cls, X, params, 1)
     best = {(name, it): math.inf for name in classes for it in (1, args.n_iter)}
@@ -209,20 +206,17 @@ def bench_type(X, labels, args, covariance_type):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    limits = threadpoolctl.threadpool_limits(args.threads) if args.threads else nullcontext()
-    with limits:
+    with thread_settings(args):
         run(args)
 
 
 def run(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     print_environment(np, sklearn, emkit)
-    if args.threads:
-        print(f"threads limited to {args.threads} by --threads")
     print(
         f"n_samples={args.n_samples} n_features={args.n_features} "
         f"n_components={args.n_components} n_iter={args.n_iter} repeats={args.repeats} "
-        f"seed={args.seed}{' (quick)' if args.quick else ''}"
+        f"seed={args.seed} emkit n_jobs={args.n_jobs}{' (quick)' if args.quick else ''}"
     )
     X = make_data(args.n_samples, args.n_features, args.n_components, args.seed)
     labels = KMeans(args.n_components, n_init=1, random_state=args.seed).fit(X).labels_

@@ -65,15 +65,19 @@ import math
 import sys
 import time
 import warnings
-from contextlib import nullcontext
 from pathlib import Path
 
 import hmmlearn
 import numba
 import numpy as np
 import sklearn
-import threadpoolctl
-from _common import load_average, max_rel_diff, print_environment
+from _common import (
+    add_thread_arguments,
+    load_average,
+    max_rel_diff,
+    print_environment,
+    thread_settings,
+)
 from hmmlearn.hmm import CategoricalHMM, GaussianHMM
 from sklearn.exceptions import ConvergenceWarning
 
@@ -133,12 +137,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help=f"small sizes for a smoke run: {QUICK}"
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="limit BLAS/OpenMP threads to this number with threadpoolctl "
-        "(default: leave the libraries' settings unchanged)",
-    )
+    add_thread_arguments(parser)
     args = parser.parse_args(argv)
     base = QUICK if args.quick else DEFAULTS
     for name, value in base.items():
@@ -416,8 +415,7 @@ def bench_decode(X, emkit_model, args):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    limits = threadpoolctl.threadpool_limits(args.threads) if args.threads else nullcontext()
-    with limits, warnings.catch_warnings():
+    with thread_settings(args), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         run(args)
 
@@ -425,8 +423,6 @@ def main(argv=None) -> None:
 def run(args: argparse.Namespace) -> None:
     t_start = time.perf_counter()
     print_environment(np, sklearn, hmmlearn, numba, emkit)
-    if args.threads:
-        print(f"threads limited to {args.threads} by --threads")
     print(
         f"(a) {args.n_sequences} x {args.length}, (b)-(d) {args.long_length} steps; "
         f"n_features={args.n_features} n_states={args.n_states} n_symbols={args.n_symbols} "

@@ -53,14 +53,12 @@ import math
 import sys
 import time
 import warnings
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import scipy
 import sklearn
-import threadpoolctl
-from _common import load_average, print_environment
+from _common import add_thread_arguments, load_average, print_environment, thread_settings
 from scipy.special import expit, logit
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.exceptions import ConvergenceWarning
@@ -138,12 +136,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_false",
         help="skip the extra EMImputer(n_components=2/3) columns",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="limit BLAS/OpenMP threads to this number with threadpoolctl "
-        "(default: leave the libraries' settings unchanged)",
-    )
+    add_thread_arguments(parser)
     args = parser.parse_args(argv)
     base = QUICK if args.quick else DEFAULTS
     for name, value in base.items():
@@ -362,8 +355,7 @@ def print_summary(results, accuracies, extras) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    limits = threadpoolctl.threadpool_limits(args.threads) if args.threads else nullcontext()
-    with limits, warnings.catch_warnings():
+    with thread_settings(args), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         run(args)
 
@@ -371,8 +363,6 @@ def main(argv=None) -> None:
 def run(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     print_environment(np, scipy, sklearn, emkit)
-    if args.threads:
-        print(f"threads limited to {args.threads} by --threads")
     print(
         f"missing fraction={MISSING_FRACTION} repeats={args.repeats} seed={args.seed} "
         f"extras={'yes' if args.extra else 'no'}{' (quick)' if args.quick else ''}"

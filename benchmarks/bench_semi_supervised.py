@@ -108,15 +108,13 @@ import argparse
 import sys
 import time
 import warnings
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
-import threadpoolctl
-from _common import load_average, print_environment
+from _common import add_thread_arguments, load_average, print_environment, thread_settings
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
@@ -214,13 +212,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_false",
         help=f"skip the extra alpha={EXTRA_ALPHA} columns on the text corpus",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="limit BLAS/OpenMP threads to this number with threadpoolctl; default 1, "
-        "0 leaves the libraries' settings unchanged",
-    )
+    add_thread_arguments(parser, threads=1)
     args = parser.parse_args(argv)
     base = QUICK if args.quick else DEFAULTS
     for name, value in base.items():
@@ -230,8 +222,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.extra = False
     if args.n_train < 100 or args.n_test < 1:
         parser.error("n-train must be at least 100 and n-test positive")
-    if args.threads < 0:
-        parser.error("threads must be non-negative")
     return args
 
 
@@ -601,8 +591,7 @@ def print_summary(accuracy, extra) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    limits = threadpoolctl.threadpool_limits(args.threads) if args.threads else nullcontext()
-    with limits, warnings.catch_warnings():
+    with thread_settings(args), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         run(args)
 

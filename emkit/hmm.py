@@ -291,7 +291,8 @@ class HMMEM(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisations and :meth:`sample`.
     n_jobs : int, default=None
-        Number of restarts run at once (threads); results do not depend on it.
+        Number of threads: restarts run at once, and each E-step's blocks of
+        sequences are shared among them. Results do not depend on it.
     verbose : int, default=0
         Verbosity, as in :class:`~emkit.GaussianMixtureEM`.
     callback : callable, default=None

@@ -67,7 +67,8 @@ default="kmeans"
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and ``sample_posterior`` draws.
     n_jobs : int, default=None
-        Number of restarts run at once (threads).
+        Number of threads: restarts run at once, and each E-step's chunks of
+        rows are shared among them. Results do not depend on it.
     verbose : int, default=0
         Verbosity of the fit.
     callback : callable, default=None

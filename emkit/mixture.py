@@ -282,9 +282,10 @@ default="kmeans"
     verbose_interval : int, default=10
         Iterations between two verbose prints.
     n_jobs : int, default=None
-        Number of restarts run at once (threads, through joblib). ``None``
-        means 1 unless in a :func:`joblib.parallel_config` context; -1 means
-        all processors. Results do not depend on it.
+        Number of threads: restarts run at once, and each E-step's chunks of
+        rows are shared among them. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; -1 means all processors.
+        Results do not depend on it.
     callback : callable, default=None
         Called after every iteration with an ``IterationRecord`` (``restart``,
         ``iteration``, ``log_likelihood``, ``change``, ``elapsed``). Returning

@@ -201,7 +201,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the k-means split of classes into components.
     n_jobs : int, default=None
-        Number of restarts run at once (threads); results do not depend on it.
+        Number of threads: restarts run at once, and each E-step's chunks of
+        rows are shared among them. Results do not depend on it.
     verbose : int, default=0
         Verbosity of the fit.
     callback : callable, default=None

@@ -278,8 +278,9 @@ def test_chunked_e_steps_equal_one_chunk(sampled):
 def test_results_do_not_depend_on_n_jobs(sampled):
     X, _, lengths, _ = sampled
     kwargs = dict(n_init=3, init_params="random", random_state=0)
-    serial = HMMEM(3, n_jobs=1, **kwargs).fit(X, lengths=lengths)
-    parallel = HMMEM(3, n_jobs=2, **kwargs).fit(X, lengths=lengths)
+    with config_context(working_memory=0.01):  # threads share each E-step's blocks too
+        serial = HMMEM(3, n_jobs=1, **kwargs).fit(X, lengths=lengths)
+        parallel = HMMEM(3, n_jobs=2, **kwargs).fit(X, lengths=lengths)
     for name in ["startprob_", "transmat_", "means_", "covars_"]:
         np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
 
