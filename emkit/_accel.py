@@ -11,6 +11,8 @@ not below that of t0.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _STEP_FACTOR = 4.0
@@ -34,8 +36,8 @@ class Squarem:
             finite = [np.isfinite(a + b + c) for a, b, c in zip(x0, x1, x2, strict=True)]
             r = [np.where(f, b - a, 0.0) for f, a, b in zip(finite, x0, x1, strict=True)]
             v = [np.where(f, c - b, 0.0) - d for f, b, c, d in zip(finite, x1, x2, r, strict=True)]
-        r_norm = np.sqrt(sum(float(np.sum(d * d)) for d in r))
-        v_norm = np.sqrt(sum(float(np.sum(d * d)) for d in v))
+        r_norm = math.sqrt(sum(float(np.sum(d * d)) for d in r))
+        v_norm = math.sqrt(sum(float(np.sum(d * d)) for d in v))
         self.step = 1.0 if v_norm == 0.0 else min(max(r_norm / v_norm, 1.0), self.step_max)
         a = self.step
         x = [

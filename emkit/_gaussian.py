@@ -106,8 +106,9 @@ class Gaussian:
             nk[j] = W[:, j].sum()
             sx[j] = weighted.sum(axis=0)
             sxx[j] = weighted.T @ centred + conditional_covariance
-        sxx = self.covariance.reduce_second_moments(sxx).astype(stats.sxx.dtype)
-        return stats + GaussianStats(nk, sx, sxx)
+        sxx = self.covariance.reduce_second_moments(sxx)
+        dtype = stats.sxx.dtype  # X's: float32 data gives float32 parameters
+        return stats + GaussianStats(nk.astype(dtype), sx.astype(dtype), sxx.astype(dtype))
 
     def _complete_statistics(self, X, W, centres) -> GaussianStats:
         nk = column_sums(W)

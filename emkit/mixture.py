@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
+from functools import reduce
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.cluster import KMeans, kmeans_plusplus
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._em import EM_CONSTRAINTS, RowData, fit_em
+from ._em import EM_CONSTRAINTS, RowData, chunk_rows, fit_em
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
-from ._utils import log_normalize
+from ._utils import column_sums, log_normalize
 from ._validation import (
     check_finite_array,
     check_positive_definite,
@@ -25,6 +28,21 @@ from ._validation import (
     check_sample_weight,
     unchanged_on_error,
 )
+
+# k-means copies its data and takes its variance (a second copy): on more rows
+# than fill this many bytes it runs on a random subsample of that size instead.
+_KMEANS_BYTES = 128 * 2**20
+
+
+def _kmeans_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
+    """Labels of scikit-learn's k-means (on a subsample of large X), as GaussianMixture's init."""
+    kmeans = KMeans(n_clusters=n_clusters, n_init=1, random_state=rng)
+    n_rows = max(_KMEANS_BYTES // X[:1].nbytes, n_clusters)
+    if len(X) <= n_rows:
+        return kmeans.fit(X, sample_weight=sample_weight).labels_
+    rows = np.sort(rng.choice(len(X), size=n_rows, replace=False))
+    kmeans.set_params(copy_x=False)  # X[rows] is a copy already
+    return kmeans.fit(X[rows], sample_weight=sample_weight[rows]).predict(X)
 
 
 @dataclass(frozen=True)
@@ -59,34 +77,50 @@ class GaussianMixtureModel:
         self.means_init = means_init
         self.precisions_init = precisions_init
 
+    def row_bytes(self, X) -> int:
+        """Bytes of the E-step's temporaries per row of X."""
+        return X.itemsize * self.n_components * (X.shape[1] + 4)
+
     def _initial_responsibilities(self, X, sample_weight, rng):
+        """Responsibilities of the initialisation: sparse when each row has one component."""
         n_samples, k = X.shape[0], self.n_components
-        resp = np.zeros((n_samples, k), dtype=X.dtype)
+
+        def one_hot(rows, components):
+            ones = np.ones(len(rows), dtype=X.dtype)
+            return sp.csr_array((ones, (rows, components)), shape=(n_samples, k))
+
         if k == 1:  # every method gives the same single component
-            resp[:] = 1.0
-        elif self.init_params_method == "kmeans":
-            kmeans = KMeans(n_clusters=k, n_init=1, random_state=rng)
-            resp[np.arange(n_samples), kmeans.fit(X, sample_weight=sample_weight).labels_] = 1
-        elif self.init_params_method == "k-means++":
+            return one_hot(np.arange(n_samples), np.zeros(n_samples, dtype=int))
+        if self.init_params_method == "kmeans":
+            return one_hot(np.arange(n_samples), _kmeans_labels(X, sample_weight, k, rng))
+        if self.init_params_method == "k-means++":
             _, indices = kmeans_plusplus(X, k, random_state=rng, sample_weight=sample_weight)
-            resp[indices, np.arange(k)] = 1
-        elif self.init_params_method == "random":
+            return one_hot(indices, np.arange(k))
+        if self.init_params_method == "random":
             resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
-            resp /= resp.sum(axis=1)[:, np.newaxis]
-        else:  # "random_from_data": only rows of positive weight can be picked
-            uniform = np.all(sample_weight == sample_weight[0])
-            p = None if uniform else sample_weight / sample_weight.sum()
-            resp[rng.choice(n_samples, size=k, replace=False, p=p), np.arange(k)] = 1
-        return resp
+            return resp / resp.sum(axis=1)[:, np.newaxis]
+        # "random_from_data": only rows of positive weight can be picked
+        uniform = np.all(sample_weight == sample_weight[0])
+        p = None if uniform else sample_weight / sample_weight.sum()
+        return one_hot(rng.choice(n_samples, size=k, replace=False, p=p), np.arange(k))
 
     def init_params(self, data: RowData, rng) -> MixtureParams:
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
             X, w = fill_with_column_means(data.X, data.sample_weight), data.sample_weight
-            W = self._initial_responsibilities(X, w, rng) * w[:, None]
-            nk = W.sum(axis=0) + 10 * np.finfo(W.dtype).eps
-            centres = (W.T @ X) / nk[:, None]
-            estimated = self._estimate(self.gaussian.statistics(X, W, centres), centres)
+            resp = self._initial_responsibilities(X, w, rng)
+            # Chunk by chunk: a dense copy of the responsibilities would be the
+            # largest array of a large fit.
+            batches = list(gen_batches(len(X), chunk_rows(self.row_bytes(X), len(X))))
+
+            def weights(batch):
+                W = resp[batch]
+                return (W.toarray() if sp.issparse(W) else W) * w[batch, None]
+
+            nk = sum(column_sums(weights(b)) for b in batches) + 10 * np.finfo(X.dtype).eps
+            centres = sum(weights(b).T @ X[b] for b in batches) / nk[:, None]
+            stats = (self.gaussian.statistics(X[b], weights(b), centres) for b in batches)
+            estimated = self._estimate(reduce(operator.add, stats), centres)
         else:
             estimated = None
         weights = estimated.weights if self.weights_init is None else self.weights_init
@@ -198,7 +232,7 @@ class _BaseGaussianMixture(BaseEstimator):
         result = fit_em(
             model,
             RowData(X, sample_weight),
-            row_bytes=X.itemsize * self.n_components * (n_features + 4),
+            row_bytes=model.row_bytes(X),
             n_init=self.n_init,
             tol=self.tol,
             max_iter=self.max_iter,
@@ -261,7 +295,10 @@ class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
         Number of restarts; the one with the highest log-likelihood is kept.
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
 default="kmeans"
-        How initial responsibilities are drawn, as in scikit-learn.
+        How initial responsibilities are drawn, as in scikit-learn. On data
+        larger than 128 MiB, ``"kmeans"`` runs on a random subsample of that
+        size and labels every row by its nearest centre: scikit-learn's
+        k-means would take two copies of the data.
     weights_init : array-like of shape (n_components,), default=None
         Initial weights; drawn by ``init_params`` if None.
     means_init : array-like of shape (n_components, n_features), default=None

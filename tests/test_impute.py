@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.stats import multivariate_normal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -84,6 +85,23 @@ def test_squarem_reaches_the_optimum_of_plain_em_in_fewer_iterations():
     np.testing.assert_allclose(fast.covariances_, plain.covariances_, atol=1e-5)
     assert fast.lower_bounds_[-1] >= plain.lower_bounds_[-1] - 1e-10
     assert np.all(np.diff(fast.lower_bounds_) >= -1e-13)  # rounding only
+
+
+def test_float32_stays_float32_and_agrees_with_float64():
+    X = with_holes(correlated())
+    X32 = X.astype(np.float32)
+    kwargs = dict(n_components=2, random_state=0, tol=0, max_iter=20, accelerate=None)
+    with pytest.warns(ConvergenceWarning):
+        fit64 = EMImputer(**kwargs).fit(X)
+    with pytest.warns(ConvergenceWarning):
+        fit32 = EMImputer(**kwargs).fit(X32)
+    for name in ["weights_", "means_", "covariances_"]:
+        assert getattr(fit32, name).dtype == np.float32, name
+        difference = np.max(np.abs(getattr(fit32, name) - getattr(fit64, name)))
+        assert difference <= 1e-5 * np.max(np.abs(getattr(fit64, name))), name
+    filled = fit32.transform(X32)
+    assert filled.dtype == np.float32
+    np.testing.assert_allclose(filled, fit64.transform(X), rtol=1e-5, atol=1e-5)
 
 
 def test_better_than_column_means_on_correlated_data():

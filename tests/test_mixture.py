@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
+from sklearn.preprocessing import StandardScaler
 
+import emkit.mixture
 from emkit import GaussianMixtureEM
 from emkit.datasets import load_faithful
 
@@ -176,6 +178,47 @@ def test_default_tol_reaches_the_optimum_on_old_faithful():
     assert default.score(X) * len(X) >= -1126.3159 - 0.01
     sklearn_default = GaussianMixture(3, covariance_type="tied", random_state=0).fit(X)
     assert sklearn_default.score(X) * len(X) < -1126.3159 - 10
+
+
+def test_kmeans_on_a_subsample_of_large_data(blobs, monkeypatch):
+    X = blobs[0]
+    whole = GaussianMixtureEM(3, random_state=0).fit(X)
+    # As if X filled more than the bytes k-means may copy: it sees 100 rows.
+    monkeypatch.setattr(emkit.mixture, "_KMEANS_BYTES", 100 * X[:1].nbytes)
+    seen = []
+    fit = emkit.mixture.KMeans.fit
+    monkeypatch.setattr(
+        emkit.mixture.KMeans,
+        "fit",
+        lambda self, X, **kw: seen.append(len(X)) or fit(self, X, **kw),
+    )
+    subsampled = GaussianMixtureEM(3, random_state=0).fit(X)
+    again = GaussianMixtureEM(3, random_state=0).fit(X)
+    assert seen == [100, 100]
+    np.testing.assert_array_equal(subsampled.means_, again.means_)
+    order, reference = np.argsort(subsampled.means_[:, 0]), np.argsort(whole.means_[:, 0])
+    np.testing.assert_allclose(subsampled.means_[order], whole.means_[reference], atol=1e-4)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_float32_fit_stays_float32_and_agrees_with_float64(covariance_type):
+    X = StandardScaler().fit_transform(load_faithful().data)
+    X32 = X.astype(np.float32)
+    kwargs = dict(covariance_type=covariance_type, random_state=0, tol=0, max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        fit64 = GaussianMixtureEM(3, accelerate=None, **kwargs).fit(X)
+    with pytest.warns(ConvergenceWarning):
+        fit32 = GaussianMixtureEM(3, accelerate=None, **kwargs).fit(X32)
+    for name in FITTED:
+        assert getattr(fit32, name).dtype == np.float32, name
+        # 20 iterates from the same start: equal up to float32 rounding (eps 1.2e-7),
+        # which the tied moments about a common origin amplify most (to ~1e-5).
+        difference = np.max(np.abs(getattr(fit32, name) - getattr(fit64, name)))
+        assert difference <= 2e-5 * np.max(np.abs(getattr(fit64, name))), name
+    assert fit32.predict_proba(X32).dtype == np.float32
+    assert fit32.score_samples(X32).dtype == np.float32
+    accelerated = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(X32)
+    assert all(getattr(accelerated, name).dtype == np.float32 for name in FITTED)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
