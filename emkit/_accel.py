@@ -47,9 +47,13 @@ class Squarem:
         return model.from_unconstrained(x)
 
     def update(self, accepted: bool) -> None:
-        """Widen the step bound after an accepted full step, narrow it after a rejection."""
-        if self.step == self.step_max:
-            if accepted:
-                self.step_max *= _STEP_FACTOR
-            else:
-                self.step_max = max(1.0, self.step_max / _STEP_FACTOR)
+        """Widen the step bound after an accepted full step, narrow it after a rejection.
+
+        The R package narrows the bound only when the rejected step was at the
+        bound; narrowing it below any rejected step ends runs of rejections
+        of about the same length, seen in slowly converging mixtures.
+        """
+        if accepted and self.step == self.step_max:
+            self.step_max *= _STEP_FACTOR
+        elif not accepted:
+            self.step_max = max(1.0, self.step / _STEP_FACTOR)

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from emkit import GaussianMixtureEM, IterationRecord
+from emkit._accel import Squarem
 from emkit.datasets import load_faithful
 
 FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_"]
@@ -135,6 +136,22 @@ def test_squarem_counts_e_steps_and_records_the_accepted_iterates(blobs):
     assert iterations[-1] == gm.n_iter_
     assert [record.log_likelihood for record in records] == gm.lower_bounds_
     assert len(gm.lower_bounds_) <= gm.n_iter_
+
+
+def test_squarem_step_bound_grows_at_the_bound_and_falls_below_a_rejected_step():
+    squarem = Squarem()
+    squarem.step = 1.0
+    squarem.update(accepted=True)
+    assert squarem.step_max == 4.0
+    squarem.step = 2.5  # accepted below the bound: the bound stays
+    squarem.update(accepted=True)
+    assert squarem.step_max == 4.0
+    squarem.step_max, squarem.step = 64.0, 40.0  # rejected below the bound
+    squarem.update(accepted=False)
+    assert squarem.step_max == 10.0
+    squarem.step = 2.0
+    squarem.update(accepted=False)
+    assert squarem.step_max == 1.0
 
 
 def test_squarem_results_do_not_depend_on_n_jobs(blobs):
