@@ -79,6 +79,15 @@ def _weighted_squared_deviations(X, W, centres):
     return out
 
 
+@numba.njit(nogil=True, cache=True)
+def _scaled_deviations(X, centre, w, out):
+    """out[i] = sqrt(w[i]) * (X[i] - centre), in one pass (numpy would take three)."""
+    for i in range(X.shape[0]):
+        scale = np.sqrt(w[i])
+        for f in range(X.shape[1]):
+            out[i, f] = scale * (X[i, f] - centre[f])
+
+
 class _MatrixCovariance:
     """Shared code of ``full`` and ``tied``: general symmetric matrices."""
 
@@ -139,10 +148,10 @@ class _Full(_MatrixCovariance):
 
     def second_moments(self, X, W, nk, centres):
         out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)
+        scaled = np.empty_like(X)
         for k, centre in enumerate(centres):
-            scaled = X - centre
-            scaled *= np.sqrt(W[:, k])[:, None]
-            out[k] = scaled.T @ scaled  # numpy runs A.T @ A as a symmetric rank-k update
+            _scaled_deviations(X, centre, W[:, k], scaled)
+            np.matmul(scaled.T, scaled, out=out[k])  # A.T @ A: a symmetric rank-k update
         return out
 
     def reduce_second_moments(self, full):
