@@ -49,6 +49,51 @@ class GaussianStats:
     __rmul__ = __mul__
 
 
+@dataclass(frozen=True)
+class Conditioned:
+    """Log-densities of rows under a Gaussian family, from ``Gaussian.condition``."""
+
+    gaussian: Gaussian
+    X: np.ndarray
+    means: np.ndarray
+    log_prob: np.ndarray
+    missing: Missingness | None = None
+    conditionals: list | None = None
+
+    def statistics(self, W) -> GaussianStats:
+        """Statistics with weights ``W``, centred on the means conditioned on."""
+        missing, means = self.missing, self.means
+        if missing is None:
+            return self.gaussian._complete_statistics(self.X, W, means)
+        complete = missing.complete
+        stats = self.gaussian._complete_statistics(self.X[complete], W[complete], means)
+        k, d = means.shape
+        nk, sx, sxx = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
+        W = np.asarray(W[missing.rows], dtype=float)
+        for j, (_, filled, (factors, factor_offsets)) in enumerate(self.conditionals):
+            centred = filled - means[j]
+            weighted = centred * W[:, j, None]
+            nk[j] = W[:, j].sum()
+            sx[j] = weighted.sum(axis=0)
+            sxx[j] = weighted.T @ centred
+            pattern_weights = np.add.reduceat(W[:, j], missing.offsets[:-1])
+            _add_inverses(factors, factor_offsets, missing.observed, pattern_weights, sxx[j])
+        sxx = self.gaussian.covariance.reduce_second_moments(sxx)
+        dtype = stats.sxx.dtype  # X's: float32 data gives float32 parameters
+        return stats + GaussianStats(nk.astype(dtype), sx.astype(dtype), sxx.astype(dtype))
+
+    def expectations(self, W) -> np.ndarray:
+        """X with each NaN replaced by sum_k W_ik E[x_m | x_o, component k]."""
+        filled = np.array(self.X, dtype=float, copy=True)
+        if self.missing is not None:
+            W = np.asarray(W[self.missing.rows], dtype=float)
+            filled[self.missing.rows] = sum(
+                W[:, j, None] * expectation
+                for j, (_, expectation, _) in enumerate(self.conditionals)
+            )
+        return filled.astype(self.X.dtype, copy=False)
+
+
 class Gaussian:
     """Gaussian log-densities, statistics and estimates for one covariance type."""
 
@@ -62,17 +107,26 @@ class Gaussian:
         With ``missing``, rows with NaN get the density of their observed
         values (0 for a row with none).
         """
+        return self.condition(X, means, precisions_cholesky, missing).log_prob
+
+    def condition(self, X, means, precisions_cholesky, missing: Missingness | None = None):
+        """The log-densities, kept with what the statistics at these parameters reuse.
+
+        ``condition(X, means, ...).statistics(W)`` equals ``statistics(X, W,
+        means, ...)``, without conditioning the incomplete rows a second time.
+        """
         if missing is None:
-            return self._complete_log_prob(X, means, precisions_cholesky)
+            return Conditioned(
+                self, X, means, self._complete_log_prob(X, means, precisions_cholesky)
+            )
         out = np.empty((X.shape[0], means.shape[0]), dtype=np.result_type(X, means))
         out[missing.complete] = self._complete_log_prob(
             X[missing.complete], means, precisions_cholesky
         )
-        for j, (log_prob, _, _) in enumerate(
-            self._conditionals(X, means, precisions_cholesky, missing, log_prob=True)
-        ):
-            out[missing.rows, j] = log_prob
-        return out
+        conditionals = list(self._conditionals(X, means, precisions_cholesky, missing, True))
+        for j, (log_prob_j, _, _) in enumerate(conditionals):
+            out[missing.rows, j] = log_prob_j
+        return Conditioned(self, X, means, out, missing, conditionals)
 
     def _complete_log_prob(self, X, means, precisions_cholesky) -> np.ndarray:
         n_features = X.shape[1]
@@ -94,21 +148,7 @@ class Gaussian:
         """
         if missing is None:
             return self._complete_statistics(X, W, centres)
-        complete = missing.complete
-        stats = self._complete_statistics(X[complete], W[complete], centres)
-        k, d = centres.shape
-        nk, sx, sxx = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
-        W = np.asarray(W[missing.rows], dtype=float)
-        conditionals = self._conditionals(X, centres, precisions_cholesky, missing, W=W)
-        for j, (_, filled, conditional_covariance) in enumerate(conditionals):
-            centred = filled - centres[j]
-            weighted = centred * W[:, j, None]
-            nk[j] = W[:, j].sum()
-            sx[j] = weighted.sum(axis=0)
-            sxx[j] = weighted.T @ centred + conditional_covariance
-        sxx = self.covariance.reduce_second_moments(sxx)
-        dtype = stats.sxx.dtype  # X's: float32 data gives float32 parameters
-        return stats + GaussianStats(nk.astype(dtype), sx.astype(dtype), sxx.astype(dtype))
+        return self.condition(X, centres, precisions_cholesky, missing).statistics(W)
 
     def _complete_statistics(self, X, W, centres) -> GaussianStats:
         nk = column_sums(W)
@@ -117,19 +157,6 @@ class Gaussian:
             sx=W.T @ X - nk[:, None] * centres,
             sxx=self.covariance.second_moments(X, W, nk, centres),
         )
-
-    def conditional_expectations(self, X, W, means, precisions_cholesky, missing):
-        """X with each NaN replaced by sum_k W_ik E[x_m | x_o, component k]."""
-        filled = np.array(X, dtype=float, copy=True)
-        if missing is not None:
-            W = np.asarray(W[missing.rows], dtype=float)
-            filled[missing.rows] = sum(
-                W[:, j, None] * expectation
-                for j, (_, expectation, _) in enumerate(
-                    self._conditionals(X, means, precisions_cholesky, missing)
-                )
-            )
-        return filled.astype(X.dtype, copy=False)
 
     def conditional_samples(self, X, W, means, precisions_cholesky, missing, rng):
         """X with each row's NaN drawn from its conditional distribution.
@@ -149,28 +176,27 @@ class Gaussian:
                 filled[missing.rows[rows]] = sample[rows]
         return filled.astype(X.dtype, copy=False)
 
-    def _conditionals(
-        self, X, means, precisions_cholesky, missing, log_prob=False, W=None, noise=None
-    ):
+    def _conditionals(self, X, means, precisions_cholesky, missing, log_prob=False, noise=None):
         """Each component, conditioned on the observed values of the incomplete rows.
 
-        Yields ``(log_prob, filled, conditional_covariance)`` per component,
-        rows in ``missing.rows`` order: the log-density of the observed values
-        (if ``log_prob``); the rows with their missing values set to the
-        conditional expectation (plus a draw from the conditional
-        distribution, given standard ``noise``); and the conditional
-        covariances of the missing values summed with weights ``W[:, j]``
-        (if ``W`` is given), shape (d, d).
+        Yields ``(log_prob, filled, factors)`` per component, rows in
+        ``missing.rows`` order: the log-density of the observed values and
+        the Cholesky factors of the missing blocks of the precision (see
+        ``_condition``), if ``log_prob``; and the rows with their missing
+        values set to the conditional expectation (plus a draw from the
+        conditional distribution, given standard ``noise``).
         """
         k, d = means.shape
         n = len(missing.rows)
         roots = self.covariance.full_matrices(precisions_cholesky, k, d)
         X = np.asarray(X, dtype=float)
+        n_missing = d - missing.observed.sum(axis=1)
+        factor_offsets = np.r_[0, np.cumsum(n_missing**2)]
         for j in range(k):
             root = np.ascontiguousarray(roots[j], dtype=float)
             out_log_prob = np.empty(n if log_prob else 0)
             filled = np.empty((n, d))
-            conditional_covariance = np.zeros((d, d))
+            factors = np.empty(factor_offsets[-1] if log_prob else 0)
             failed = _condition(
                 X,
                 missing.rows,
@@ -179,18 +205,18 @@ class Gaussian:
                 np.asarray(means[j], dtype=float),
                 root,
                 root @ root.T,
-                np.empty(0) if W is None else np.ascontiguousarray(W[:, j]),
                 np.empty((0, d)) if noise is None else noise,
                 out_log_prob,
                 filled,
-                conditional_covariance,
+                factors,
+                factor_offsets,
             )
             if failed:
                 raise ValueError(_ILL_DEFINED)
             if log_prob:  # the Mahalanobis term of the completed rows, by BLAS
                 whitened = (filled - means[j]) @ root
                 out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
-            yield out_log_prob, filled, conditional_covariance
+            yield out_log_prob, filled, (factors, factor_offsets)
 
     def estimate(self, stats: GaussianStats, centres):
         """Means, covariances and precision Cholesky factors from statistics.
@@ -241,7 +267,7 @@ def _cholesky(A, n):
 
 @numba.njit(nogil=True, cache=True)
 def _condition(
-    X, rows, offsets, observed, mean, root, precision, W, noise, log_prob, filled, covariance
+    X, rows, offsets, observed, mean, root, precision, noise, log_prob, filled, factors, ends
 ):
     """One component's Gaussian, conditioned on each incomplete row's observed values.
 
@@ -255,9 +281,10 @@ def _condition(
     Row r of ``filled`` is X row ``rows[r]`` completed by its conditional mean,
     plus ``L^-T noise[r, :m]`` if ``noise`` has rows (a draw). If ``log_prob``
     has rows, it gets log N_o(x_o) except the Mahalanobis term -||root^T
-    (x - mu)||^2 / 2, left to the caller. If ``W`` has rows, ``covariance``
-    gets the conditional covariances summed with weights W. Returns True if
-    some P_mm is not positive-definite.
+    (x - mu)||^2 / 2, left to the caller. If ``factors`` has entries, the L of
+    pattern p goes to ``factors[ends[p]:ends[p + 1]]`` (m x m, row-major), for
+    the conditional covariances. Returns True if some P_mm is not
+    positive-definite.
     """
     d = mean.shape[0]
     log_det_root = 0.0
@@ -286,11 +313,10 @@ def _condition(
         half_log_det = 0.0
         for a in range(n_m):
             half_log_det += np.log(L[a, a])
-        if W.shape[0] > 0:
-            total_weight = 0.0
-            for r in range(offsets[p], offsets[p + 1]):
-                total_weight += W[r]
-            _add_inverse(L, n_m, total_weight, m_idx, covariance)
+        if factors.shape[0] > 0:
+            for a in range(n_m):
+                for b in range(n_m):
+                    factors[ends[p] + a * n_m + b] = L[a, b]
         for r in range(offsets[p], offsets[p + 1]):
             i = rows[r]
             for a in range(n_o):
@@ -324,28 +350,37 @@ def _condition(
 
 
 @numba.njit(nogil=True, cache=True)
-def _add_inverse(L, n, weight, index, out):
-    """out[index, index] += weight * (L L^T)^-1, for L lower triangular (n x n).
+def _add_inverses(factors, ends, observed, weights, out):
+    """out += sum_p weights[p] P_mm^-1 of each pattern p, in its missing rows and columns.
 
-    With M = L^-1 (lower triangular, built row by row), the inverse is
-    M^T M, the sum of the outer products of M's rows.
+    ``factors[ends[p]:ends[p + 1]]`` holds the Cholesky factor L of pattern
+    p's P_mm, as ``_condition`` leaves it. With M = L^-1 (lower triangular,
+    built row by row), P_mm^-1 = M^T M.
     """
-    M = np.zeros((n, n))
-    for a in range(n):
-        M[a, a] = 1.0
-        for b in range(a):
-            factor = L[a, b]
-            for c in range(b + 1):
-                M[a, c] -= factor * M[b, c]
-        for c in range(a + 1):
-            M[a, c] /= L[a, a]
-    inverse = np.zeros((n, n))
-    for c in range(n):
-        for a in range(c + 1):
+    d = observed.shape[1]
+    m_idx = np.empty(d, dtype=np.int64)
+    M = np.empty((d, d))
+    for p in range(observed.shape[0]):
+        n = 0
+        for f in range(d):
+            if not observed[p, f]:
+                m_idx[n] = f
+                n += 1
+        L = factors[ends[p] : ends[p + 1]].reshape((n, n))
+        for a in range(n):
+            for c in range(a + 1):
+                M[a, c] = 1.0 if c == a else 0.0
+            for b in range(a):
+                factor = L[a, b]
+                for c in range(b + 1):
+                    M[a, c] -= factor * M[b, c]
+            for c in range(a + 1):
+                M[a, c] /= L[a, a]
+        for a in range(n):
             for b in range(a + 1):
-                inverse[a, b] += M[c, a] * M[c, b]
-    for a in range(n):
-        for b in range(a + 1):
-            out[index[a], index[b]] += weight * inverse[a, b]
-            if b < a:
-                out[index[b], index[a]] += weight * inverse[a, b]
+                total = 0.0
+                for c in range(a, n):
+                    total += M[c, a] * M[c, b]
+                out[m_idx[a], m_idx[b]] += weights[p] * total
+                if b < a:
+                    out[m_idx[b], m_idx[a]] += weights[p] * total

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._em import EM_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
+from ._utils import log_normalize
 from ._validation import check_sample_weight, unchanged_on_error
 from .mixture import _BaseGaussianMixture
 
@@ -225,13 +226,15 @@ default="kmeans"
         X_all = self._as_nan(X, reset=False)
         X = X_all[:, self._kept]
         missing = find_missing(X)
-        W, _ = self._posteriors(X)
-        gaussian = self._model(X.shape[1]).gaussian
-        args = (X, W, self.means_, self.precisions_cholesky_, missing)
+        model = self._model(X.shape[1])
+        conditioned = model._log_joint(self._params(), X, missing)
+        W, _ = log_normalize(conditioned.log_prob)
         if self.sample_posterior:
-            filled = gaussian.conditional_samples(*args, check_random_state(self.random_state))
+            args = (X, W, self.means_, self.precisions_cholesky_, missing)
+            rng = check_random_state(self.random_state)
+            filled = model.gaussian.conditional_samples(*args, rng)
         else:
-            filled = gaussian.conditional_expectations(*args)
+            filled = conditioned.expectations(W)
         if self.keep_empty_features:  # empty at fit time: observed values kept, NaN -> 0
             out = np.where(np.isnan(X_all), 0.0, X_all)
             out[:, self._kept] = filled

@@ -136,18 +136,20 @@ class GaussianMixtureModel:
 
     def log_joint(self, params: MixtureParams, X, missing=None) -> np.ndarray:
         """log p(x_i, z_i = k) for every row and component (of observed values)."""
-        log_prob = self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
+        return self._log_joint(params, X, missing).log_prob
+
+    def _log_joint(self, params: MixtureParams, X, missing):
+        conditioned = self.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
+        log_prob = conditioned.log_prob
         with np.errstate(divide="ignore"):
             log_prob += np.log(params.weights)
-        return log_prob
+        return conditioned
 
     def e_step(self, params: MixtureParams, chunk: RowData):
-        W, log_norm = log_normalize(self.log_joint(params, chunk.X, chunk.missing))
+        conditioned = self._log_joint(params, chunk.X, chunk.missing)
+        W, log_norm = log_normalize(conditioned.log_prob)
         W *= chunk.sample_weight[:, None]
-        stats = self.gaussian.statistics(
-            chunk.X, W, params.means, params.precisions_cholesky, chunk.missing
-        )
-        return stats, float(chunk.sample_weight @ log_norm)
+        return conditioned.statistics(W), float(chunk.sample_weight @ log_norm)
 
     def m_step(self, stats, params: MixtureParams) -> MixtureParams:
         return self._estimate(stats, params.means)
