@@ -92,16 +92,18 @@ class _MatrixCovariance:
     """Shared code of ``full`` and ``tied``: general symmetric matrices."""
 
     def precision_cholesky(self, covariances: np.ndarray) -> np.ndarray:
-        matrices = np.atleast_3d(covariances.T).T
+        try:
+            factors = np.linalg.cholesky(covariances)
+        except np.linalg.LinAlgError:
+            raise ValueError(_ILL_DEFINED) from None
+        # LAPACK's triangular inverse, called directly: scipy.linalg's wrappers
+        # cost more than the work on small matrices.
+        (trtri,) = linalg.get_lapack_funcs(("trtri",), (factors,))
+        matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
         out = np.empty_like(matrices)
-        eye = np.eye(matrices.shape[-1], dtype=matrices.dtype)
-        for j, cov in enumerate(matrices):
-            try:
-                chol = linalg.cholesky(cov, lower=True, check_finite=False)
-            except linalg.LinAlgError:
-                raise ValueError(_ILL_DEFINED) from None
-            out[j] = linalg.solve_triangular(chol, eye, lower=True, check_finite=False).T
-        return out.reshape(covariances.shape)
+        for j, factor in enumerate(matrices):
+            out[j] = trtri(factor, lower=1)[0].T
+        return out.reshape(factors.shape)
 
     def precisions(self, precisions_cholesky: np.ndarray) -> np.ndarray:
         return precisions_cholesky @ np.swapaxes(precisions_cholesky, -1, -2)

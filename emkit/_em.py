@@ -238,11 +238,12 @@ def fit_em(
         else:
             starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
         chunks = data.chunks(row_bytes)
-        n_threads = min(effective_n_jobs(n_jobs), len(chunks))
+        n_threads = effective_n_jobs(n_jobs)
         options = (tol, max_iter, verbose, verbose_interval, callback, accelerate)
-        with ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool:
+        workers = min(n_threads, len(chunks))
+        with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
             shared = _Chunks(chunks, data.total_weight, pool)
-            results = Parallel(n_jobs=n_jobs, prefer="threads")(
+            results = Parallel(n_jobs=min(n_threads, len(starts)), prefer="threads")(
                 delayed(_run)(model, shared, params, i, lower_bound, options)
                 for i, (params, lower_bound) in enumerate(starts)
             )
