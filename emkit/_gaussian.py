@@ -191,7 +191,7 @@ class Gaussian:
         roots = self.covariance.full_matrices(precisions_cholesky, k, d)
         X = np.asarray(X, dtype=float)
         n_missing = d - missing.observed.sum(axis=1)
-        factor_offsets = np.r_[0, np.cumsum(n_missing**2)]
+        factor_offsets = np.concatenate([[0], np.cumsum(n_missing**2)])
         for j in range(k):
             root = np.ascontiguousarray(roots[j], dtype=float)
             out_log_prob = np.empty(n if log_prob else 0)
@@ -360,27 +360,33 @@ def _add_inverses(factors, ends, observed, weights, out):
     d = observed.shape[1]
     m_idx = np.empty(d, dtype=np.int64)
     M = np.empty((d, d))
+    lower = np.zeros((d, d))
     for p in range(observed.shape[0]):
         n = 0
         for f in range(d):
             if not observed[p, f]:
                 m_idx[n] = f
                 n += 1
-        L = factors[ends[p] : ends[p + 1]].reshape((n, n))
+        L = ends[p]  # L[a, b] is factors[L + a * n + b]
         for a in range(n):
-            for c in range(a + 1):
-                M[a, c] = 1.0 if c == a else 0.0
+            for c in range(a):
+                M[a, c] = 0.0
+            M[a, a] = 1.0
             for b in range(a):
-                factor = L[a, b]
+                factor = factors[L + a * n + b]
                 for c in range(b + 1):
                     M[a, c] -= factor * M[b, c]
+            diagonal = factors[L + a * n + a]
             for c in range(a + 1):
-                M[a, c] /= L[a, a]
+                M[a, c] /= diagonal
         for a in range(n):
             for b in range(a + 1):
                 total = 0.0
                 for c in range(a, n):
                     total += M[c, a] * M[c, b]
-                out[m_idx[a], m_idx[b]] += weights[p] * total
-                if b < a:
-                    out[m_idx[b], m_idx[a]] += weights[p] * total
+                lower[m_idx[a], m_idx[b]] += weights[p] * total  # m_idx is increasing
+    for a in range(d):
+        out[a, a] += lower[a, a]
+        for b in range(a):
+            out[a, b] += lower[a, b]
+            out[b, a] += lower[a, b]
