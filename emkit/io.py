@@ -1,0 +1,335 @@
+"""Fitted models as JSON: no pickle, nothing executed on load, everything checked.
+
+``to_json`` writes an estimator's constructor parameters and fitted attributes
+with a format version; ``from_json`` rebuilds the estimator and checks what it
+read (kind, version, shapes, finiteness, probabilities that sum to one,
+positive-definite covariances) before returning it, so that a model file from
+an untrusted source either loads as a valid model or raises ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.impute import MissingIndicator
+from sklearn.utils.validation import check_is_fitted
+
+from ._covariance import COVARIANCE_TYPES
+from .hmm import HMMEM
+from .impute import EMImputer
+from .mixture import GaussianMixtureEM
+from .semi_supervised import SemiSupervisedEM
+
+FORMAT = "emkit-model"
+VERSION = 1
+_KINDS = {cls.__name__: cls for cls in (GaussianMixtureEM, HMMEM, EMImputer, SemiSupervisedEM)}
+_HISTORY = ("n_features_in_", "n_iter_", "converged_", "lower_bound_", "lower_bounds_")
+_PROBABILITIES = ("weights_", "startprob_", "class_prior_")  # each sums to one
+_ROW_PROBABILITIES = ("transmat_", "emissionprob_")  # each row sums to one
+_ARRAY_KINDS = {"f": "float", "i": "int", "u": "int", "b": "bool", "U": "str", "O": "str"}
+
+
+def to_json(estimator: BaseEstimator) -> str:
+    """A fitted emkit estimator as a JSON document.
+
+    Parameters
+    ----------
+    estimator : GaussianMixtureEM, HMMEM, EMImputer or SemiSupervisedEM
+        A fitted estimator. Its ``callback`` must be None and its
+        ``random_state`` None or an integer: functions and random generators
+        are not data.
+
+    Returns
+    -------
+    text : str
+        JSON with the format name and version, the estimator's class, its
+        constructor parameters and its fitted attributes.
+
+    Examples
+    --------
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.datasets import load_faithful
+    >>> from emkit.io import from_json, to_json
+    >>> X = load_faithful().data
+    >>> gm = GaussianMixtureEM(2, random_state=0).fit(X)
+    >>> loaded = from_json(to_json(gm))
+    >>> bool((loaded.predict_proba(X) == gm.predict_proba(X)).all())
+    True
+    """
+    kind = type(estimator).__name__
+    if kind not in _KINDS or type(estimator) is not _KINDS[kind]:
+        raise TypeError(
+            f"to_json saves {', '.join(_KINDS)}; got {type(estimator).__module__}.{kind}."
+        )
+    check_is_fitted(estimator)
+    params = estimator.get_params(deep=False)
+    if params.get("callback") is not None:
+        raise ValueError("callback cannot be saved; set callback=None before to_json.")
+    if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
+        raise ValueError(
+            "random_state cannot be saved unless it is None or an integer, got "
+            f"{params['random_state']!r}."
+        )
+    attributes = {name: _encode(getattr(estimator, name)) for name in _saved(estimator)}
+    if isinstance(estimator, EMImputer):
+        attributes["kept_columns"] = _encode(estimator._kept)
+        if estimator.indicator_ is not None:
+            attributes["indicator_features"] = _encode(estimator.indicator_.features_)
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": kind,
+        "params": {name: _encode(value) for name, value in params.items()},
+        "attributes": attributes,
+    }
+    return json.dumps(document, allow_nan=False)
+
+
+def from_json(text: str) -> BaseEstimator:
+    """The estimator saved by :func:`to_json`, checked.
+
+    Parameters
+    ----------
+    text : str
+        A document written by :func:`to_json`.
+
+    Returns
+    -------
+    estimator : GaussianMixtureEM, HMMEM, EMImputer or SemiSupervisedEM
+        The fitted estimator; its predictions equal those of the saved one.
+
+    Raises
+    ------
+    ValueError
+        If the text is not JSON, not an emkit model of a known kind and
+        version, or holds parameters that are not a valid model: missing or
+        misshapen attributes, values that are not finite, probabilities that
+        do not sum to one, covariances that are not positive-definite.
+
+    Examples
+    --------
+    >>> from emkit.io import from_json
+    >>> from_json('{"format": "emkit-model", "version": 1, "kind": "Pickle"}')
+    Traceback (most recent call last):
+    ...
+    ValueError: model file: unknown kind 'Pickle'; expected one of GaussianMixtureEM, HMMEM, \
+EMImputer, SemiSupervisedEM.
+    """
+    if not isinstance(text, (str, bytes, bytearray)):
+        raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"model file: not valid JSON ({error}).") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
+    version = document.get("version")
+    if not isinstance(version, int) or not 1 <= version <= VERSION:
+        raise ValueError(
+            f"model file: format version {version!r} is not supported; this emkit reads "
+            f"versions 1 to {VERSION}."
+        )
+    kind = document.get("kind")
+    if kind not in _KINDS:
+        raise ValueError(
+            f"model file: unknown kind {kind!r}; expected one of {', '.join(_KINDS)}."
+        )
+    params, attributes = document.get("params"), document.get("attributes")
+    if not isinstance(params, dict) or not isinstance(attributes, dict):
+        raise ValueError("model file: 'params' and 'attributes' must be JSON objects.")
+    estimator = _KINDS[kind]()
+    unknown = set(params) - set(estimator.get_params(deep=False))
+    if unknown:
+        raise ValueError(f"model file: unknown parameters of {kind}: {sorted(unknown)}.")
+    try:
+        estimator.set_params(**{name: _decode(value, name) for name, value in params.items()})
+        estimator._validate_params()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"model file: invalid parameters: {error}") from None
+    _restore(estimator, {name: _decode(value, name) for name, value in attributes.items()})
+    return estimator
+
+
+# ---------------------------------------------------------------------- values
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"model file: {name} is not allowed in a model file.")
+
+
+def _encode(value: Any) -> Any:
+    """JSON for a parameter or attribute: arrays tagged with dtype and shape."""
+    if isinstance(value, np.ndarray):
+        kind = _ARRAY_KINDS.get(value.dtype.kind)
+        if kind is None or (kind == "str" and not all(isinstance(v, str) for v in value.flat)):
+            raise ValueError(f"cannot save an array of dtype {value.dtype}.")
+        dtype = {"U": "str", "O": "object"}.get(value.dtype.kind, value.dtype.name)
+        data = [str(v) if kind == "str" else v.item() for v in value.ravel()]
+        return {"array": data, "dtype": dtype, "shape": list(value.shape)}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}  # NaN as missing_values
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"cannot save a value of type {type(value).__name__}.")
+
+
+def _decode(value: Any, name: str) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, name) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"float"} and value["float"] in ("nan", "inf", "-inf"):
+        return float(value["float"])
+    if set(value) != {"array", "dtype", "shape"}:
+        raise ValueError(f"model file: {name} is not a value emkit writes.")
+    dtype, shape, data = value["dtype"], value["shape"], value["array"]
+    allowed = ("float64", "float32", "int64", "int32", "bool", "str", "object")
+    if dtype not in allowed:
+        raise ValueError(f"model file: {name} has dtype {dtype!r}; expected one of {allowed}.")
+    if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
+        raise ValueError(f"model file: {name} has an invalid shape {shape!r}.")
+    if not isinstance(data, list) or len(data) != math.prod(shape):
+        raise ValueError(f"model file: {name} does not hold {math.prod(shape)} values.")
+    kinds = {"str": str, "object": str, "bool": bool}.get(dtype, Real)
+    if not all(
+        isinstance(v, kinds) and (dtype == "bool" or not isinstance(v, bool)) for v in data
+    ):
+        raise ValueError(f"model file: {name} holds values that are not {dtype}.")
+    array = np.array(data, dtype=dtype).reshape(shape)
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ValueError(f"model file: {name} holds values that are not finite.")
+    return array
+
+
+# ---------------------------------------------------------------- attributes
+
+
+def _saved(estimator) -> list[str]:
+    """The fitted attributes to save; the others are derived from them on load."""
+    derived = ("precisions_cholesky_", "precisions_", "indicator_")
+    names = [n for n in vars(estimator) if n.endswith("_") and not n.startswith("_")]
+    return [name for name in names if name not in derived]
+
+
+def _expected_shapes(estimator) -> dict[str, tuple]:
+    """Shapes of the fitted parameters, from the constructor parameters and a few sizes."""
+    if isinstance(estimator, HMMEM):
+        k, d = estimator.n_components, estimator.n_features_in_
+        shapes = {"startprob_": (k,), "transmat_": (k, k)}
+        emission = {
+            "gaussian": {"means_": (k, d), "covars_": (k, d)},
+            "poisson": {"lambdas_": (k, d)},
+            "categorical": {"emissionprob_": (k, None)},
+        }[estimator.emission]
+        return shapes | emission
+    if isinstance(estimator, SemiSupervisedEM):
+        n_classes = len(_get(estimator, "classes_"))
+        k, d = n_classes * estimator.n_components_per_class, estimator.n_features_in_
+        shapes = {"classes_": (n_classes,), "weights_": (k,), "class_prior_": (n_classes,)}
+        if estimator.emission == "multinomial":
+            return shapes | {"feature_log_prob_": (k, d)}
+        return shapes | {"means_": (k, d), "covariances_": (k, d)}
+    k, d = estimator.n_components, estimator.n_features_in_
+    if isinstance(estimator, EMImputer):
+        d = int(np.sum(_get(estimator, "_kept")))
+    return {"weights_": (k,), "means_": (k, d), "covariances_": (k, d)}
+
+
+def _get(estimator, name):
+    if not hasattr(estimator, name):
+        raise ValueError(f"model file: the fitted attribute {name} is missing.")
+    return getattr(estimator, name)
+
+
+def _restore(estimator, attributes: dict) -> None:
+    for name in ("n_features_in_", "n_iter_"):
+        value = attributes.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"model file: {name} must be a non-negative integer, got {value!r}.")
+    if not isinstance(attributes.get("converged_"), bool):
+        raise ValueError("model file: converged_ must be true or false.")
+    bounds = attributes.get("lower_bounds_")
+    if not isinstance(bounds, list) or not all(isinstance(b, Real) for b in bounds):
+        raise ValueError("model file: lower_bounds_ must be a list of numbers.")
+    kept = attributes.pop("kept_columns", None)
+    indicator = attributes.pop("indicator_features", None)
+    if isinstance(estimator, EMImputer):
+        n = attributes["n_features_in_"]
+        if not (isinstance(kept, np.ndarray) and kept.dtype == bool and kept.shape == (n,)):
+            raise ValueError("model file: kept_columns must be n_features_in_ booleans.")
+        estimator._kept = kept
+    for name, value in attributes.items():
+        if not name.endswith("_") or name.startswith("_"):
+            raise ValueError(f"model file: {name!r} is not a fitted attribute.")
+        setattr(estimator, name, value)
+    shapes = _expected_shapes(estimator)
+    for name in (*_HISTORY, *shapes):
+        _get(estimator, name)
+    covariance_type = getattr(estimator, "covariance_type", None)
+    for name, shape in shapes.items():
+        array = getattr(estimator, name)
+        if name in ("covars_", "covariances_"):
+            shape = COVARIANCE_TYPES[covariance_type].shape(*shape)
+        if (
+            not isinstance(array, np.ndarray)
+            or len(shape) != array.ndim
+            or any(s is not None and s != a for s, a in zip(shape, array.shape, strict=True))
+        ):
+            got = getattr(array, "shape", type(array).__name__)
+            expected = tuple("any" if s is None else s for s in shape)
+            raise ValueError(f"model file: {name} has shape {got}; expected {expected}.")
+    _check_probabilities(estimator)
+    _derive(estimator, indicator)
+
+
+def _check_probabilities(estimator) -> None:
+    for name in _PROBABILITIES + _ROW_PROBABILITIES:
+        if hasattr(estimator, name):
+            p = getattr(estimator, name)
+            if np.any(p < 0) or not np.allclose(p.sum(axis=-1), 1.0, rtol=0, atol=1e-8):
+                raise ValueError(f"model file: {name} are not probabilities summing to 1.")
+    if hasattr(estimator, "feature_log_prob_"):
+        log_prob = estimator.feature_log_prob_
+        if not np.allclose(np.exp(log_prob).sum(axis=1), 1.0, rtol=0, atol=1e-8):
+            raise ValueError("model file: exp(feature_log_prob_) rows do not sum to 1.")
+    if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ < 0):
+        raise ValueError("model file: lambdas_ must be non-negative.")
+
+
+def _derive(estimator, indicator_features) -> None:
+    """Attributes computed from the saved ones: as the fit computes them."""
+    covariances = getattr(estimator, "covariances_", getattr(estimator, "covars_", None))
+    if covariances is not None:
+        covariance = COVARIANCE_TYPES[estimator.covariance_type]
+        try:
+            precisions_cholesky = covariance.precision_cholesky(covariances)
+        except ValueError:
+            raise ValueError("model file: the covariances are not positive-definite.") from None
+        if isinstance(estimator, (GaussianMixtureEM, EMImputer)):
+            estimator.precisions_cholesky_ = precisions_cholesky
+            estimator.precisions_ = covariance.precisions(precisions_cholesky)
+    if isinstance(estimator, EMImputer):
+        estimator.indicator_ = None
+        if estimator.add_indicator:
+            estimator.indicator_ = _missing_indicator(estimator, indicator_features)
+
+
+def _missing_indicator(estimator, features) -> MissingIndicator:
+    """The imputer's fitted MissingIndicator, refitted on one row missing ``features``."""
+    n = estimator.n_features_in_
+    if not (isinstance(features, np.ndarray) and features.ndim == 1):
+        raise ValueError("model file: indicator_features are missing for add_indicator=True.")
+    if features.dtype.kind not in "iu" or np.any((features < 0) | (features >= n)):
+        raise ValueError("model file: indicator_features must be column indices.")
+    row = np.zeros((1, n))
+    row[0, features] = np.nan
+    return MissingIndicator(error_on_new=False).fit(row)
