@@ -68,6 +68,27 @@ def demo(plot_path: str | None) -> int:
     return 0
 
 
+def info(path: str) -> int:
+    """Print what a model file holds, after checking it as ``from_json`` does."""
+    from .io import from_json
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            model = from_json(file.read())
+    except (OSError, ValueError) as error:
+        print(f"emkit info: {path}: {error}", file=sys.stderr)
+        return 1
+    n_features = getattr(model, "_kept", np.ones(model.n_features_in_, bool)).sum()
+    print(f"{type(model).__name__} fitted on {n_features} features")
+    for name, value in model.get_params(deep=False).items():
+        if value is not None and not isinstance(value, np.ndarray):
+            print(f"  {name} = {value!r}")
+    converged = "converged" if model.converged_ else "not converged"
+    bound = f"{model.lower_bound_:.6g}"
+    print(f"EM: {model.n_iter_} E-steps, {converged}, log-likelihood per row {bound}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="emkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write the picture of the chosen mixture (default: %(default)s)",
     )
     demo_parser.add_argument("--no-plot", action="store_true", help="do not draw")
+    info_parser = commands.add_parser("info", help="check a model file and say what it holds")
+    info_parser.add_argument("model", metavar="MODEL.json", help="written by emkit.io.to_json")
     args = parser.parse_args(argv)
+    if args.command == "info":
+        return info(args.model)
     return demo(None if args.no_plot else args.plot)
 
 

@@ -3,6 +3,10 @@ import sys
 
 import pytest
 
+from emkit import GaussianMixtureEM
+from emkit.datasets import load_faithful
+from emkit.io import to_json
+
 
 def run(*args):
     return subprocess.run(
@@ -32,3 +36,20 @@ def test_no_plot_and_bad_command():
     assert "Wrote" not in run("demo", "--no-plot").stdout
     result = run("nonsense")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_info_checks_the_model_file_and_describes_it(tmp_path):
+    gm = GaussianMixtureEM(3, covariance_type="tied", random_state=0).fit(load_faithful().data)
+    path = tmp_path / "model.json"
+    path.write_text(to_json(gm))
+    result = run("info", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "GaussianMixtureEM fitted on 2 features"
+    assert "  covariance_type = 'tied'" in result.stdout
+    assert f"EM: {gm.n_iter_} E-steps, converged" in result.stdout
+    path.write_text(to_json(gm).replace('"kind": "GaussianMixtureEM"', '"kind": "Other"'))
+    result = run("info", str(path))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"emkit info: {path}: model file: unknown kind 'Other'")
+    result = run("info", str(tmp_path / "missing.json"))
+    assert result.returncode == 1 and "No such file" in result.stderr
