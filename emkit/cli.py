@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -68,16 +69,157 @@ def demo(plot_path: str | None) -> int:
     return 0
 
 
-def info(path: str) -> int:
-    """Print what a model file holds, after checking it as ``from_json`` does."""
+class CommandError(ValueError):
+    """Bad input to a command: printed as one line, exit status 1."""
+
+
+KINDS = ("gmm", "hmm", "impute", "semi")
+
+
+def _estimator(kind: str, n_components: int, args):
+    from . import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+
+    common = dict(covariance_type=args.covariance_type, callback=_progress())
+    if kind == "semi":
+        return SemiSupervisedEM(n_components_per_class=n_components, **common)
+    cls = {"gmm": GaussianMixtureEM, "hmm": HMMEM, "impute": EMImputer}[kind]
+    return cls(n_components=n_components, random_state=args.random_state, **common)
+
+
+def _progress():
+    """A callback that shows restarts, E-steps and log-likelihood on a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(record) -> None:
+        print(
+            f"\rrestart {record.restart}, E-step {record.iteration}, "
+            f"log-likelihood per row {record.log_likelihood:.6g}   ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def _data(args, table, path: str):
+    """Features, the sequence ids or labels the options name, and the feature names."""
+    special = {}
+    for option in ("sequence_column", "label_column"):
+        key = getattr(args, option)
+        if key is not None:
+            special[option] = table.column(key, path)
+    features = [c for c in range(table.n_columns) if c not in special.values()]
+    if not features:
+        raise CommandError(f"{path}: no feature columns left.")
+    X = table.numbers(features, path)
+    extra = {}
+    if "sequence_column" in special:
+        ids = [row[special["sequence_column"]].strip() for row in table.cells]
+        extra["sequence_ids"] = np.unique(ids, return_inverse=True)[1]
+    if "label_column" in special:
+        extra["y"] = _labels([row[special["label_column"]].strip() for row in table.cells])
+    names = [table.names[c] for c in features] if table.names else None
+    return X, extra, names
+
+
+def _labels(cells: list[str]) -> np.ndarray:
+    """Class labels; empty cells and -1 mark unlabeled rows."""
+    try:
+        return np.array([-1 if cell == "" else int(cell) for cell in cells])
+    except ValueError:
+        return np.array([-1 if cell in ("", "-1") else cell for cell in cells], dtype=object)
+
+
+def _fit(kind: str, X, extra: dict, args):
+    """Fit, choosing n_components by BIC over 1..--max-components when asked."""
+    routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
+    y = extra.get("y")
+    if kind == "semi" and y is None:
+        raise CommandError("semi needs --label-column (empty cells or -1: unlabeled rows).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if args.n_components == "auto":
+            if kind == "semi":
+                raise CommandError("--n-components auto is for gmm, hmm and impute.")
+            bics = {}
+            for k in range(1, min(args.max_components, len(X)) + 1):
+                # impute: the same mixture, fitted with its missing values, scores itself
+                scorer = _estimator("gmm" if kind == "impute" else kind, k, args)
+                bics[k] = scorer.fit(X, **routed).bic(X, **routed)
+                print(f"n_components={k}: BIC {bics[k]:.2f}")
+            n_components = min(bics, key=bics.get)
+            print(f"chosen by BIC: n_components={n_components}")
+        else:
+            n_components = int(args.n_components)
+        model = _estimator(kind, n_components, args)
+        model.fit(X, *([] if y is None else [y]), **routed)
+    if model.callback is not None:
+        print(file=sys.stderr)
+        model.set_params(callback=None)
+    return model
+
+
+def _load(path: str):
     from .io import from_json
 
     try:
         with open(path, encoding="utf-8") as file:
-            model = from_json(file.read())
-    except (OSError, ValueError) as error:
-        print(f"emkit info: {path}: {error}", file=sys.stderr)
-        return 1
+            return from_json(file.read())
+    except OSError as error:
+        raise CommandError(f"{path}: cannot read the model ({error.strerror}).") from None
+    except ValueError as error:
+        raise CommandError(f"{path}: {error}") from None
+
+
+def fit_command(args) -> int:
+    from ._csv import read
+    from .io import to_json
+
+    X, extra, _ = _data(args, read(args.data, args.delimiter), args.data)
+    model = _fit(args.model, X, extra, args)
+    with open(args.out, "w", encoding="utf-8") as file:
+        file.write(to_json(model))
+    converged = "converged" if model.converged_ else "NOT converged"
+    print(f"{type(model).__name__}: {model.n_iter_} E-steps, {converged}; wrote {args.out}")
+    return 0
+
+
+def predict_command(args) -> int:
+    from ._csv import read, write
+    from .impute import EMImputer
+
+    model = _load(args.model_file)
+    X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
+    routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
+    if isinstance(model, EMImputer):
+        write(args.out, names or [f"x{i}" for i in range(X.shape[1])], model.transform(X))
+    elif args.output == "proba":
+        proba = model.predict_proba(X, **routed)
+        classes = getattr(model, "classes_", range(proba.shape[1]))
+        write(args.out, [f"p_{c}" for c in classes], proba)
+    elif args.output == "loglik":
+        if not hasattr(model, "bic") or routed:
+            raise CommandError("--output loglik is for gmm models.")
+        write(args.out, ["log_likelihood"], model.score_samples(X))
+    else:
+        write(args.out, ["label"], model.predict(X, **routed))
+    return 0
+
+
+def impute_command(args) -> int:
+    from ._csv import read, write
+
+    X, _, names = _data(args, read(args.data, args.delimiter), args.data)
+    model = _fit("impute", X, {}, args)
+    write(args.out, names or [f"x{i}" for i in range(X.shape[1])], model.transform(X))
+    return 0
+
+
+def info_command(args) -> int:
+    """Print what a model file holds, after checking it as ``from_json`` does."""
+    model = _load(args.model_file)
     n_features = getattr(model, "_kept", np.ones(model.n_features_in_, bool)).sum()
     print(f"{type(model).__name__} fitted on {n_features} features")
     for name, value in model.get_params(deep=False).items():
@@ -89,7 +231,34 @@ def info(path: str) -> int:
     return 0
 
 
+def _add_data_options(parser, *, fitting: bool) -> None:
+    parser.add_argument("data", metavar="DATA.csv", help="numbers; empty cells are missing")
+    parser.add_argument("--delimiter", default=",", help="cell separator (default: ',')")
+    parser.add_argument("--sequence-column", metavar="NAME", help="hmm: the sequence ids")
+    parser.add_argument(
+        "--label-column", metavar="NAME", help="semi: the labels (empty cells: unlabeled)"
+    )
+    if fitting:
+        parser.add_argument(
+            "--n-components",
+            default="1",
+            type=_n_components,
+            help="a positive integer, or 'auto' to choose by BIC (default: 1)",
+        )
+        parser.add_argument("--max-components", type=int, default=8, help="for auto")
+        parser.add_argument("--covariance-type", choices=COVARIANCE_TYPES, default="full")
+        parser.add_argument("--random-state", type=int, default=0)
+
+
+def _n_components(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) >= 1):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from ._csv import CSVError
+
     parser = argparse.ArgumentParser(prog="emkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser(
@@ -102,12 +271,39 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write the picture of the chosen mixture (default: %(default)s)",
     )
     demo_parser.add_argument("--no-plot", action="store_true", help="do not draw")
+    fit_parser = commands.add_parser("fit", help="fit a model to a CSV file, save it as JSON")
+    fit_parser.add_argument("model", choices=KINDS, help="what to fit")
+    _add_data_options(fit_parser, fitting=True)
+    fit_parser.add_argument("--out", required=True, metavar="MODEL.json")
+    predict_parser = commands.add_parser("predict", help="apply a saved model to a CSV file")
+    predict_parser.add_argument("model_file", metavar="MODEL.json")
+    _add_data_options(predict_parser, fitting=False)
+    predict_parser.add_argument(
+        "--output", choices=("labels", "proba", "loglik"), default="labels"
+    )
+    predict_parser.add_argument("--out", metavar="FILE.csv", help="default: standard output")
+    impute_parser = commands.add_parser("impute", help="fill the empty cells of a CSV file")
+    _add_data_options(impute_parser, fitting=True)
+    impute_parser.add_argument("--out", metavar="FILE.csv", help="default: standard output")
     info_parser = commands.add_parser("info", help="check a model file and say what it holds")
-    info_parser.add_argument("model", metavar="MODEL.json", help="written by emkit.io.to_json")
+    info_parser.add_argument("model_file", metavar="MODEL.json")
     args = parser.parse_args(argv)
-    if args.command == "info":
-        return info(args.model)
-    return demo(None if args.no_plot else args.plot)
+    if args.command == "demo":
+        return demo(None if args.no_plot else args.plot)
+    run = {
+        "fit": fit_command,
+        "predict": predict_command,
+        "impute": impute_command,
+        "info": info_command,
+    }[args.command]
+    try:
+        return run(args)
+    except BrokenPipeError:  # the reader stopped early, as `| head` does: not an error
+        sys.stdout = open(os.devnull, "w")  # nothing more may reach the closed pipe
+        return 0
+    except (CSVError, CommandError, ValueError, OSError) as error:
+        print(f"emkit {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from emkit import GaussianMixtureEM
+from emkit import HMMEM, EMImputer, GaussianMixtureEM
 from emkit.datasets import load_faithful
-from emkit.io import to_json
+from emkit.io import from_json, to_json
 
 
 def run(*args):
@@ -53,3 +54,138 @@ def test_info_checks_the_model_file_and_describes_it(tmp_path):
     assert result.stderr.startswith(f"emkit info: {path}: model file: unknown kind 'Other'")
     result = run("info", str(tmp_path / "missing.json"))
     assert result.returncode == 1 and "No such file" in result.stderr
+
+
+def write_csv(path, rows, header=None, delimiter=","):
+    """Rows of cells (numbers, strings; NaN and None as empty cells) as a CSV file."""
+
+    def cell(value):
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+
+    lines = [] if header is None else [delimiter.join(header)]
+    lines += [delimiter.join(cell(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def command_csv(*args):
+    """The header and rows of the CSV a command prints."""
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    return lines[0].split(","), [line.split(",") for line in lines[1:]]
+
+
+def test_fit_auto_predict_and_info_agree_with_the_library(tmp_path):
+    X = load_faithful().data
+    data, model_file = str(tmp_path / "faithful.csv"), str(tmp_path / "gmm.json")
+    write_csv(tmp_path / "faithful.csv", X, header=["eruptions", "waiting"])
+    options = ["--n-components", "auto", "--max-components", "4", "--covariance-type", "tied"]
+    result = run("fit", "gmm", data, *options, "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no progress display when not on a terminal
+    bics = [
+        GaussianMixtureEM(k, covariance_type="tied", random_state=0).fit(X).bic(X)
+        for k in (1, 2, 3, 4)
+    ]
+    for k, bic in enumerate(bics, start=1):
+        assert f"n_components={k}: BIC {bic:.2f}" in result.stdout
+    best = int(np.argmin(bics)) + 1
+    assert f"chosen by BIC: n_components={best}" in result.stdout
+    with open(model_file) as file:
+        model = from_json(file.read())
+    expected = GaussianMixtureEM(best, covariance_type="tied", random_state=0).fit(X)
+    np.testing.assert_array_equal(model.means_, expected.means_)
+    header, rows = command_csv("predict", model_file, data)
+    assert header == ["label"]
+    np.testing.assert_array_equal(np.array(rows, dtype=int)[:, 0], model.predict(X))
+    header, rows = command_csv("predict", model_file, data, "--output", "proba")
+    assert header == [f"p_{k}" for k in range(best)]
+    np.testing.assert_array_equal(np.array(rows, dtype=float), model.predict_proba(X))
+    _, rows = command_csv("predict", model_file, data, "--output", "loglik")
+    np.testing.assert_array_equal(np.array(rows, dtype=float)[:, 0], model.score_samples(X))
+
+
+def test_impute_fills_empty_cells_as_emimputer_does(tmp_path):
+    X = load_faithful().data
+    holes = X.copy()
+    holes[np.random.default_rng(0).random(X.shape) < 0.1] = np.nan
+    data, out = tmp_path / "holes.csv", tmp_path / "filled.csv"
+    write_csv(data, holes, delimiter=";")  # no header, another delimiter
+    result = run("impute", str(data), "--delimiter", ";", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "x0,x1"
+    filled = np.array([line.split(",") for line in lines[1:]], dtype=float)
+    np.testing.assert_array_equal(filled, EMImputer(random_state=0).fit_transform(holes))
+    result = run("impute", str(data))  # the delimiter forgotten
+    assert result.returncode == 1
+    assert "is not a number (cells separated by ';'? use --delimiter)" in result.stderr
+
+
+def test_hmm_by_sequence_column(tmp_path):
+    rng = np.random.default_rng(1)
+    values = np.r_[rng.normal(0, 1, 40), rng.normal(4, 1, 40)]
+    ids = np.repeat(["a", "b"], 40)
+    data, model_file = str(tmp_path / "seq.csv"), str(tmp_path / "hmm.json")
+    write_csv(tmp_path / "seq.csv", zip(ids, values), header=["id", "value"])
+    by_id = ["--sequence-column", "id"]
+    result = run("fit", "hmm", data, "--n-components", "2", *by_id, "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    sequence_ids = np.repeat([0, 1], 40)
+    expected = HMMEM(2, random_state=0).fit(values[:, None], sequence_ids=sequence_ids)
+    _, rows = command_csv("predict", model_file, data, *by_id)
+    states = expected.predict(values[:, None], sequence_ids=sequence_ids)
+    np.testing.assert_array_equal(np.array(rows, dtype=int)[:, 0], states)
+
+
+def test_semi_by_label_column(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 2)) + np.repeat([[0, 0], [4, 0]], 50, axis=0)
+    labels = [None] * 100
+    labels[0], labels[50] = "dog", "cat"
+    data, model_file = str(tmp_path / "semi.csv"), str(tmp_path / "semi.json")
+    rows = [[*x, label] for x, label in zip(X, labels)]
+    write_csv(tmp_path / "semi.csv", rows, header=["x", "y", "label"])
+    by_label = ["--label-column", "label"]
+    result = run("fit", "semi", data, *by_label, "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    header, _ = command_csv("predict", model_file, data, *by_label, "--output", "proba")
+    assert header == ["p_cat", "p_dog"]
+    _, rows = command_csv("predict", model_file, data, *by_label)
+    predicted = [row[0] for row in rows]
+    assert predicted[:50].count("dog") > 45 and predicted[50:].count("cat") > 45
+
+
+FIT = ["fit", "gmm", "DATA", "--out", "OUT"]
+
+
+@pytest.mark.parametrize(
+    "args, text, message",
+    [
+        (FIT, "a,b\n1,x\n", "line 2, column 1 ('b'): 'x' is not a number."),
+        (FIT, "1,2\n3\n", "line 2 has 1 cells, expected 2"),
+        (FIT, "", "the file has no rows"),
+        ([*FIT, "--label-column", "z"], "a,b\n1,2\n", "no column 'z'"),
+        (["fit", "semi", "DATA", "--out", "OUT"], "1,2\n3,4\n", "semi needs --label-column"),
+        (["predict", "MODEL", "DATA"], "1,2,3\n", "expecting 2 features"),
+        (["predict", "DATA", "DATA"], "1,2\n", "not valid JSON"),
+        (["info", "DATA"], "1,2\n", "not valid JSON"),
+        (["fit", "gmm", "MISSING", "--out", "OUT"], None, "cannot read the file"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_status_1(tmp_path, args, text, message):
+    if text is not None:
+        (tmp_path / "data.csv").write_text(text)
+    model = GaussianMixtureEM(random_state=0).fit(load_faithful().data)
+    (tmp_path / "model.json").write_text(to_json(model))
+    names = {"DATA": "data.csv", "MODEL": "model.json", "OUT": "out.json", "MISSING": "no.csv"}
+    result = run(*[str(tmp_path / names[a]) if a in names else a for a in args])
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+def test_bad_options_are_usage_errors():
+    result = run("fit", "gmm", "x.csv", "--out", "m.json", "--n-components", "0")
+    assert result.returncode == 2 and "positive integer or 'auto'" in result.stderr
