@@ -1,0 +1,180 @@
+"""Ready callbacks for the ``callback`` parameter of every emkit estimator.
+
+A callback is called after every EM iteration of every restart with an
+:class:`IterationRecord`; returning True stops that restart. With ``n_jobs``
+other than 1, restarts run in threads and call it concurrently: the callbacks
+here keep their state per restart and are safe to share.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import defaultdict
+
+from ._monitor import IterationRecord
+
+__all__ = ["EarlyStopping", "History", "IterationRecord", "ProgressBar", "chain"]
+
+
+class History:
+    """Collects every record, for plots and for comparing fits.
+
+    Attributes
+    ----------
+    records : list of IterationRecord
+        In the order they arrived.
+
+    Examples
+    --------
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.callbacks import History
+    >>> from emkit.datasets import load_faithful
+    >>> history = History()
+    >>> gm = GaussianMixtureEM(2, n_init=2, random_state=0, callback=history)
+    >>> gm = gm.fit(load_faithful().data)
+    >>> traces = history.log_likelihoods()
+    >>> sorted(traces)
+    [0, 1]
+    >>> max(traces.values(), key=lambda trace: trace[-1]) == gm.lower_bounds_
+    True
+    """
+
+    def __init__(self):
+        self.records: list[IterationRecord] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, record: IterationRecord) -> bool:
+        with self._lock:
+            self.records.append(record)
+        return False
+
+    def log_likelihoods(self) -> dict[int, list[float]]:
+        """The log-likelihood trace of each restart, by restart index."""
+        traces: dict[int, list[float]] = defaultdict(list)
+        for record in self.records:
+            traces[record.restart].append(record.log_likelihood)
+        return dict(traces)
+
+
+class EarlyStopping:
+    """Stops a restart once its log-likelihood gains little for several iterations.
+
+    Parameters
+    ----------
+    patience : int, default=5
+        Number of consecutive records that must each gain less than ``min_gain``.
+    min_gain : float, default=1e-4
+        Gain of the mean log-likelihood per sample that counts as progress.
+
+    Examples
+    --------
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.callbacks import EarlyStopping
+    >>> from emkit.datasets import load_faithful
+    >>> X = load_faithful().data
+    >>> early = GaussianMixtureEM(3, covariance_type="tied", accelerate=None, random_state=0,
+    ...                           callback=EarlyStopping(patience=3, min_gain=1e-3)).fit(X)
+    >>> full = GaussianMixtureEM(3, covariance_type="tied", accelerate=None, random_state=0).fit(X)
+    >>> early.n_iter_ < full.n_iter_
+    True
+    """
+
+    def __init__(self, patience: int = 5, min_gain: float = 1e-4):
+        if not isinstance(patience, int) or isinstance(patience, bool) or patience < 1:
+            raise ValueError(f"patience must be a positive integer, got {patience!r}.")
+        if not min_gain >= 0:
+            raise ValueError(f"min_gain must be non-negative, got {min_gain!r}.")
+        self.patience = patience
+        self.min_gain = min_gain
+        self._stalled: dict[int, int] = defaultdict(int)
+
+    def __call__(self, record: IterationRecord) -> bool:
+        if record.iteration == 1 or record.change >= self.min_gain:
+            self._stalled[record.restart] = 0
+        else:
+            self._stalled[record.restart] += 1
+        return self._stalled[record.restart] >= self.patience
+
+
+class ProgressBar:
+    """Shows each restart's iterations and log-likelihood as the fit runs.
+
+    With tqdm installed, one tqdm bar per restart; otherwise one line per
+    record, rewritten in place on a terminal.
+
+    Parameters
+    ----------
+    file : file object, default=sys.stderr
+        Where to write.
+    use_tqdm : bool, default=None
+        Use tqdm bars; None: if tqdm is installed.
+
+    Examples
+    --------
+    >>> import io
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.callbacks import ProgressBar
+    >>> from emkit.datasets import load_faithful
+    >>> out = io.StringIO()
+    >>> progress = ProgressBar(file=out, use_tqdm=False)
+    >>> gm = GaussianMixtureEM(2, random_state=0, callback=progress).fit(load_faithful().data)
+    >>> out.getvalue().splitlines()[0]
+    'restart 0, E-step 1: log-likelihood per sample -4.20375'
+    """
+
+    def __init__(self, file=None, *, use_tqdm: bool | None = None):
+        self.file = sys.stderr if file is None else file
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            if use_tqdm:
+                raise ImportError(
+                    "ProgressBar(use_tqdm=True) needs tqdm: pip install tqdm"
+                ) from None
+            use_tqdm = False
+        self.use_tqdm = True if use_tqdm is None else use_tqdm
+        self._bars: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, record: IterationRecord) -> bool:
+        with self._lock:
+            if self.use_tqdm:
+                self._tqdm(record)
+            else:
+                end = "\r" if getattr(self.file, "isatty", lambda: False)() else "\n"
+                print(
+                    f"restart {record.restart}, E-step {record.iteration}: "
+                    f"log-likelihood per sample {record.log_likelihood:.6g}",
+                    end=end,
+                    file=self.file,
+                    flush=True,
+                )
+        return False
+
+    def _tqdm(self, record: IterationRecord) -> None:
+        from tqdm import tqdm
+
+        bar = self._bars.get(record.restart)
+        if bar is None:
+            bar = self._bars[record.restart] = tqdm(
+                desc=f"restart {record.restart}", unit=" E-step", file=self.file
+            )
+        bar.update(record.iteration - bar.n)
+        bar.set_postfix(log_likelihood=f"{record.log_likelihood:.6g}")
+
+
+def chain(*callbacks):
+    """One callback that calls each of ``callbacks``; stops when any asks to.
+
+    Examples
+    --------
+    >>> from emkit.callbacks import EarlyStopping, History, chain
+    >>> history = History()
+    >>> callback = chain(history, EarlyStopping(patience=2))
+    """
+
+    def call_all(record: IterationRecord) -> bool:
+        return any([bool(callback(record)) for callback in callbacks])
+
+    return call_all

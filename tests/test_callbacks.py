@@ -1,0 +1,94 @@
+"""emkit.callbacks: what the ready callbacks record, when they stop, what they print."""
+
+import io
+
+import numpy as np
+import pytest
+
+from emkit import HMMEM, GaussianMixtureEM
+from emkit.callbacks import EarlyStopping, History, ProgressBar, chain
+from emkit.datasets import load_faithful
+
+X = load_faithful().data
+
+
+def test_history_holds_every_restart_trace_even_from_threads():
+    history = History()
+    gm = GaussianMixtureEM(
+        3, n_init=4, n_jobs=2, init_params="random", random_state=0, callback=history
+    ).fit(X)
+    traces = history.log_likelihoods()
+    assert sorted(traces) == [0, 1, 2, 3]
+    assert len(history.records) == sum(len(trace) for trace in traces.values())
+    assert max(traces.values(), key=lambda trace: trace[-1]) == gm.lower_bounds_
+
+
+@pytest.mark.parametrize("patience, min_gain", [(1, 1e-2), (3, 1e-3), (5, 1e-4)])
+def test_early_stopping_stops_at_the_first_run_of_small_gains(patience, min_gain):
+    kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
+    history = History()
+    GaussianMixtureEM(3, callback=history, **kwargs).fit(X)
+    changes = [record.change for record in history.records]
+    stalled, expected = 0, None
+    for iteration, change in enumerate(changes, start=1):
+        stalled = stalled + 1 if iteration > 1 and change < min_gain else 0
+        if stalled >= patience:
+            expected = iteration
+            break
+    assert expected is not None and expected < len(changes)
+    early = GaussianMixtureEM(3, callback=EarlyStopping(patience, min_gain), **kwargs).fit(X)
+    assert early.n_iter_ == expected
+    assert not early.converged_
+
+
+def test_early_stopping_works_for_hmms_too():
+    stop_at_once = EarlyStopping(patience=1, min_gain=np.inf)  # any gain is too small
+    hmm = HMMEM(3, random_state=0, accelerate=None, callback=stop_at_once).fit(X)
+    assert hmm.n_iter_ == 2 and not hmm.converged_
+
+
+def test_progress_bar_prints_one_line_per_record():
+    out = io.StringIO()
+    history = History()
+    callback = chain(ProgressBar(file=out, use_tqdm=False), history)
+    GaussianMixtureEM(2, n_init=2, random_state=0, callback=callback).fit(X)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(history.records)
+    for line, record in zip(lines, history.records):
+        assert line == (
+            f"restart {record.restart}, E-step {record.iteration}: "
+            f"log-likelihood per sample {record.log_likelihood:.6g}"
+        )
+
+
+def test_chain_calls_every_callback_and_stops_when_one_asks():
+    history = History()
+    gm = GaussianMixtureEM(
+        3, covariance_type="tied", accelerate=None, random_state=0,
+        callback=chain(history, EarlyStopping(1, 1e-2)),
+    ).fit(X)  # fmt: skip
+    assert len(history.records) == gm.n_iter_
+    assert [r.log_likelihood for r in history.records] == gm.lower_bounds_
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="patience must be a positive integer"):
+        EarlyStopping(patience=0)
+    with pytest.raises(ValueError, match="min_gain must be non-negative"):
+        EarlyStopping(min_gain=np.nan)
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="pip install tqdm"):
+            ProgressBar(use_tqdm=True)
+
+
+def test_progress_bar_with_tqdm_counts_the_e_steps():
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    progress = ProgressBar(file=out, use_tqdm=True)
+    gm = GaussianMixtureEM(2, n_init=2, accelerate=None, random_state=0, callback=progress)
+    gm.fit(X)
+    assert sorted(progress._bars) == [0, 1]
+    assert gm.n_iter_ in [bar.n for bar in progress._bars.values()]  # one record per E-step
+    assert "restart 0" in out.getvalue() and "log_likelihood=" in out.getvalue()
