@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,27 @@ class IterationRecord:
     log_likelihood: float
     change: float
     elapsed: float
+    _snapshot: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+
+    def estimator(self):
+        """The estimator as its fit would return it, had it stopped at this record.
+
+        A fitted copy (``n_iter_`` is ``iteration``, ``lower_bound_`` is
+        ``log_likelihood``, ``converged_`` is False, ``callback`` is None): its
+        parameters are those of the M-step that follows this record's E-step.
+        It predicts, can be saved with :func:`emkit.io.to_json`, and a
+        :class:`~emkit.GaussianMixtureEM` continues from it with
+        ``warm_start=True``. None for records not made by a fit.
+        """
+        return None if self._snapshot is None else self._snapshot()
 
 
 class Monitor:
     """Times one restart, prints verbose output and calls the callback."""
 
-    def __init__(self, restart: int, verbose: int, verbose_interval: int, callback):
+    def __init__(self, restart: int, verbose: int, verbose_interval: int, callback, snapshot):
         self.restart = restart
+        self.snapshot = snapshot
         self.verbose = verbose
         self.verbose_interval = verbose_interval
         self.callback = callback
@@ -45,8 +62,9 @@ class Monitor:
         if verbose >= 1:
             print(f"Initialization {restart}")
 
-    def report(self, iteration: int, log_likelihood: float, change: float) -> bool:
+    def report(self, iteration: int, lower_bounds: list, change: float, m_step) -> bool:
         """Report one iteration; True if the callback asks to stop."""
+        log_likelihood = lower_bounds[-1]
         now = time.perf_counter()
         if self.verbose >= 1 and iteration % self.verbose_interval == 0:
             if self.verbose >= 2:
@@ -59,8 +77,12 @@ class Monitor:
             self.last_print = now
         if self.callback is None:
             return False
+        snapshot = None
+        if self.snapshot is not None:
+            snapshot = partial(self.snapshot, m_step, iteration, list(lower_bounds))
+        elapsed = now - self.start
         record = IterationRecord(
-            self.restart, iteration, float(log_likelihood), float(change), now - self.start
+            self.restart, iteration, float(log_likelihood), float(change), elapsed, snapshot
         )
         return bool(self.callback(record))
 

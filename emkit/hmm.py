@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
 
@@ -14,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._em import EM_CONSTRAINTS, chunk_rows, fit_em
+from ._em import EM_CONSTRAINTS, chunk_rows, fit_em, fitted_copy
 from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
@@ -511,17 +512,20 @@ class HMMEM(BaseEstimator):
                 verbose=self.verbose,
                 callback=self.callback,
                 accelerate=self.accelerate,
+                fitted=partial(fitted_copy, self, model),
             )
-            params = result.params
-            self.startprob_ = params.startprob
-            self.transmat_ = params.transmat
-            for name, value in model.emission.attributes(params.emission).items():
-                setattr(self, name, value)
+            self._set_fitted(model, result.params)
             self.converged_ = result.converged
             self.n_iter_ = result.n_iter
             self.lower_bound_ = result.lower_bound
             self.lower_bounds_ = result.lower_bounds
         return self
+
+    def _set_fitted(self, model, params: HMMParams) -> None:
+        self.startprob_ = params.startprob
+        self.transmat_ = params.transmat
+        for name, value in model.emission.attributes(params.emission).items():
+            setattr(self, name, value)
 
     # -- inference
 

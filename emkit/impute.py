@@ -197,10 +197,10 @@ default="kmeans"
             self._kept = ~np.all(np.isnan(X), axis=0)
             if not self._kept.any():
                 raise ValueError("X has no observed value at all.")
-            self._fit_em(X[:, self._kept], check_sample_weight(sample_weight, len(X), X.dtype))
             self.indicator_ = None
             if self.add_indicator:
                 self.indicator_ = MissingIndicator(error_on_new=False).fit(X)
+            self._fit_em(X[:, self._kept], check_sample_weight(sample_weight, len(X), X.dtype))
         return self
 
     def _kept_columns(self, X, reset=False) -> np.ndarray:

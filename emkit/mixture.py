@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 from numbers import Integral
 
 import numpy as np
@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._em import EM_CONSTRAINTS, RowData, chunk_rows, fit_em
+from ._em import EM_CONSTRAINTS, RowData, chunk_rows, fit_em, fitted_copy
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._utils import column_sums, log_normalize
@@ -245,17 +245,20 @@ class _BaseGaussianMixture(BaseEstimator):
             callback=self.callback,
             warm_start=self._warm_start(n_features),
             accelerate=self.accelerate,
+            fitted=partial(fitted_copy, self, model),
         )
-        params = result.params
+        self._set_fitted(model, result.params)
+        self.converged_ = result.converged
+        self.n_iter_ = result.n_iter
+        self.lower_bound_ = result.lower_bound
+        self.lower_bounds_ = result.lower_bounds
+
+    def _set_fitted(self, model, params: MixtureParams) -> None:
         self.weights_ = params.weights
         self.means_ = params.means
         self.covariances_ = params.covariances
         self.precisions_cholesky_ = params.precisions_cholesky
         self.precisions_ = model.gaussian.covariance.precisions(params.precisions_cholesky)
-        self.converged_ = result.converged
-        self.n_iter_ = result.n_iter
-        self.lower_bound_ = result.lower_bound
-        self.lower_bounds_ = result.lower_bounds
 
     def _posteriors(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Responsibilities given the observed values, and log p(observed values)."""

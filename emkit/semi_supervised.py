@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
 
@@ -17,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._em import EM_CONSTRAINTS, RowData, fit_em
+from ._em import EM_CONSTRAINTS, RowData, fit_em, fitted_copy
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import fill_with_column_means, find_missing
@@ -350,6 +351,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             X = emission.check_X(self, X, reset=True)
             n_samples = X.shape[0]
             labels, self.classes_ = _encode_labels(y, n_samples)
+            vars(self).pop("transduction_", None)  # of a previous fit: not in snapshots
             sample_weight = check_sample_weight(sample_weight, n_samples, np.float64)
             m = self.n_components_per_class
             counts = np.bincount(labels[labels >= 0], minlength=len(self.classes_))
@@ -373,12 +375,10 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 verbose=self.verbose,
                 callback=self.callback,
                 accelerate=self.accelerate,
+                fitted=partial(fitted_copy, self, model),
             )
             params = result.params
-            self.weights_ = params.weights
-            self.class_prior_ = params.weights.reshape(-1, m).sum(axis=1)
-            for name, value in emission.attributes(params.emission).items():
-                setattr(self, _ATTRIBUTE_NAMES.get(name, name), value)
+            self._set_fitted(model, params)
             self.n_iter_ = result.n_iter
             self.converged_ = result.converged
             self.lower_bound_ = result.lower_bound
@@ -386,6 +386,12 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             predicted = model.class_log_proba(params, X, find_missing(X)).argmax(axis=1)
             self.transduction_ = self.classes_[np.where(labels >= 0, labels, predicted)]
         return self
+
+    def _set_fitted(self, model, params) -> None:
+        self.weights_ = params.weights
+        self.class_prior_ = params.weights.reshape(-1, self.n_components_per_class).sum(axis=1)
+        for name, value in model.emission.attributes(params.emission).items():
+            setattr(self, _ATTRIBUTE_NAMES.get(name, name), value)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probability of each class given each row.

@@ -5,9 +5,10 @@ import io
 import numpy as np
 import pytest
 
-from emkit import HMMEM, GaussianMixtureEM
-from emkit.callbacks import EarlyStopping, History, ProgressBar, chain
+from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit.callbacks import Checkpoint, EarlyStopping, History, ProgressBar, chain
 from emkit.datasets import load_faithful
+from emkit.io import from_json
 
 X = load_faithful().data
 
@@ -92,3 +93,65 @@ def test_progress_bar_with_tqdm_counts_the_e_steps():
     assert sorted(progress._bars) == [0, 1]
     assert gm.n_iter_ in [bar.n for bar in progress._bars.values()]  # one record per E-step
     assert "restart 0" in out.getvalue() and "log_likelihood=" in out.getvalue()
+
+
+@pytest.mark.parametrize("accelerate", [None, "squarem"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_record_gives_the_estimator_a_fit_stopped_there_returns(accelerate):
+    history = History()
+    kwargs = dict(covariance_type="tied", accelerate=accelerate, random_state=0, tol=0)
+    GaussianMixtureEM(3, max_iter=12, callback=history, **kwargs).fit(X)
+    for record in history.records[:4]:
+        stopped = GaussianMixtureEM(
+            3, callback=lambda r, k=record.iteration: r.iteration >= k, **kwargs
+        )
+        stopped.fit(X)
+        snapshot = record.estimator()
+        assert snapshot.n_iter_ == stopped.n_iter_ == record.iteration
+        for name in ["weights_", "means_", "covariances_", "precisions_cholesky_"]:
+            np.testing.assert_array_equal(getattr(snapshot, name), getattr(stopped, name))
+        assert snapshot.lower_bounds_ == stopped.lower_bounds_
+        assert snapshot.callback is None and not snapshot.converged_
+
+
+@pytest.mark.parametrize(
+    "estimator, args",
+    [
+        (HMMEM(2, random_state=0), (X,)),
+        (
+            EMImputer(n_components=2, add_indicator=True, random_state=0),
+            (np.where(X > 80, np.nan, X),),
+        ),
+        (SemiSupervisedEM(), (X, np.r_[[0, 1], -np.ones(len(X) - 2, int)])),
+    ],
+)
+def test_every_estimator_saves_its_iterates(tmp_path, estimator, args):
+    path = tmp_path / "model.json"
+    estimator.set_params(callback=Checkpoint(path, every=1)).fit(*args)
+    saved = from_json(path.read_text())
+    assert type(saved) is type(estimator)
+    assert saved.lower_bound_ == estimator.lower_bounds_[-1]
+    assert np.isfinite(saved.score(*args))
+
+
+def test_checkpoint_resumes_after_a_crash(tmp_path):
+    path = tmp_path / "model.json"
+    kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
+    whole = GaussianMixtureEM(3, **kwargs).fit(X)
+
+    def crash(record):
+        if record.iteration == 9:
+            raise RuntimeError("power cut")
+
+    crashing = GaussianMixtureEM(3, callback=chain(Checkpoint(path, every=4), crash), **kwargs)
+    with pytest.raises(RuntimeError, match="power cut"):
+        crashing.fit(X)
+    saved = from_json(path.read_text())
+    done = saved.n_iter_
+    assert done == 8  # the best iterate when the last write happened
+    resumed = saved.set_params(warm_start=True).fit(X)
+    for name in ["weights_", "means_", "covariances_"]:
+        np.testing.assert_allclose(getattr(resumed, name), getattr(whole, name), rtol=1e-12)
+    assert done + resumed.n_iter_ == whole.n_iter_
+    with pytest.raises(ValueError, match="every must be a positive integer"):
+        Checkpoint(path, every=0)
