@@ -1,5 +1,7 @@
+import os
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -189,3 +191,32 @@ def test_bad_input_gets_one_line_and_exit_status_1(tmp_path, args, text, message
 def test_bad_options_are_usage_errors():
     result = run("fit", "gmm", "x.csv", "--out", "m.json", "--n-components", "0")
     assert result.returncode == 2 and "positive integer or 'auto'" in result.stderr
+
+
+def test_fit_shows_progress_on_a_terminal(tmp_path):
+    pty = pytest.importorskip("pty")
+    data = tmp_path / "faithful.csv"
+    write_csv(data, load_faithful().data)
+    leader, follower = pty.openpty()
+    shown = []
+
+    def drain():  # read while the command runs, so that it never blocks on a full terminal
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    command = [sys.executable, "-m", "emkit", "fit", "gmm", str(data), "--n-components", "2"]
+    out = str(tmp_path / "m.json")
+    result = subprocess.run([*command, "--out", out], stderr=follower, timeout=300)
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    assert result.returncode == 0
+    assert b"\rrestart 0, E-step 1, log-likelihood per row" in b"".join(shown)
