@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._em import EM_CONSTRAINTS, chunk_rows, fit_em, fitted_copy
+from ._em import EM_CONSTRAINTS, chunk_rows, fit_em, fitted_copy, set_fit_attributes
 from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
@@ -514,11 +514,7 @@ class HMMEM(BaseEstimator):
                 accelerate=self.accelerate,
                 fitted=partial(fitted_copy, self, model),
             )
-            self._set_fitted(model, result.params)
-            self.converged_ = result.converged
-            self.n_iter_ = result.n_iter
-            self.lower_bound_ = result.lower_bound
-            self.lower_bounds_ = result.lower_bounds
+            set_fit_attributes(self, model, result)
         return self
 
     def _set_fitted(self, model, params: HMMParams) -> None:

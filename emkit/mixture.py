@@ -17,7 +17,7 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._em import EM_CONSTRAINTS, RowData, chunk_rows, fit_em, fitted_copy
+from ._em import EM_CONSTRAINTS, RowData, chunk_rows, fit_em, fitted_copy, set_fit_attributes
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._utils import column_sums, log_normalize
@@ -247,11 +247,7 @@ class _BaseGaussianMixture(BaseEstimator):
             accelerate=self.accelerate,
             fitted=partial(fitted_copy, self, model),
         )
-        self._set_fitted(model, result.params)
-        self.converged_ = result.converged
-        self.n_iter_ = result.n_iter
-        self.lower_bound_ = result.lower_bound
-        self.lower_bounds_ = result.lower_bounds
+        set_fit_attributes(self, model, result)
 
     def _set_fitted(self, model, params: MixtureParams) -> None:
         self.weights_ = params.weights

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._em import EM_CONSTRAINTS, RowData, fit_em, fitted_copy
+from ._em import EM_CONSTRAINTS, RowData, fit_em, fitted_copy, set_fit_attributes
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import fill_with_column_means, find_missing
@@ -378,11 +378,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 fitted=partial(fitted_copy, self, model),
             )
             params = result.params
-            self._set_fitted(model, params)
-            self.n_iter_ = result.n_iter
-            self.converged_ = result.converged
-            self.lower_bound_ = result.lower_bound
-            self.lower_bounds_ = result.lower_bounds
+            set_fit_attributes(self, model, result)
             predicted = model.class_log_proba(params, X, find_missing(X)).argmax(axis=1)
             self.transduction_ = self.classes_[np.where(labels >= 0, labels, predicted)]
         return self
