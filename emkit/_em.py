@@ -177,6 +177,7 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options) -> EMResul
         candidate, trial = _extrapolated_e_step(model, squarem, data, params, step1, step2)
         n_iter += 1
         jumped = trial is not None and trial[1] >= log_likelihood
+        monitor.count_jump(invalid=trial is None, rejected=not jumped)
         squarem.update(jumped)
         params, evaluated = (candidate, trial) if jumped else (step2, None)
     monitor.finish(lower_bound, converged)

@@ -27,6 +27,15 @@ class IterationRecord:
         the first).
     elapsed : float
         Seconds since the restart began.
+    rejected_jumps : int
+        SQUAREM jumps of this restart so far that would have lowered the
+        log-likelihood, each replaced by the plain EM step (0 without
+        ``accelerate``).
+    invalid_jumps : int
+        SQUAREM jumps of this restart so far whose parameters were not valid
+        (a covariance not positive-definite, a value not finite, data
+        impossible under them), each replaced by the plain EM step; counted in
+        ``rejected_jumps`` too.
     """
 
     restart: int
@@ -34,6 +43,8 @@ class IterationRecord:
     log_likelihood: float
     change: float
     elapsed: float
+    rejected_jumps: int = 0
+    invalid_jumps: int = 0
     _snapshot: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     def estimator(self):
@@ -59,8 +70,13 @@ class Monitor:
         self.verbose_interval = verbose_interval
         self.callback = callback
         self.start = self.last_print = time.perf_counter()
+        self.rejected_jumps = self.invalid_jumps = 0
         if verbose >= 1:
             print(f"Initialization {restart}")
+
+    def count_jump(self, invalid: bool, rejected: bool) -> None:
+        self.invalid_jumps += invalid
+        self.rejected_jumps += rejected
 
     def report(self, iteration: int, lower_bounds: list, change: float, m_step) -> bool:
         """Report one iteration; True if the callback asks to stop."""
@@ -82,7 +98,14 @@ class Monitor:
             snapshot = partial(self.snapshot, m_step, iteration, list(lower_bounds))
         elapsed = now - self.start
         record = IterationRecord(
-            self.restart, iteration, float(log_likelihood), float(change), elapsed, snapshot
+            self.restart,
+            iteration,
+            float(log_likelihood),
+            float(change),
+            elapsed,
+            self.rejected_jumps,
+            self.invalid_jumps,
+            snapshot,
         )
         return bool(self.callback(record))
 

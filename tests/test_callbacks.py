@@ -1,6 +1,7 @@
 """emkit.callbacks: what the ready callbacks record, when they stop, what they print."""
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -155,3 +156,29 @@ def test_checkpoint_resumes_after_a_crash(tmp_path):
     assert done + resumed.n_iter_ == whole.n_iter_
     with pytest.raises(ValueError, match="every must be a positive integer"):
         Checkpoint(path, every=0)
+
+
+def test_records_count_the_rejected_and_invalid_jumps(monkeypatch):
+    history = History()
+    GaussianMixtureEM(3, covariance_type="tied", random_state=0, callback=history).fit(X)
+    records = history.records
+    # A rejected jump costs the cycle a third E-step; an accepted one becomes the next start.
+    for before, after in itertools.pairwise(records):
+        rejected = after.iteration - before.iteration == 3
+        assert after.rejected_jumps - before.rejected_jumps == rejected
+    assert records[-1].rejected_jumps > 0 and records[-1].invalid_jumps == 0
+
+    def invalid(*args):
+        raise ValueError("not positive-definite")
+
+    monkeypatch.setattr("emkit._accel.Squarem.extrapolate", invalid)
+    history = History()
+    GaussianMixtureEM(3, covariance_type="tied", random_state=0, callback=history).fit(X)
+    gaps = [b.iteration - a.iteration for a, b in itertools.pairwise(history.records)]
+    last = history.records[-1]
+    assert last.invalid_jumps == last.rejected_jumps == gaps.count(3) > 0
+    assert set(gaps) <= {1, 3}  # every jump invalid: no cycle of two E-steps
+    plain = History()
+    kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
+    GaussianMixtureEM(3, callback=plain, **kwargs).fit(X)
+    assert all(r.rejected_jumps == r.invalid_jumps == 0 for r in plain.records)
