@@ -189,6 +189,7 @@ def fit_command(args) -> int:
 def predict_command(args) -> int:
     from ._csv import read, write
     from .impute import EMImputer
+    from .mixture import GaussianMixtureEM
 
     model = _load(args.model_file)
     X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
@@ -200,7 +201,7 @@ def predict_command(args) -> int:
         classes = getattr(model, "classes_", range(proba.shape[1]))
         write(args.out, [f"p_{c}" for c in classes], proba)
     elif args.output == "loglik":
-        if not hasattr(model, "bic") or routed:
+        if not isinstance(model, GaussianMixtureEM):
             raise CommandError("--output loglik is for gmm models.")
         write(args.out, ["log_likelihood"], model.score_samples(X))
     else:

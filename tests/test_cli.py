@@ -140,6 +140,8 @@ def test_hmm_by_sequence_column(tmp_path):
     _, rows = command_csv("predict", model_file, data, *by_id)
     states = expected.predict(values[:, None], sequence_ids=sequence_ids)
     np.testing.assert_array_equal(np.array(rows, dtype=int)[:, 0], states)
+    result = run("predict", model_file, data, *by_id, "--output", "loglik")
+    assert result.returncode == 1 and "--output loglik is for gmm models" in result.stderr
 
 
 def test_semi_by_label_column(tmp_path):
