@@ -75,3 +75,10 @@ def thread_settings(args) -> contextlib.ExitStack:
     limit = f"limited to {args.threads}" if args.threads else "unchanged"
     print(f"BLAS/OpenMP threads {limit} (--threads); emkit n_jobs={args.n_jobs} (--n-jobs)")
     return stack
+
+
+def fill_sizes(args, defaults: dict, quick: dict) -> None:
+    """Give each size left unset on the command line its default (``quick`` with --quick)."""
+    for name, value in (quick if args.quick else defaults).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)

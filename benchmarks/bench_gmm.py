@@ -45,7 +45,13 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
-from _common import add_thread_arguments, max_rel_diff, print_environment, thread_settings
+from _common import (
+    add_thread_arguments,
+    fill_sizes,
+    max_rel_diff,
+    print_environment,
+    thread_settings,
+)
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -100,10 +106,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--extra", action="store_true", help="also time 'tied' and 'spherical'")
     add_thread_arguments(parser)
     args = parser.parse_args(argv)
-    base = QUICK if args.quick else DEFAULTS
-    for name, value in base.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_sizes(args, DEFAULTS, QUICK)
     if args.n_iter < 2 or args.repeats < 1 or args.n_components < 1:
         parser.error("n_iter must be at least 2; repeats and n_components positive")
     return args

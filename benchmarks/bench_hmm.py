@@ -73,6 +73,7 @@ import numpy as np
 import sklearn
 from _common import (
     add_thread_arguments,
+    fill_sizes,
     load_average,
     max_rel_diff,
     print_environment,
@@ -139,10 +140,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add_thread_arguments(parser)
     args = parser.parse_args(argv)
-    base = QUICK if args.quick else DEFAULTS
-    for name, value in base.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_sizes(args, DEFAULTS, QUICK)
     if args.n_iter < 2 or args.repeats < 1:
         parser.error("n_iter must be at least 2 and repeats positive")
     if min(args.n_sequences, args.length, args.n_features, args.n_symbols) < 1:

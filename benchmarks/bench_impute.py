@@ -58,7 +58,13 @@ from pathlib import Path
 import numpy as np
 import scipy
 import sklearn
-from _common import add_thread_arguments, load_average, print_environment, thread_settings
+from _common import (
+    add_thread_arguments,
+    fill_sizes,
+    load_average,
+    print_environment,
+    thread_settings,
+)
 from scipy.special import expit, logit
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.exceptions import ConvergenceWarning
@@ -138,10 +144,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add_thread_arguments(parser)
     args = parser.parse_args(argv)
-    base = QUICK if args.quick else DEFAULTS
-    for name, value in base.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_sizes(args, DEFAULTS, QUICK)
     if args.quick:
         args.extra = False
     if args.repeats < 1:

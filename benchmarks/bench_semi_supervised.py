@@ -114,7 +114,13 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
-from _common import add_thread_arguments, load_average, print_environment, thread_settings
+from _common import (
+    add_thread_arguments,
+    fill_sizes,
+    load_average,
+    print_environment,
+    thread_settings,
+)
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
@@ -214,10 +220,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     add_thread_arguments(parser, threads=1)
     args = parser.parse_args(argv)
-    base = QUICK if args.quick else DEFAULTS
-    for name, value in base.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    fill_sizes(args, DEFAULTS, QUICK)
     if args.quick:
         args.extra = False
     if args.n_train < 100 or args.n_test < 1:

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+from ._covariance import COVARIANCE_TYPES
 
 
 def demo(plot_path: str | None) -> int:
@@ -247,7 +247,7 @@ def _add_data_options(parser, *, fitting: bool) -> None:
             help="a positive integer, or 'auto' to choose by BIC (default: 1)",
         )
         parser.add_argument("--max-components", type=int, default=8, help="for auto")
-        parser.add_argument("--covariance-type", choices=COVARIANCE_TYPES, default="full")
+        parser.add_argument("--covariance-type", choices=list(COVARIANCE_TYPES), default="full")
         parser.add_argument("--random-state", type=int, default=0)
 
 
