@@ -88,6 +88,16 @@ def _scaled_deviations(X, centre, w, out):
             out[i, f] = scale * (X[i, f] - centre[f])
 
 
+def triangular_inverse(factor: np.ndarray, lower: bool) -> np.ndarray:
+    """Inverse of a triangular matrix.
+
+    LAPACK's ``trtri``, called directly: scipy.linalg's wrappers cost more
+    than the work on small matrices.
+    """
+    (trtri,) = linalg.get_lapack_funcs(("trtri",), (factor,))
+    return trtri(factor, lower=int(lower))[0]
+
+
 class _MatrixCovariance:
     """Shared code of ``full`` and ``tied``: general symmetric matrices."""
 
@@ -96,13 +106,10 @@ class _MatrixCovariance:
             factors = np.linalg.cholesky(covariances)
         except np.linalg.LinAlgError:
             raise ValueError(_ILL_DEFINED) from None
-        # LAPACK's triangular inverse, called directly: scipy.linalg's wrappers
-        # cost more than the work on small matrices.
-        (trtri,) = linalg.get_lapack_funcs(("trtri",), (factors,))
         matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
         out = np.empty_like(matrices)
         for j, factor in enumerate(matrices):
-            out[j] = trtri(factor, lower=1)[0].T
+            out[j] = triangular_inverse(factor, lower=True).T
         return out.reshape(factors.shape)
 
     def precisions(self, precisions_cholesky: np.ndarray) -> np.ndarray:

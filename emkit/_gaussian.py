@@ -17,7 +17,7 @@ import numba
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._covariance import _ILL_DEFINED, COVARIANCE_TYPES
+from ._covariance import _ILL_DEFINED, COVARIANCE_TYPES, triangular_inverse
 from ._missing import Missingness
 from ._utils import column_sums
 
@@ -70,14 +70,14 @@ class Conditioned:
         k, d = means.shape
         nk, sx, sxx = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
         W = np.asarray(W[missing.rows], dtype=float)
-        for j, (_, filled, (factors, factor_offsets)) in enumerate(self.conditionals):
+        for j, (_, filled, (blocks, ends)) in enumerate(self.conditionals):
             centred = filled - means[j]
             weighted = centred * W[:, j, None]
             nk[j] = W[:, j].sum()
             sx[j] = weighted.sum(axis=0)
             sxx[j] = weighted.T @ centred
             pattern_weights = np.add.reduceat(W[:, j], missing.offsets[:-1])
-            _add_inverses(factors, factor_offsets, missing.observed, pattern_weights, sxx[j])
+            _add_blocks(blocks, ends, missing.columns, missing.n_missing, pattern_weights, sxx[j])
         sxx = self.gaussian.covariance.reduce_second_moments(sxx)
         dtype = stats.sxx.dtype  # X's: float32 data gives float32 parameters
         return stats + GaussianStats(nk.astype(dtype), sx.astype(dtype), sxx.astype(dtype))
@@ -179,9 +179,9 @@ class Gaussian:
     def _conditionals(self, X, means, precisions_cholesky, missing, log_prob=False, noise=None):
         """Each component, conditioned on the observed values of the incomplete rows.
 
-        Yields ``(log_prob, filled, factors)`` per component, rows in
+        Yields ``(log_prob, filled, blocks)`` per component, rows in
         ``missing.rows`` order: the log-density of the observed values and
-        the Cholesky factors of the missing blocks of the precision (see
+        each pattern's conditional covariance of its missing values (see
         ``_condition``), if ``log_prob``; and the rows with their missing
         values set to the conditional expectation (plus a draw from the
         conditional distribution, given standard ``noise``).
@@ -190,33 +190,39 @@ class Gaussian:
         n = len(missing.rows)
         roots = self.covariance.full_matrices(precisions_cholesky, k, d)
         X = np.asarray(X, dtype=float)
-        n_missing = d - missing.observed.sum(axis=1)
-        factor_offsets = np.concatenate([[0], np.cumsum(n_missing**2)])
+        n_missing = missing.n_missing
+        ends = np.concatenate([[0], np.cumsum(n_missing**2)])
         for j in range(k):
             root = np.ascontiguousarray(roots[j], dtype=float)
+            covariance = np.empty((0, 0))  # read only where more is missing than observed
+            if (2 * n_missing > d).any():
+                inverse_root = triangular_inverse(root, lower=False)
+                covariance = inverse_root.T @ inverse_root
             out_log_prob = np.empty(n if log_prob else 0)
             filled = np.empty((n, d))
-            factors = np.empty(factor_offsets[-1] if log_prob else 0)
+            blocks = np.empty(ends[-1] if log_prob else 0)
             failed = _condition(
                 X,
                 missing.rows,
                 missing.offsets,
-                missing.observed,
+                missing.columns,
+                n_missing,
                 np.asarray(means[j], dtype=float),
                 root,
                 root @ root.T,
+                covariance,
                 np.empty((0, d)) if noise is None else noise,
                 out_log_prob,
                 filled,
-                factors,
-                factor_offsets,
+                blocks,
+                ends,
             )
             if failed:
                 raise ValueError(_ILL_DEFINED)
             if log_prob:  # the Mahalanobis term of the completed rows, by BLAS
                 whitened = (filled - means[j]) @ root
                 out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
-            yield out_log_prob, filled, (factors, factor_offsets)
+            yield out_log_prob, filled, (blocks, ends)
 
     def estimate(self, stats: GaussianStats, centres):
         """Means, covariances and precision Cholesky factors from statistics.
@@ -247,7 +253,11 @@ class Gaussian:
 _LOG_2PI = math.log(2 * math.pi)
 
 
-@numba.njit(nogil=True, cache=True)
+# Reassociated sums run in SIMD lanes.
+_FAST = {"reassoc", "contract"}
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FAST)
 def _cholesky(A, n):
     """In-place lower Cholesky factor of A[:n, :n]; False if not positive-definite."""
     for j in range(n):
@@ -257,136 +267,179 @@ def _cholesky(A, n):
         if total <= 0.0:
             return False
         A[j, j] = np.sqrt(total)
+        inverse = 1.0 / A[j, j]
         for i in range(j + 1, n):
             total = A[i, j]
             for q in range(j):
                 total -= A[i, q] * A[j, q]
-            A[i, j] = total / A[j, j]
+            A[i, j] = total * inverse
     return True
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True, fastmath=_FAST)
+def _solve_lower(L, n, v):
+    """v[:n] <- L^-1 v[:n] for the lower triangular L[:n, :n]."""
+    for c in range(n):
+        total = v[c]
+        for b in range(c):
+            total -= L[c, b] * v[b]
+        v[c] = total / L[c, c]
+
+
+@numba.njit(nogil=True, cache=True, fastmath=_FAST)
 def _condition(
-    X, rows, offsets, observed, mean, root, precision, noise, log_prob, filled, factors, ends
+    X,
+    rows,
+    offsets,
+    columns,
+    n_missing,
+    mean,
+    root,
+    precision,
+    covariance,
+    noise,
+    log_prob,
+    filled,
+    blocks,
+    ends,
 ):
     """One component's Gaussian, conditioned on each incomplete row's observed values.
 
-    Works with the precision matrix P = root root^T of the component (root is
-    its upper triangular precision Cholesky factor), so that only the missing
-    block is factorised, P_mm = L L^T: the missing values are distributed as
-    N(mu_m - P_mm^-1 P_mo (x_o - mu_o), P_mm^-1) given the observed ones, and
-    with x the row completed by that mean, log N_o(x_o) = log N(x) +
-    m/2 log 2pi - log det L.
+    Given its observed values x_o, a row's missing values x_m are distributed
+    as N(mu_m + S_mo S_oo^-1 (x_o - mu_o), S_mm - S_mo S_oo^-1 S_om) (S the
+    covariance), or equally, with the precision P = root root^T (root upper
+    triangular, the precision Cholesky factor), as N(mu_m - P_mm^-1 P_mo (x_o -
+    mu_o), P_mm^-1). Each pattern factorises the smaller block: P_mm = L L^T if
+    no more values are missing than observed, else S_oo = L L^T. With x the
+    row completed by its conditional mean, log N_o(x_o) = log N(x) + m/2 log
+    2pi + 1/2 log det C (C the conditional covariance).
 
-    Row r of ``filled`` is X row ``rows[r]`` completed by its conditional mean,
-    plus ``L^-T noise[r, :m]`` if ``noise`` has rows (a draw). If ``log_prob``
-    has rows, it gets log N_o(x_o) except the Mahalanobis term -||root^T
-    (x - mu)||^2 / 2, left to the caller. If ``factors`` has entries, the L of
-    pattern p goes to ``factors[ends[p]:ends[p + 1]]`` (m x m, row-major), for
-    the conditional covariances. Returns True if some P_mm is not
-    positive-definite.
+    Pattern p holds rows ``rows[offsets[p]:offsets[p + 1]]``, misses the last
+    ``n_missing[p]`` columns of ``columns[p]`` and observes the others. Row r
+    of ``filled`` is X row ``rows[r]`` completed by its conditional mean, plus
+    ``chol(C) noise[r, :m]`` if ``noise`` has rows (a draw). If ``log_prob``
+    has rows, it gets log N_o(x_o) except the Mahalanobis term -||root^T (x -
+    mu)||^2 / 2, left to the caller (it equals the observed values'
+    Mahalanobis term). If ``blocks`` has entries, the C of pattern p goes to
+    ``blocks[ends[p]:ends[p + 1]]`` (m x m, row-major). ``covariance`` is read
+    only by patterns with more values missing than observed. Returns True if
+    a block is not positive-definite.
     """
     d = mean.shape[0]
     log_det_root = 0.0
     for f in range(d):
         log_det_root += np.log(root[f, f])
     L = np.empty((d, d))
+    T = np.empty((d, d))  # L^-1 S_om, transposed; or L^-1 in the precision form
+    C = np.empty((d, d))
     u = np.empty(d)
-    delta = np.empty(d)
-    o_idx = np.empty(d, dtype=np.int64)
-    m_idx = np.empty(d, dtype=np.int64)
+    delta = np.zeros(d)
     for p in range(offsets.shape[0] - 1):
-        n_o = 0
-        n_m = 0
-        for f in range(d):
-            if observed[p, f]:
-                o_idx[n_o] = f
-                n_o += 1
-            else:
-                m_idx[n_m] = f
-                n_m += 1
-        for a in range(n_m):
+        n_m = n_missing[p]
+        n_o = d - n_m
+        o_idx = columns[p, :n_o]
+        m_idx = columns[p, n_o:]
+        by_precision = n_m <= n_o
+        n_f = n_m if by_precision else n_o
+        for a in range(n_f):
             for b in range(a + 1):
-                L[a, b] = precision[m_idx[a], m_idx[b]]
-        if not _cholesky(L, n_m):
+                if by_precision:
+                    L[a, b] = precision[m_idx[a], m_idx[b]]
+                else:
+                    L[a, b] = covariance[o_idx[a], o_idx[b]]
+        if not _cholesky(L, n_f):
             return True
-        half_log_det = 0.0
-        for a in range(n_m):
-            half_log_det += np.log(L[a, a])
-        if factors.shape[0] > 0:
-            for a in range(n_m):
-                for b in range(n_m):
-                    factors[ends[p] + a * n_m + b] = L[a, b]
+        # log det root + 1/2 log det C: C = (L L^T)^-1, or det S = det S_oo det C
+        constant = -0.5 * n_o * _LOG_2PI + (log_det_root if by_precision else 0.0)
+        for a in range(n_f):
+            constant -= np.log(L[a, a])
+        if not by_precision:
+            for c in range(n_m):
+                for a in range(n_o):
+                    T[c, a] = covariance[o_idx[a], m_idx[c]]
+                _solve_lower(L, n_o, T[c])
+        if blocks.shape[0] > 0 or noise.shape[0] > 0:
+            if by_precision:  # C = M^T M with M = L^-1, built row by row in T
+                for a in range(n_m):
+                    for c in range(a + 1):
+                        C[a, c] = 0.0
+                        T[a, c] = 0.0
+                    T[a, a] = 1.0
+                    for b in range(a):
+                        for c in range(b + 1):
+                            T[a, c] -= L[a, b] * T[b, c]
+                    inverse = 1.0 / L[a, a]
+                    for c in range(a + 1):
+                        T[a, c] *= inverse
+                    for b in range(a + 1):  # C += M[a]^T M[a], lower half
+                        for c in range(b + 1):
+                            C[b, c] += T[a, b] * T[a, c]
+            else:  # C = S_mm - T T^T
+                for a in range(n_m):
+                    for b in range(a + 1):
+                        total = covariance[m_idx[a], m_idx[b]]
+                        for q in range(n_o):
+                            total -= T[a, q] * T[b, q]
+                        C[a, b] = total
+            if blocks.shape[0] > 0:
+                for a in range(n_m):
+                    for b in range(a + 1):
+                        blocks[ends[p] + a * n_m + b] = C[a, b]
+                        blocks[ends[p] + b * n_m + a] = C[a, b]
+            if noise.shape[0] > 0 and not _cholesky(C, n_m):
+                return True
         for r in range(offsets[p], offsets[p + 1]):
             i = rows[r]
-            for a in range(n_o):
-                delta[o_idx[a]] = X[i, o_idx[a]] - mean[o_idx[a]]
-            for c in range(n_m):  # u = P_mo (x_o - mu_o), then L^-1 u
-                total = 0.0
+            if by_precision:  # u = -L^-T L^-1 P_mo (x_o - mu_o)
                 for a in range(n_o):
-                    total += precision[m_idx[c], o_idx[a]] * delta[o_idx[a]]
-                for b in range(c):
-                    total -= L[c, b] * u[b]
-                u[c] = total / L[c, c]
-            for c in range(n_m - 1, -1, -1):  # L^-T
-                total = u[c]
-                for b in range(c + 1, n_m):
-                    total += L[b, c] * delta[m_idx[b]]
-                delta[m_idx[c]] = -total / L[c, c]
-            if log_prob.shape[0] > 0:
-                log_prob[r] = log_det_root - half_log_det - 0.5 * n_o * _LOG_2PI
-            if noise.shape[0] > 0:
-                for c in range(n_m - 1, -1, -1):  # L^-T noise, in place of u
-                    total = noise[r, c]
+                    delta[o_idx[a]] = X[i, o_idx[a]] - mean[o_idx[a]]
+                for c in range(n_m):
+                    delta[m_idx[c]] = 0.0
+                for c in range(n_m):
+                    total = 0.0
+                    for f in range(d):
+                        total += precision[m_idx[c], f] * delta[f]
+                    u[c] = total
+                _solve_lower(L, n_m, u)
+                for c in range(n_m - 1, -1, -1):
+                    total = u[c]
                     for b in range(c + 1, n_m):
                         total -= L[b, c] * u[b]
                     u[c] = total / L[c, c]
-                    delta[m_idx[c]] += u[c]
+                for c in range(n_m):
+                    u[c] = -u[c]
+            else:  # u = T L^-1 (x_o - mu_o)
+                for a in range(n_o):
+                    delta[a] = X[i, o_idx[a]] - mean[o_idx[a]]
+                _solve_lower(L, n_o, delta)
+                for c in range(n_m):
+                    total = 0.0
+                    for a in range(n_o):
+                        total += T[c, a] * delta[a]
+                    u[c] = total
+            if noise.shape[0] > 0:
+                for c in range(n_m):
+                    for b in range(c + 1):
+                        u[c] += C[c, b] * noise[r, b]
+            if log_prob.shape[0] > 0:
+                log_prob[r] = constant
             for a in range(n_o):
                 filled[r, o_idx[a]] = X[i, o_idx[a]]
             for c in range(n_m):
-                filled[r, m_idx[c]] = mean[m_idx[c]] + delta[m_idx[c]]
+                filled[r, m_idx[c]] = mean[m_idx[c]] + u[c]
     return False
 
 
 @numba.njit(nogil=True, cache=True)
-def _add_inverses(factors, ends, observed, weights, out):
-    """out += sum_p weights[p] P_mm^-1 of each pattern p, in its missing rows and columns.
+def _add_blocks(blocks, ends, columns, n_missing, weights, out):
+    """out += weights[p] C_p in the missing rows and columns of each pattern p.
 
-    ``factors[ends[p]:ends[p + 1]]`` holds the Cholesky factor L of pattern
-    p's P_mm, as ``_condition`` leaves it. With M = L^-1 (lower triangular,
-    built row by row), P_mm^-1 = M^T M.
+    ``blocks[ends[p]:ends[p + 1]]`` holds C_p, as ``_condition`` leaves it.
     """
-    d = observed.shape[1]
-    m_idx = np.empty(d, dtype=np.int64)
-    M = np.empty((d, d))
-    lower = np.zeros((d, d))
-    for p in range(observed.shape[0]):
-        n = 0
-        for f in range(d):
-            if not observed[p, f]:
-                m_idx[n] = f
-                n += 1
-        L = ends[p]  # L[a, b] is factors[L + a * n + b]
+    d = columns.shape[1]
+    for p in range(columns.shape[0]):
+        n = n_missing[p]
+        m_idx = columns[p, d - n :]
         for a in range(n):
-            for c in range(a):
-                M[a, c] = 0.0
-            M[a, a] = 1.0
-            for b in range(a):
-                factor = factors[L + a * n + b]
-                for c in range(b + 1):
-                    M[a, c] -= factor * M[b, c]
-            diagonal = factors[L + a * n + a]
-            for c in range(a + 1):
-                M[a, c] /= diagonal
-        for a in range(n):
-            for b in range(a + 1):
-                total = 0.0
-                for c in range(a, n):
-                    total += M[c, a] * M[c, b]
-                lower[m_idx[a], m_idx[b]] += weights[p] * total  # m_idx is increasing
-    for a in range(d):
-        out[a, a] += lower[a, a]
-        for b in range(a):
-            out[a, b] += lower[a, b]
-            out[b, a] += lower[a, b]
+            for b in range(n):
+                out[m_idx[a], m_idx[b]] += weights[p] * blocks[ends[p] + a * n + b]

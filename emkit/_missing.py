@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +22,16 @@ class Missingness:
     rows: np.ndarray
     offsets: np.ndarray
     observed: np.ndarray
+
+    @cached_property
+    def n_missing(self) -> np.ndarray:
+        """Number of missing columns of each pattern."""
+        return self.observed.shape[1] - self.observed.sum(axis=1)
+
+    @cached_property
+    def columns(self) -> np.ndarray:
+        """Each pattern's observed columns, then its missing ones, both in order."""
+        return np.argsort(~self.observed, axis=1, kind="stable")
 
 
 def find_missing(X: np.ndarray) -> Missingness | None:

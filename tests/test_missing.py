@@ -149,3 +149,81 @@ def test_hmm_with_missing_observations():
     assert hmm.score(X_missing) == pytest.approx(ll[0] / len(X), rel=1e-12)
     accuracy = np.mean(hmm.predict(X_missing) == hmm.predict(X))
     assert accuracy > 0.95
+
+
+def conditional(mean, cov, row):
+    """Brute-force conditional mean and covariance of a row's missing values."""
+    o, m = ~np.isnan(row), np.isnan(row)
+    gain = cov[np.ix_(m, o)] @ np.linalg.inv(cov[np.ix_(o, o)])
+    return mean[m] + gain @ (row[o] - mean[o]), cov[np.ix_(m, m)] - gain @ cov[np.ix_(o, m)]
+
+
+def test_conditioning_with_any_number_of_missing_values():
+    # Patterns with fewer missing than observed values factorise the precision's
+    # missing block, the others the covariance's observed block: both must agree
+    # with the textbook formulas.
+    from emkit._gaussian import Gaussian
+    from emkit._missing import find_missing
+
+    rng = np.random.RandomState(0)
+    d = 7
+    factor = rng.standard_normal((d, d))
+    cov = factor @ factor.T + 0.5 * np.eye(d)
+    mean = rng.standard_normal(d)
+    X = rng.multivariate_normal(mean, cov, 300)
+    for i, row in enumerate(X):
+        row[rng.permutation(d)[: i % d]] = np.nan  # 0 to d - 1 missing
+    gaussian = Gaussian("full", reg_covar=0.0)
+    precision_cholesky = gaussian.covariance.precision_cholesky(cov[None])
+    missing = find_missing(X)
+    conditioned = gaussian.condition(X, mean[None], precision_cholesky, missing)
+
+    expected_log_prob = [
+        multivariate_normal(mean[~np.isnan(r)], cov[np.ix_(~np.isnan(r), ~np.isnan(r))]).logpdf(
+            r[~np.isnan(r)]
+        )
+        for r in X
+    ]
+    np.testing.assert_allclose(conditioned.log_prob[:, 0], expected_log_prob, rtol=1e-12)
+    W = rng.uniform(0.5, 2.0, (len(X), 1))
+    filled = X.copy()
+    expected_sxx = np.zeros((d, d))
+    for i, row in enumerate(X):
+        m = np.isnan(row)
+        if m.any():
+            filled[i, m], block = conditional(mean, cov, row)
+            expected_sxx[np.ix_(m, m)] += W[i, 0] * block
+    np.testing.assert_allclose(
+        conditioned.expectations(np.ones_like(W)), filled, rtol=1e-12, atol=1e-12
+    )
+    centred = filled - mean
+    expected_sxx += (W * centred).T @ centred
+    stats = conditioned.statistics(W)
+    np.testing.assert_allclose(stats.sx[0], W[:, 0] @ centred, rtol=1e-10)
+    np.testing.assert_allclose(stats.sxx[0], expected_sxx, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_missing", [2, 5])
+def test_conditional_draws_have_the_conditional_covariance(n_missing):
+    from emkit._gaussian import Gaussian
+    from emkit._missing import find_missing
+
+    rng = np.random.RandomState(1)
+    d = 7
+    factor = rng.standard_normal((d, d))
+    cov = factor @ factor.T + 0.5 * np.eye(d)
+    mean = rng.standard_normal(d)
+    row = rng.multivariate_normal(mean, cov)
+    row[rng.permutation(d)[:n_missing]] = np.nan
+    X = np.tile(row, (20_000, 1))
+    gaussian = Gaussian("full", reg_covar=0.0)
+    precision_cholesky = gaussian.covariance.precision_cholesky(cov[None])
+    W = np.ones((len(X), 1))
+    args = (X, W, mean[None], precision_cholesky, find_missing(X))
+    draws = gaussian.conditional_samples(*args, rng)
+    m = np.isnan(row)
+    expected_mean, expected_cov = conditional(mean, cov, row)
+    scale = np.sqrt(np.diag(expected_cov))
+    np.testing.assert_allclose(draws[:, m].mean(axis=0), expected_mean, atol=5 * scale.max() / 140)
+    correlation = np.cov(draws[:, m].T) / np.outer(scale, scale)
+    np.testing.assert_allclose(correlation, expected_cov / np.outer(scale, scale), atol=0.04)
