@@ -42,6 +42,15 @@ EM_CONSTRAINTS: dict = {
 }
 
 
+# Parameter constraints of stepwise EM (``partial_fit``), named as in
+# scikit-learn's LatentDirichletAllocation.
+ONLINE_CONSTRAINTS: dict = {
+    "learning_decay": [Interval(Real, 0.5, 1.0, closed="right")],
+    "learning_offset": [Interval(Real, 0.0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+}
+
+
 class Model(Protocol):
     def init_params(self, data: Any, rng: np.random.RandomState) -> Any: ...
 
@@ -55,6 +64,9 @@ class Model(Protocol):
 
     # For accelerate="squarem": the parameters as arrays in which any values are valid.
     def unconstrained(self, params: Any) -> tuple[np.ndarray, ...]: ...
+
+    # For stepwise EM: ``stats`` of an E-step at ``old``, as if taken at ``new``.
+    def recentred(self, stats: Any, old: Any, new: Any) -> Any: ...
 
     def from_unconstrained(self, values: Any) -> Any: ...
 
@@ -288,3 +300,62 @@ def fit_em(
             stacklevel=3,
         )
     return best
+
+
+@dataclass(frozen=True)
+class OnlineState:
+    """Stepwise EM between two ``partial_fit`` calls.
+
+    ``stats`` are the running statistics per unit of weight, centred as an
+    E-step at ``params`` would centre them; None before the first step.
+    """
+
+    params: Any
+    stats: Any = None
+    n_steps: int = 0
+
+
+def stepwise_em(
+    model: Model,
+    data: RowData,
+    state: OnlineState,
+    *,
+    row_bytes: int,
+    batch_size: int,
+    learning_decay: float,
+    learning_offset: float,
+    n_jobs: int | None = None,
+) -> tuple[OnlineState, list[float]]:
+    """Stepwise EM over the rows of ``data``, in mini-batches of ``batch_size`` rows.
+
+    Each mini-batch's statistics per unit of weight, ``s_b``, move the running
+    statistics to ``(1 - eta) s + eta s_b`` with ``eta = (learning_offset +
+    t) ** -learning_decay`` at step ``t`` (Cappé & Moulines, 2009; Liang &
+    Klein, 2009); the first step takes ``s_b``, so a single mini-batch is one
+    EM step. An M-step follows every update. Returns the new state and the
+    mean log-likelihood of each mini-batch at the parameters it was scored at.
+    """
+    log_likelihoods = []
+    n_threads = effective_n_jobs(n_jobs)
+    with (
+        _threadpools().limit(limits=1, user_api="blas"),
+        ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool,
+    ):
+        for batch in gen_batches(len(data.sample_weight), batch_size):
+            part = RowData(data.X[batch], data.sample_weight[batch])
+            weight = part.total_weight
+            if weight == 0:  # nothing to learn from
+                continue
+            stats, log_likelihood = _Chunks(part.chunks(row_bytes), weight, pool).e_step(
+                model, state.params
+            )
+            stats = stats * (1.0 / weight)
+            if state.stats is not None:
+                eta = (learning_offset + state.n_steps) ** -learning_decay
+                stats = state.stats * (1.0 - eta) + stats * eta
+            params = model.m_step(stats, state.params)
+            state = OnlineState(
+                params, model.recentred(stats, state.params, params), state.n_steps + 1
+            )
+            log_likelihoods.append(log_likelihood / weight)
+    return state, log_likelihoods

@@ -224,6 +224,18 @@ class Gaussian:
                 out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
             yield out_log_prob, filled, (blocks, ends)
 
+    def recentred(self, stats: GaussianStats, old_centres, new_centres) -> GaussianStats:
+        """Statistics centred on ``old_centres``, centred on ``new_centres`` instead."""
+        shift = old_centres - new_centres  # x - new = (x - old) + shift
+        cross = shift[:, :, None] * stats.sx[:, None, :]
+        full = cross + np.swapaxes(cross, 1, 2)
+        full += stats.nk[:, None, None] * shift[:, :, None] * shift[:, None, :]
+        return GaussianStats(
+            stats.nk,
+            stats.sx + stats.nk[:, None] * shift,
+            stats.sxx + self.covariance.reduce_second_moments(full),
+        )
+
     def estimate(self, stats: GaussianStats, centres):
         """Means, covariances and precision Cholesky factors from statistics.
 

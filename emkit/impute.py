@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._em import EM_CONSTRAINTS
+from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._utils import log_normalize
@@ -79,6 +79,17 @@ default="kmeans"
         2008), keeping a step only if it does not lower the log-likelihood;
         EM under missing values converges slowly, and this takes several
         times fewer iterations to the same fit. ``None`` is plain EM.
+    learning_decay : float, default=0.7
+        Exponent ``kappa``, in (0.5, 1], of the step size of :meth:`partial_fit`
+        at its ``t``-th mini-batch, ``(learning_offset + t) ** -kappa``: larger
+        values shrink the steps faster. Named as in
+        :class:`~sklearn.decomposition.LatentDirichletAllocation`.
+    learning_offset : float, default=10.0
+        Positive offset of that step size: larger values damp the first
+        mini-batches.
+    batch_size : int, default=1024
+        Rows per stepwise-EM update in :meth:`partial_fit`; :meth:`fit` does
+        not use it.
 
     Attributes
     ----------
@@ -109,6 +120,7 @@ default="kmeans"
 
     _parameter_constraints: dict = {
         **EM_CONSTRAINTS,
+        **ONLINE_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "missing_values": [Real],
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -137,6 +149,9 @@ default="kmeans"
         verbose: int = 0,
         callback=None,
         accelerate="squarem",
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        batch_size: int = 1024,
     ):
         self.missing_values = missing_values
         self.n_components = n_components
@@ -154,6 +169,9 @@ default="kmeans"
         self.verbose = verbose
         self.callback = callback
         self.accelerate = accelerate
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
+        self.batch_size = batch_size
 
     def _as_nan(self, X, reset: bool) -> np.ndarray:
         """Validated float X with missing entries as NaN."""
@@ -193,15 +211,67 @@ default="kmeans"
             The fitted imputer.
         """
         with unchanged_on_error(self):
-            X = self._as_nan(X, reset=True)
-            self._kept = ~np.all(np.isnan(X), axis=0)
-            if not self._kept.any():
-                raise ValueError("X has no observed value at all.")
-            self.indicator_ = None
-            if self.add_indicator:
-                self.indicator_ = MissingIndicator(error_on_new=False).fit(X)
-            self._fit_em(X[:, self._kept], check_sample_weight(sample_weight, len(X), X.dtype))
+            X = self._start(self._as_nan(X, reset=True))
+            self._fit_em(X, check_sample_weight(sample_weight, len(X), X.dtype))
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the imputer's Gaussian (mixture) with the rows of X, by stepwise EM.
+
+        As :meth:`GaussianMixtureEM.partial_fit`: mini-batches of
+        ``batch_size`` rows, step size ``(learning_offset + t) **
+        -learning_decay``, and the first call on an unfitted imputer
+        initialises on X, whose columns without any observed value are
+        dropped (and whose missing values the indicator of ``add_indicator``
+        records).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of rows with missing entries.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights.
+
+        Returns
+        -------
+        self : EMImputer
+            The updated imputer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import EMImputer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.multivariate_normal([0, 0], [[1, 0.9], [0.9, 1]], 50_000)
+        >>> X[rng.rand(*X.shape) < 0.2] = np.nan
+        >>> imputer = EMImputer()
+        >>> for batch in np.array_split(X, 50):
+        ...     imputer = imputer.partial_fit(batch)
+        >>> imputer.covariances_[0].round(1)
+        array([[1. , 0.9],
+               [0.9, 1. ]])
+        >>> imputer.transform([[2.0, np.nan]]).round(1)
+        array([[2. , 1.8]])
+        """
+        with unchanged_on_error(self):
+            first = not hasattr(self, "means_")
+            X = self._as_nan(X, reset=first)
+            X = self._start(X) if first else X[:, self._kept]
+            self._partial_fit_em(X, sample_weight)
+        return self
+
+    def _start(self, X) -> np.ndarray:
+        """The columns of X to model; records them, and fits the missing indicator."""
+        self._kept = ~np.all(np.isnan(X), axis=0)
+        if not self._kept.any():
+            raise ValueError("X has no observed value at all.")
+        self.indicator_ = None
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(X)
+        return X[:, self._kept]
 
     def _kept_columns(self, X, reset=False) -> np.ndarray:
         check_is_fitted(self)

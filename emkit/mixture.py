@@ -17,7 +17,17 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._em import EM_CONSTRAINTS, RowData, chunk_rows, fit_em, fitted_copy, set_fit_attributes
+from ._em import (
+    EM_CONSTRAINTS,
+    ONLINE_CONSTRAINTS,
+    OnlineState,
+    RowData,
+    chunk_rows,
+    fit_em,
+    fitted_copy,
+    set_fit_attributes,
+    stepwise_em,
+)
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._utils import column_sums, log_normalize
@@ -162,6 +172,9 @@ class GaussianMixtureModel:
     def log_prior(self, params: MixtureParams) -> float:
         return 0.0
 
+    def recentred(self, stats, old: MixtureParams, new: MixtureParams):
+        return self.gaussian.recentred(stats, old.means, new.means)
+
     def unconstrained(self, params: MixtureParams) -> tuple:
         return (
             np.log(params.weights),
@@ -221,14 +234,18 @@ class _BaseGaussianMixture(BaseEstimator):
             )
         return self._params(), self.lower_bound_
 
-    def _fit_em(self, X, sample_weight) -> None:
+    def _check_first_data(self, X) -> None:
+        """Raise if X cannot initialise the mixture."""
         check_observed_columns(X)
-        n_samples, n_features = X.shape
-        if n_samples < self.n_components:
+        if X.shape[0] < self.n_components:
             raise ValueError(
                 f"Expected n_samples >= n_components but got n_components = "
-                f"{self.n_components}, n_samples = {n_samples}."
+                f"{self.n_components}, n_samples = {X.shape[0]}."
             )
+
+    def _fit_em(self, X, sample_weight) -> None:
+        self._check_first_data(X)
+        n_samples, n_features = X.shape
         sample_weight = check_sample_weight(sample_weight, n_samples, X.dtype)
         model = self._model(n_features)
         result = fit_em(
@@ -248,6 +265,38 @@ class _BaseGaussianMixture(BaseEstimator):
             fitted=partial(fitted_copy, self, model),
         )
         set_fit_attributes(self, model, result)
+        self._online = None  # a later partial_fit starts a stream from this fit
+
+    def _partial_fit_em(self, X, sample_weight) -> None:
+        """Stepwise EM on X; the first call (without a fit before) initialises on X."""
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        model = self._model(X.shape[1])
+        state = getattr(self, "_online", None)
+        if state is None:  # a new stream, from the fitted parameters if any
+            if hasattr(self, "means_"):
+                params = self._params()
+            else:
+                self._check_first_data(X)
+                rng = check_random_state(self.random_state)
+                params = model.init_params(RowData(X, sample_weight), rng)
+            state = OnlineState(params)
+            self.lower_bounds_ = []
+        state, log_likelihoods = stepwise_em(
+            model,
+            RowData(X, sample_weight),
+            state,
+            row_bytes=model.row_bytes(X),
+            batch_size=self.batch_size,
+            learning_decay=self.learning_decay,
+            learning_offset=self.learning_offset,
+            n_jobs=self.n_jobs,
+        )
+        self._online = state
+        self._set_fitted(model, state.params)
+        self.n_iter_ = state.n_steps
+        self.converged_ = False
+        self.lower_bounds_ = [*self.lower_bounds_, *log_likelihoods]
+        self.lower_bound_ = self.lower_bounds_[-1] if self.lower_bounds_ else -np.inf
 
     def _set_fitted(self, model, params: MixtureParams) -> None:
         self.weights_ = params.weights
@@ -333,6 +382,17 @@ default="kmeans"
         2008), keeping a step only if it does not lower the log-likelihood:
         usually several times fewer iterations. ``None`` is plain EM, which
         reproduces scikit-learn's iterates.
+    learning_decay : float, default=0.7
+        Exponent ``kappa``, in (0.5, 1], of the step size of :meth:`partial_fit`
+        at its ``t``-th mini-batch, ``(learning_offset + t) ** -kappa``: larger
+        values shrink the steps faster. Named as in
+        :class:`~sklearn.decomposition.LatentDirichletAllocation`.
+    learning_offset : float, default=10.0
+        Positive offset of that step size: larger values damp the first
+        mini-batches.
+    batch_size : int, default=1024
+        Rows per stepwise-EM update in :meth:`partial_fit`; :meth:`fit` does
+        not use it.
 
     Attributes
     ----------
@@ -397,6 +457,7 @@ default="kmeans"
 
     _parameter_constraints: dict = {
         **EM_CONSTRAINTS,
+        **ONLINE_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
@@ -427,6 +488,9 @@ default="kmeans"
         n_jobs: int | None = None,
         callback=None,
         accelerate="squarem",
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        batch_size: int = 1024,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -445,6 +509,9 @@ default="kmeans"
         self.n_jobs = n_jobs
         self.callback = callback
         self.accelerate = accelerate
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
+        self.batch_size = batch_size
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -474,6 +541,61 @@ default="kmeans"
                 ensure_all_finite="allow-nan",
             )
             self._fit_em(X, sample_weight)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the mixture with the rows of X, by stepwise (online) EM.
+
+        X is taken in mini-batches of ``batch_size`` rows. Each moves running
+        sufficient statistics towards its own, with step size
+        ``(learning_offset + t) ** -learning_decay`` at the ``t``-th
+        mini-batch, then re-estimates the parameters (Cappé & Moulines, 2009).
+        The first call on an unfitted estimator initialises the mixture on X by
+        ``init_params`` and takes its first mini-batch's statistics as they
+        are, so that one call with at most ``batch_size`` rows is one EM step.
+        After :meth:`fit`, a call starts a new stream from the fitted
+        parameters. ``n_iter_`` counts the mini-batches of the stream,
+        ``lower_bounds_`` holds their mean log-likelihoods before their
+        updates, and ``converged_`` stays False: stepwise EM has no
+        convergence test.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of rows; NaN marks missing values.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights.
+
+        Returns
+        -------
+        self : GaussianMixtureEM
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import GaussianMixtureEM
+        >>> rng = np.random.RandomState(0)
+        >>> X = np.concatenate([rng.normal(-3, 1, 20_000), rng.normal(3, 1, 20_000)])
+        >>> X = rng.permutation(X)[:, None]
+        >>> gm = GaussianMixtureEM(n_components=2, random_state=0)
+        >>> for batch in np.array_split(X, 40):  # as if read from a stream
+        ...     gm = gm.partial_fit(batch)
+        >>> np.sort(gm.means_.ravel()).round(1), gm.n_iter_
+        (array([-3.,  3.]), 40)
+        """
+        with unchanged_on_error(self):
+            X = validate_data(
+                self,
+                X,
+                dtype=[np.float64, np.float32],
+                reset=not hasattr(self, "means_"),
+                ensure_all_finite="allow-nan",
+            )
+            self._partial_fit_em(X, sample_weight)
         return self
 
     def fit_predict(self, X, y=None, sample_weight=None):
