@@ -222,17 +222,22 @@ class _BaseGaussianMixture(BaseEstimator):
     def _warm_start(self, n_features: int):
         if not (getattr(self, "warm_start", False) and hasattr(self, "converged_")):
             return None
+        params = self._continued("warm_start=True", "set warm_start=False", n_features)
+        return params, self.lower_bound_
+
+    def _continued(self, what: str, instead: str, n_features: int) -> MixtureParams:
+        """The fitted parameters, to go on from; raises if the settings have changed."""
         covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
         if self.means_.shape != (self.n_components, n_features) or (
             self.covariances_.shape != covariance.shape(self.n_components, n_features)
         ):
             raise ValueError(
-                "warm_start=True continues the previous fit, which had "
+                f"{what} continues the previous fit, which had "
                 f"n_components={self.means_.shape[0]}, n_features={self.means_.shape[1]} "
-                f"and covariances of shape {self.covariances_.shape}; set "
-                "warm_start=False to fit a different model."
+                f"and covariances of shape {self.covariances_.shape}; {instead} "
+                "to fit a different model."
             )
-        return self._params(), self.lower_bound_
+        return self._params()
 
     def _check_first_data(self, X) -> None:
         """Raise if X cannot initialise the mixture."""
@@ -274,7 +279,7 @@ class _BaseGaussianMixture(BaseEstimator):
         state = getattr(self, "_online", None)
         if state is None:  # a new stream, from the fitted parameters if any
             if hasattr(self, "means_"):
-                params = self._params()
+                params = self._continued("partial_fit", "call fit", X.shape[1])
             else:
                 self._check_first_data(X)
                 rng = check_random_state(self.random_state)

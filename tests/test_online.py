@@ -196,3 +196,11 @@ def test_failed_partial_fit_leaves_the_estimator_unchanged(blobs):
     assert gm._online is state
     with pytest.raises(ValueError, match="n_components"):
         GaussianMixtureEM(10).partial_fit(X[:5])
+
+
+def test_partial_fit_refuses_changed_settings(blobs):
+    gm = GaussianMixtureEM(3, random_state=0).fit(blobs[0])
+    for params in [{"n_components": 2}, {"covariance_type": "diag"}]:
+        with pytest.raises(ValueError, match="partial_fit continues the previous fit"):
+            gm.set_params(**params).partial_fit(blobs[0])
+        gm.set_params(n_components=3, covariance_type="full")
