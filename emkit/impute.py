@@ -15,7 +15,7 @@ from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._utils import log_normalize
-from ._validation import check_sample_weight, unchanged_on_error
+from ._validation import unchanged_on_error
 from .mixture import _BaseGaussianMixture
 
 
@@ -212,7 +212,7 @@ default="kmeans"
         """
         with unchanged_on_error(self):
             X = self._start(self._as_nan(X, reset=True))
-            self._fit_em(X, check_sample_weight(sample_weight, len(X), X.dtype))
+            self._fit_em(X, sample_weight)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
