@@ -71,6 +71,10 @@ class Model(Protocol):
     def from_unconstrained(self, values: Any) -> Any: ...
 
 
+# The initialisation runs in memory on at most this much of the data (a random
+# sample of larger data): scikit-learn's k-means would copy all of it.
+INIT_BYTES = 128 * 2**20
+
 # Temporaries of a chunk of this size stay in the caches: the E-step of a
 # 200k x 20 full-covariance mixture ran 1.5x faster in 2,000-8,000-row chunks
 # than in one.
@@ -83,8 +87,23 @@ def chunk_rows(row_bytes: int, n_rows: int) -> int:
     return min(max(int(budget // row_bytes), 1), n_rows)
 
 
+class InMemory:
+    """What the driver asks of data in memory, beyond ``chunks`` and ``total_weight``.
+
+    ``_dask.DaskRows`` answers the same for data on a Dask cluster.
+    """
+
+    def rows_for_init(self, rng):
+        """The data the initialisation sees: all of it (k-means samples its own)."""
+        return self
+
+    def e_steps(self, chunks: list, pool) -> _Chunks:
+        """The driver's E-step over ``chunks``, run by the threads of ``pool``."""
+        return _Chunks(chunks, self.total_weight, pool)
+
+
 @dataclass(frozen=True)
-class RowData:
+class RowData(InMemory):
     """Rows of ``X`` with their weights; chunks are views of consecutive rows.
 
     A chunk also knows its rows' patterns of missing values (NaN), found once,
@@ -276,14 +295,15 @@ def fit_em(
         if warm_start is not None:
             starts = [warm_start]
         else:
-            starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
+            rows = data.rows_for_init(random_state)
+            starts = [(model.init_params(rows, random_state), -np.inf) for _ in range(n_init)]
         chunks = data.chunks(row_bytes)
         n_threads = effective_n_jobs(n_jobs)
         snapshot = None if fitted is None else partial(_snapshot, fitted)
         options = (tol, max_iter, verbose, verbose_interval, callback, accelerate, snapshot)
         workers = min(n_threads, len(chunks))
         with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
-            shared = _Chunks(chunks, data.total_weight, pool)
+            shared = data.e_steps(chunks, pool)
             results = Parallel(n_jobs=min(n_threads, len(starts)), prefer="threads")(
                 delayed(_run)(model, shared, params, i, lower_bound, options)
                 for i, (params, lower_bound) in enumerate(starts)

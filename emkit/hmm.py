@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._em import EM_CONSTRAINTS, chunk_rows, fit_em, fitted_copy, set_fit_attributes
+from ._em import EM_CONSTRAINTS, InMemory, chunk_rows, fit_em, fitted_copy, set_fit_attributes
 from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
@@ -30,7 +30,7 @@ from ._validation import (
 
 
 @dataclass(frozen=True)
-class SequenceData:
+class SequenceData(InMemory):
     """Stacked sequences: rows ``starts[s]:ends[s]`` of X are sequence s."""
 
     X: np.ndarray

@@ -11,12 +11,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._dask import check_dask_array, is_dask_array, map_rows
 from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._utils import log_normalize
 from ._validation import unchanged_on_error
 from .mixture import _BaseGaussianMixture
+
+_NAN_AND_PLACEHOLDER = (
+    "X contains NaN, but missing_values={!r}: mark missing entries one way only (or set "
+    "missing_values=np.nan)."
+)
 
 
 def _is_nan(value) -> bool:
@@ -175,6 +181,13 @@ default="kmeans"
 
     def _as_nan(self, X, reset: bool) -> np.ndarray:
         """Validated float X with missing entries as NaN."""
+        if is_dask_array(X):
+            X = check_dask_array(self, X, reset=reset)
+            if _is_nan(self.missing_values):
+                return X
+            if np.isnan(X).any().compute():
+                raise ValueError(_NAN_AND_PLACEHOLDER.format(self.missing_values))
+            return X.map_blocks(lambda rows: np.where(rows == self.missing_values, np.nan, rows))
         X = validate_data(
             self,
             X,
@@ -185,10 +198,7 @@ default="kmeans"
         )
         if not _is_nan(self.missing_values):
             if np.isnan(X).any():
-                raise ValueError(
-                    f"X contains NaN, but missing_values={self.missing_values!r}: mark "
-                    "missing entries one way only (or set missing_values=np.nan)."
-                )
+                raise ValueError(_NAN_AND_PLACEHOLDER.format(self.missing_values))
             X[X == self.missing_values] = np.nan
         return X
 
@@ -265,12 +275,15 @@ default="kmeans"
 
     def _start(self, X) -> np.ndarray:
         """The columns of X to model; records them, and fits the missing indicator."""
-        self._kept = ~np.all(np.isnan(X), axis=0)
+        missing = np.isnan(X)
+        self._kept = ~np.asarray(missing.all(axis=0))
         if not self._kept.any():
             raise ValueError("X has no observed value at all.")
         self.indicator_ = None
         if self.add_indicator:
-            self.indicator_ = MissingIndicator(error_on_new=False).fit(X)
+            # The indicator depends only on which columns have missing values.
+            marks = np.where(np.asarray(missing.any(axis=0)), np.nan, 0.0)[None]
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(marks)
         return X[:, self._kept]
 
     def _kept_columns(self, X, reset=False) -> np.ndarray:
@@ -293,6 +306,13 @@ default="kmeans"
             indicator appended if ``add_indicator``.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            if self.sample_posterior:
+                raise ValueError(
+                    "sample_posterior=True cannot draw on a Dask array: each block would "
+                    "repeat random_state's draws. Transform a NumPy array instead."
+                )
+            return self._by_blocks(self.transform, X, len(self.get_feature_names_out()))
         X_all = self._as_nan(X, reset=False)
         X = X_all[:, self._kept]
         missing = find_missing(X)
@@ -326,6 +346,8 @@ default="kmeans"
         resp : ndarray of shape (n_samples, n_components)
             Rows sum to 1; a row with nothing observed gets ``weights_``.
         """
+        if is_dask_array(X):
+            return self._by_blocks(self.predict_proba, X, len(self.weights_))
         return self._posteriors(self._kept_columns(X))[0]
 
     def score_samples(self, X) -> np.ndarray:
@@ -341,7 +363,15 @@ default="kmeans"
         log_prob : ndarray of shape (n_samples,)
             Marginal log-density of the observed values of each row.
         """
+        if is_dask_array(X):
+            return self._by_blocks(self.score_samples, X, None)
         return self._posteriors(self._kept_columns(X))[1]
+
+    def _by_blocks(self, method, X, n_columns: int | None):
+        """``method`` on each block of rows of the Dask array X, lazily."""
+        check_is_fitted(self)
+        X = check_dask_array(self, X, reset=False)
+        return map_rows(method, X, n_columns, X.dtype)
 
     def score(self, X, y=None) -> float:
         """Mean observed-data log-likelihood per row.

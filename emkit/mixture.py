@@ -17,8 +17,10 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
 from ._em import (
     EM_CONSTRAINTS,
+    INIT_BYTES,
     ONLINE_CONSTRAINTS,
     OnlineState,
     RowData,
@@ -39,15 +41,15 @@ from ._validation import (
     unchanged_on_error,
 )
 
-# k-means copies its data and takes its variance (a second copy): on more rows
-# than fill this many bytes it runs on a random subsample of that size instead.
-_KMEANS_BYTES = 128 * 2**20
-
 
 def _kmeans_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
-    """Labels of scikit-learn's k-means (on a subsample of large X), as GaussianMixture's init."""
+    """Labels of scikit-learn's k-means (on a subsample of large X), as GaussianMixture's init.
+
+    k-means copies its data and takes its variance (a second copy): on more
+    than ``INIT_BYTES`` of rows it runs on a random subsample of that size.
+    """
     kmeans = KMeans(n_clusters=n_clusters, n_init=1, random_state=rng)
-    n_rows = max(_KMEANS_BYTES // X[:1].nbytes, n_clusters)
+    n_rows = max(INIT_BYTES // X[:1].nbytes, n_clusters)
     if len(X) <= n_rows:
         return kmeans.fit(X, sample_weight=sample_weight).labels_
     rows = np.sort(rng.choice(len(X), size=n_rows, replace=False))
@@ -240,8 +242,9 @@ class _BaseGaussianMixture(BaseEstimator):
         return self._params()
 
     def _check_first_data(self, X) -> None:
-        """Raise if X cannot initialise the mixture."""
-        check_observed_columns(X)
+        """Raise if X cannot initialise the mixture (Dask arrays: see ``DaskRows``)."""
+        if not is_dask_array(X):
+            check_observed_columns(X)
         if X.shape[0] < self.n_components:
             raise ValueError(
                 f"Expected n_samples >= n_components but got n_components = "
@@ -250,12 +253,15 @@ class _BaseGaussianMixture(BaseEstimator):
 
     def _fit_em(self, X, sample_weight) -> None:
         self._check_first_data(X)
-        n_samples, n_features = X.shape
-        sample_weight = check_sample_weight(sample_weight, n_samples, X.dtype)
+        if is_dask_array(X):
+            data = DaskRows.create(X, sample_weight)
+        else:
+            data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
+        n_features = X.shape[1]
         model = self._model(n_features)
         result = fit_em(
             model,
-            RowData(X, sample_weight),
+            data,
             row_bytes=model.row_bytes(X),
             n_init=self.n_init,
             tol=self.tol,
@@ -538,13 +544,16 @@ default="kmeans"
             The fitted estimator.
         """
         with unchanged_on_error(self):
-            X = validate_data(
-                self,
-                X,
-                dtype=[np.float64, np.float32],
-                ensure_min_samples=2,
-                ensure_all_finite="allow-nan",
-            )
+            if is_dask_array(X):
+                X = check_dask_array(self, X, reset=True)
+            else:
+                X = validate_data(
+                    self,
+                    X,
+                    dtype=[np.float64, np.float32],
+                    ensure_min_samples=2,
+                    ensure_all_finite="allow-nan",
+                )
             self._fit_em(X, sample_weight)
         return self
 
@@ -623,7 +632,15 @@ default="kmeans"
         return self.fit(X, y, sample_weight=sample_weight).predict(X)
 
     def _posteriors_of(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Responsibilities and log-likelihoods of the rows: lazily, block by block, for Dask."""
         check_is_fitted(self)
+        if is_dask_array(X):
+            X = check_dask_array(self, X, reset=False)
+            k = len(self.weights_)
+            return (
+                map_rows(lambda rows: self._posteriors_of(rows)[0], X, k, X.dtype),
+                map_rows(lambda rows: self._posteriors_of(rows)[1], X, None, X.dtype),
+            )
         X = validate_data(
             self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite="allow-nan"
         )

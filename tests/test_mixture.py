@@ -184,7 +184,7 @@ def test_kmeans_on_a_subsample_of_large_data(blobs, monkeypatch):
     X = blobs[0]
     whole = GaussianMixtureEM(3, random_state=0).fit(X)
     # As if X filled more than the bytes k-means may copy: it sees 100 rows.
-    monkeypatch.setattr(emkit.mixture, "_KMEANS_BYTES", 100 * X[:1].nbytes)
+    monkeypatch.setattr(emkit.mixture, "INIT_BYTES", 100 * X[:1].nbytes)
     seen = []
     fit = emkit.mixture.KMeans.fit
     monkeypatch.setattr(

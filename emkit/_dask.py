@@ -1,0 +1,175 @@
+"""Exact EM on Dask arrays: the E-step of each block runs where the block is.
+
+The rows are persisted once, in blocks of whole rows, each block already split
+into the chunks the in-memory fit would make of it (missingness patterns
+found). Every E-step sends the parameters to the blocks, runs the model's
+E-step on each, and sums the blocks' statistics in a fixed binary tree, so
+that only statistics travel back. Dask is imported only here, and only when
+X is a Dask array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+from ._em import INIT_BYTES, RowData
+
+
+def is_dask_array(X) -> bool:
+    """Whether X is a Dask array (without importing Dask)."""
+    return type(X).__module__.partition(".")[0] == "dask" and hasattr(X, "chunks")
+
+
+def _import_dask():
+    try:
+        import dask
+        import dask.array as da
+    except ImportError as error:  # pragma: no cover - the test extra installs Dask
+        raise ImportError("Fitting a Dask array needs Dask: pip install 'emkit[dask]'.") from error
+    return dask, da
+
+
+def check_dask_array(estimator, X, *, reset: bool):
+    """X as a float Dask array of whole rows per block; the feature checks of ``validate_data``.
+
+    Values are not looked at here: ``DaskRows`` checks them in its one pass.
+    """
+    _, da = _import_dask()
+    validate_data(estimator, X, skip_check_array=True, reset=reset)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2D Dask array X, got {X.ndim} dimension(s).")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"X must hold numbers, got a Dask array of dtype {X.dtype}.")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return da.asarray(X).rechunk({1: -1})
+
+
+def map_rows(function, X, n_columns: int | None, dtype):
+    """``function`` of each block of rows of X, lazily, as one Dask array.
+
+    With ``n_columns`` None, ``function`` returns one value per row.
+    """
+    if n_columns is None:
+        return X.map_blocks(function, drop_axis=1, dtype=dtype)
+    return X.map_blocks(function, chunks=(X.chunks[0], (n_columns,)), dtype=dtype)
+
+
+def _block_chunks(X, sample_weight, y, row_bytes):
+    return RowData(X, sample_weight, None, y).chunks(row_bytes)
+
+
+def _block_e_step(model, params, chunks):
+    stats, log_likelihood = model.e_step(params, chunks[0])
+    for chunk in chunks[1:]:
+        more, more_log_likelihood = model.e_step(params, chunk)
+        stats, log_likelihood = stats + more, log_likelihood + more_log_likelihood
+    return stats, log_likelihood
+
+
+def _add_pairs(a, b):
+    return a[0] + b[0], a[1] + b[1]
+
+
+@dataclass(frozen=True)
+class _BlockEsteps:
+    """The persisted blocks, each a list of chunks; the driver's E-step over them."""
+
+    blocks: list
+    total_weight: float
+
+    def e_step(self, model, params):
+        dask, _ = _import_dask()
+        shared = dask.delayed(params)  # one key, sent to every worker that needs it
+        parts = [dask.delayed(_block_e_step)(model, shared, block) for block in self.blocks]
+        while len(parts) > 1:
+            pairs = [dask.delayed(_add_pairs)(a, b) for a, b in zip(parts[::2], parts[1::2])]
+            parts = pairs + parts[len(pairs) * 2 :]
+        stats, log_likelihood = parts[0].compute()
+        return stats, log_likelihood + model.log_prior(params)
+
+
+@dataclass(frozen=True)
+class DaskRows:
+    """Rows of a Dask array X, with weights (and labels ``y``) in blocks of the same rows.
+
+    ``sample_weight`` and ``y`` may be NumPy or Dask arrays, or None.
+    Creating it persists X and checks, in one pass over the data, that X is
+    finite where not NaN, that every column has an observed value and that
+    the weights are non-negative with a positive sum.
+    """
+
+    X: Any
+    sample_weight: Any
+    y: Any = None
+    total_weight: float = 0.0
+
+    @classmethod
+    def create(cls, X, sample_weight=None, y=None, dtype=None) -> DaskRows:
+        dask, da = _import_dask()
+        rows = (X.chunks[0],)
+        if sample_weight is None:
+            sample_weight = da.ones(X.shape[0], dtype=X.dtype, chunks=rows)
+        sample_weight = da.asarray(sample_weight)
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError(
+                f"sample_weight must have shape ({X.shape[0]},) to match X, "
+                f"got shape {sample_weight.shape}."
+            )
+        sample_weight = sample_weight.astype(X.dtype).rechunk(rows)
+        if y is not None:
+            y = da.asarray(y).rechunk(rows)
+        X, sample_weight, y = dask.persist(X, sample_weight, y)
+        infinite, empty, negative, total = dask.compute(
+            da.isinf(X).any(),
+            da.isnan(X).all(axis=0),
+            (sample_weight < 0).any(),
+            sample_weight.sum(),
+        )
+        if infinite:
+            raise ValueError("Input X contains infinity or a value too large for its dtype.")
+        if empty.any():
+            raise ValueError(
+                f"X column(s) {np.flatnonzero(empty).tolist()} have no observed value; "
+                "drop them before fitting."
+            )
+        if negative:
+            raise ValueError("sample_weight must be non-negative; found negative values.")
+        if not total > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        return cls(X, sample_weight, y, float(total))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.X.shape
+
+    def rows_for_init(self, rng) -> RowData:
+        """All rows, in memory, if they take at most ``INIT_BYTES``; else a random sample."""
+        dask, _ = _import_dask()
+        n_rows, row_bytes = self.X.shape[0], self.X[:1].nbytes
+        keep = slice(None)
+        if row_bytes * n_rows > INIT_BYTES:
+            keep = np.sort(rng.choice(n_rows, size=INIT_BYTES // row_bytes, replace=False))
+        X, w, y = dask.compute(
+            self.X[keep], self.sample_weight[keep], None if self.y is None else self.y[keep]
+        )
+        return RowData(X, w, None, y)
+
+    def chunks(self, row_bytes: int) -> list:
+        """Each block of rows, persisted on the workers as the chunks ``RowData`` makes."""
+        dask, _ = _import_dask()
+        y_blocks = [None] * len(self.X.chunks[0]) if self.y is None else self.y.to_delayed()
+        blocks = [
+            dask.delayed(_block_chunks)(x, w, y, row_bytes)
+            for x, w, y in zip(
+                self.X.to_delayed().ravel(), self.sample_weight.to_delayed(), y_blocks
+            )
+        ]
+        return list(dask.persist(*blocks))
+
+    def e_steps(self, chunks: list, pool) -> _BlockEsteps:
+        return _BlockEsteps(chunks, self.total_weight)
