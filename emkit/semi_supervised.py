@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
 from ._em import EM_CONSTRAINTS, RowData, fit_em, fitted_copy, set_fit_attributes
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
@@ -347,8 +348,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         with unchanged_on_error(self):
-            emission = self._emission()
-            X = emission.check_X(self, X, reset=True)
+            X = self._check_X(X, reset=True)
             n_samples = X.shape[0]
             labels, self.classes_ = _encode_labels(y, n_samples)
             vars(self).pop("transduction_", None)  # of a previous fit: not in snapshots
@@ -361,11 +361,15 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                     f"row(s), fewer than n_components_per_class={m}."
                 )
             row_weight = sample_weight * np.where(labels >= 0, 1.0, self.unlabeled_weight)
+            if is_dask_array(X):
+                data = DaskRows.create(X, row_weight, y=labels)
+            else:
+                data = RowData(X, row_weight, y=labels)
             model = self._model()
             k = len(self.classes_) * m
             result = fit_em(
                 model,
-                RowData(X, row_weight, y=labels),
+                data,
                 row_bytes=8 * k * (X.shape[1] + 4),
                 n_init=self.n_init,
                 tol=self.tol,
@@ -377,11 +381,32 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 accelerate=self.accelerate,
                 fitted=partial(fitted_copy, self, model),
             )
-            params = result.params
             set_fit_attributes(self, model, result)
-            predicted = model.class_log_proba(params, X, find_missing(X)).argmax(axis=1)
+            predicted = np.asarray(self._class_log_proba(X).argmax(axis=1))
             self.transduction_ = self.classes_[np.where(labels >= 0, labels, predicted)]
         return self
+
+    def _check_X(self, X, reset: bool):
+        """Validated X; a Dask array stays one (Gaussian emissions only)."""
+        if not is_dask_array(X):
+            return self._emission().check_X(self, X, reset=reset)
+        if self.emission != "gaussian":
+            raise ValueError(
+                "A Dask array X needs emission='gaussian'; emission='multinomial' takes "
+                "NumPy or SciPy sparse counts."
+            )
+        return check_dask_array(self, X, reset=reset)
+
+    def _class_log_proba(self, X):
+        """log p(class | row) of validated X: lazily, block by block, for a Dask array."""
+        model, params = self._model(), self._params()
+
+        def log_proba(rows):
+            return model.class_log_proba(params, rows, find_missing(rows))
+
+        if is_dask_array(X):
+            return map_rows(log_proba, X, len(self.classes_), X.dtype)
+        return log_proba(X)
 
     def _set_fitted(self, model, params) -> None:
         self.weights_ = params.weights
@@ -403,8 +428,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self)
-        X = self._emission().check_X(self, X, reset=False)
-        return self._model().class_log_proba(self._params(), X, find_missing(X))
+        return self._class_log_proba(self._check_X(X, reset=False))
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class given each row.
@@ -435,6 +459,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             Predicted classes.
         """
         best = self.predict_log_proba(X).argmax(axis=1)
+        if is_dask_array(best):
+            return best.map_blocks(self.classes_.take, dtype=self.classes_.dtype)
         return self.classes_[best]
 
     def score(self, X, y, sample_weight=None) -> float:
@@ -458,7 +484,10 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         labeled = np.flatnonzero(~_is_unlabeled(y))
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)[labeled]
-        predicted = self.predict(_safe_indexing(X, labeled))
+        if is_dask_array(X):
+            predicted = np.asarray(self.predict(X))[labeled]
+        else:
+            predicted = self.predict(_safe_indexing(X, labeled))
         return accuracy_score(y[labeled], predicted, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):

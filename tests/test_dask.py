@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import emkit._dask
-from emkit import HMMEM, EMImputer, GaussianMixtureEM
+from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -135,3 +135,25 @@ def test_without_dask_the_error_names_the_extra(blobs, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(ImportError, match=r"emkit\[dask\]"):
         GaussianMixtureEM(3).fit(dX)
+
+
+def test_semi_supervised_on_the_cluster_equals_the_in_memory_fit(client, blobs):
+    X, y, _ = blobs
+    X = with_holes(X, 0.1)
+    truth = np.array(["a", "b", "c"], dtype=object)[y]
+    labels = truth.copy()
+    labels[np.random.RandomState(0).rand(len(y)) < 0.8] = -1
+    dX = da.from_array(X, chunks=150)
+    local = SemiSupervisedEM(random_state=0).fit(X, labels)
+    remote = SemiSupervisedEM(random_state=0).fit(dX, da.from_array(labels, chunks=150))
+    assert local.n_iter_ == remote.n_iter_
+    for name in ["weights_", "means_", "covariances_"]:
+        np.testing.assert_allclose(getattr(remote, name), getattr(local, name), rtol=1e-8)
+    np.testing.assert_array_equal(remote.transduction_, local.transduction_)
+    predicted = remote.predict(dX)
+    assert isinstance(predicted, da.Array)
+    np.testing.assert_array_equal(predicted.compute(), local.predict(X))
+    np.testing.assert_allclose(remote.predict_proba(dX).compute(), local.predict_proba(X))
+    assert remote.score(dX, truth) == local.score(X, truth)
+    with pytest.raises(ValueError, match="emission='gaussian'"):
+        SemiSupervisedEM(emission="multinomial").fit(abs(dX), labels)
