@@ -11,6 +11,7 @@ X is a Dask array.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -149,14 +150,19 @@ class DaskRows:
 
     def rows_for_init(self, rng) -> RowData:
         """All rows, in memory, if they take at most ``INIT_BYTES``; else a random sample."""
-        dask, _ = _import_dask()
         n_rows, row_bytes = self.X.shape[0], self.X[:1].nbytes
-        keep = slice(None)
-        if row_bytes * n_rows > INIT_BYTES:
-            keep = np.sort(rng.choice(n_rows, size=INIT_BYTES // row_bytes, replace=False))
-        X, w, y = dask.compute(
-            self.X[keep], self.sample_weight[keep], None if self.y is None else self.y[keep]
-        )
+        if row_bytes * n_rows <= INIT_BYTES:
+            return self._all_rows  # fetched once for all restarts
+        return self._rows(np.sort(rng.choice(n_rows, INIT_BYTES // row_bytes, replace=False)))
+
+    @cached_property
+    def _all_rows(self) -> RowData:
+        return self._rows(slice(None))
+
+    def _rows(self, keep) -> RowData:
+        dask, _ = _import_dask()
+        y = None if self.y is None else self.y[keep]
+        X, w, y = dask.compute(self.X[keep], self.sample_weight[keep], y)
         return RowData(X, w, None, y)
 
     def chunks(self, row_bytes: int) -> list:

@@ -94,7 +94,7 @@ class InMemory:
     """
 
     def rows_for_init(self, rng):
-        """The data the initialisation sees: all of it (k-means samples its own)."""
+        """The data in memory for a model's initialisation: all of it (k-means samples its own)."""
         return self
 
     def e_steps(self, chunks: list, pool) -> _Chunks:
@@ -295,8 +295,7 @@ def fit_em(
         if warm_start is not None:
             starts = [warm_start]
         else:
-            rows = data.rows_for_init(random_state)
-            starts = [(model.init_params(rows, random_state), -np.inf) for _ in range(n_init)]
+            starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
         chunks = data.chunks(row_bytes)
         n_threads = effective_n_jobs(n_jobs)
         snapshot = None if fitted is None else partial(_snapshot, fitted)

@@ -119,6 +119,7 @@ class GaussianMixtureModel:
     def init_params(self, data: RowData, rng) -> MixtureParams:
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
+            data = data.rows_for_init(rng)
             X, w = fill_with_column_means(data.X, data.sample_weight), data.sample_weight
             resp = self._initial_responsibilities(X, w, rng)
             # Chunk by chunk: a dense copy of the responsibilities would be the

@@ -61,6 +61,7 @@ class ClassMixtureModel:
 
     def init_params(self, data: RowData, rng) -> ClassMixtureParams:
         """Estimates from the labeled rows; within a class, from k-means clusters."""
+        data = data.rows_for_init(rng)
         W = np.zeros((data.X.shape[0], self.n_classes * self.n_per_class))
         for c in range(self.n_classes):
             rows = np.flatnonzero(data.y == c)
