@@ -209,7 +209,8 @@ default="kmeans"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Data with missing entries.
+            Data with missing entries; a Dask array runs the E-steps on its
+            blocks, and ``transform`` of a Dask array is lazy.
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -532,7 +532,8 @@ default="kmeans"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data.
+            Training data; a Dask array runs the E-steps on its blocks
+            (see the scaling guide).
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None

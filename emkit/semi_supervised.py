@@ -335,7 +335,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training rows; sparse only for ``emission="multinomial"``.
+            Training rows; sparse only for ``emission="multinomial"``; a Dask
+            array (Gaussian emissions) runs the E-steps on its blocks.
         y : array-like of shape (n_samples,)
             Class labels, -1 for an unlabeled row (with string labels, an
             object array holding the integer -1 there, as in
