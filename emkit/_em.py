@@ -351,7 +351,8 @@ def stepwise_em(
     statistics to ``(1 - eta) s + eta s_b`` with ``eta = (learning_offset +
     t) ** -learning_decay`` at step ``t`` (Cappé & Moulines, 2009; Liang &
     Klein, 2009); the first step takes ``s_b``, so a single mini-batch is one
-    EM step. An M-step follows every update. Returns the new state and the
+    EM step. An M-step follows every update, on ``s`` times the mini-batch's
+    weight. Returns the new state and the
     mean log-likelihood of each mini-batch at the parameters it was scored at.
     """
     log_likelihoods = []
@@ -361,7 +362,8 @@ def stepwise_em(
         ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool,
     ):
         for batch in gen_batches(len(data.sample_weight), batch_size):
-            part = RowData(data.X[batch], data.sample_weight[batch])
+            y = None if data.y is None else data.y[batch]
+            part = RowData(data.X[batch], data.sample_weight[batch], None, y)
             weight = part.total_weight
             if weight == 0:  # nothing to learn from
                 continue
@@ -372,9 +374,41 @@ def stepwise_em(
             if state.stats is not None:
                 eta = (learning_offset + state.n_steps) ** -learning_decay
                 stats = state.stats * (1.0 - eta) + stats * eta
-            params = model.m_step(stats, state.params)
+            # At the scale of one mini-batch, so that a prior (a pseudo-count)
+            # weighs as against one batch; the Gaussian estimates do not depend on it.
+            params = model.m_step(stats * weight, state.params)
             state = OnlineState(
                 params, model.recentred(stats, state.params, params), state.n_steps + 1
             )
             log_likelihoods.append(log_likelihood / weight)
     return state, log_likelihoods
+
+
+def partial_fit_em(estimator, model: Model, data: RowData, row_bytes: int, start) -> None:
+    """``partial_fit``: stepwise EM on ``data``, then the estimator's fitted attributes.
+
+    A new stream (none yet, or after ``fit``) begins at the parameters
+    ``start()`` returns. ``n_iter_`` counts the stream's mini-batches,
+    ``lower_bounds_`` holds their mean log-likelihoods, and ``converged_``
+    stays False: stepwise EM has no convergence test.
+    """
+    state = getattr(estimator, "_online", None)
+    if state is None:
+        state = OnlineState(start())
+        estimator.lower_bounds_ = []
+    state, log_likelihoods = stepwise_em(
+        model,
+        data,
+        state,
+        row_bytes=row_bytes,
+        batch_size=estimator.batch_size,
+        learning_decay=estimator.learning_decay,
+        learning_offset=estimator.learning_offset,
+        n_jobs=estimator.n_jobs,
+    )
+    estimator._online = state
+    estimator._set_fitted(model, state.params)
+    estimator.n_iter_ = state.n_steps
+    estimator.converged_ = False
+    estimator.lower_bounds_ = [*estimator.lower_bounds_, *log_likelihoods]
+    estimator.lower_bound_ = estimator.lower_bounds_[-1] if estimator.lower_bounds_ else -np.inf

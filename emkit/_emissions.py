@@ -116,6 +116,9 @@ class GaussianEmission:
     def statistics(self, params: GaussianParams, X, W, missing=None) -> GaussianStats:
         return self.gaussian.statistics(X, W, params.means, params.precisions_cholesky, missing)
 
+    def recentred(self, stats: GaussianStats, old: GaussianParams, new: GaussianParams):
+        return self.gaussian.recentred(stats, old.means, new.means)
+
     def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
         if "means" not in update:  # covariances about the fixed means
             stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
@@ -340,6 +343,9 @@ class MultinomialEmission:
 
     def statistics(self, params, X, W, missing=None) -> np.ndarray:
         return np.asarray(safe_sparse_dot(X.T, W, dense_output=True)).T
+
+    def recentred(self, counts, old: MultinomialParams, new: MultinomialParams):
+        return counts  # counts are not centred
 
     def fit_weighted(self, X, W) -> MultinomialParams:
         return self.estimate(self.statistics(None, X, W), None, self.names)

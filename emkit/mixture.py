@@ -22,13 +22,12 @@ from ._em import (
     EM_CONSTRAINTS,
     INIT_BYTES,
     ONLINE_CONSTRAINTS,
-    OnlineState,
     RowData,
     chunk_rows,
     fit_em,
     fitted_copy,
+    partial_fit_em,
     set_fit_attributes,
-    stepwise_em,
 )
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
@@ -281,34 +280,20 @@ class _BaseGaussianMixture(BaseEstimator):
 
     def _partial_fit_em(self, X, sample_weight) -> None:
         """Stepwise EM on X; the first call (without a fit before) initialises on X."""
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
         model = self._model(X.shape[1])
-        state = getattr(self, "_online", None)
-        if state is None:  # a new stream, from the fitted parameters if any
-            if hasattr(self, "means_"):
-                params = self._continued("partial_fit", "call fit", X.shape[1])
-            else:
-                self._check_first_data(X)
-                rng = check_random_state(self.random_state)
-                params = model.init_params(RowData(X, sample_weight), rng)
-            state = OnlineState(params)
-            self.lower_bounds_ = []
-        state, log_likelihoods = stepwise_em(
-            model,
-            RowData(X, sample_weight),
-            state,
-            row_bytes=model.row_bytes(X),
-            batch_size=self.batch_size,
-            learning_decay=self.learning_decay,
-            learning_offset=self.learning_offset,
-            n_jobs=self.n_jobs,
-        )
-        self._online = state
-        self._set_fitted(model, state.params)
-        self.n_iter_ = state.n_steps
-        self.converged_ = False
-        self.lower_bounds_ = [*self.lower_bounds_, *log_likelihoods]
-        self.lower_bound_ = self.lower_bounds_[-1] if self.lower_bounds_ else -np.inf
+
+        fitted = None
+        if hasattr(self, "means_"):  # raises if the settings have changed since
+            fitted = self._continued("partial_fit", "call fit", X.shape[1])
+
+        def start() -> MixtureParams:
+            if fitted is not None:
+                return fitted
+            self._check_first_data(X)
+            return model.init_params(data, check_random_state(self.random_state))
+
+        partial_fit_em(self, model, data, model.row_bytes(X), start)
 
     def _set_fitted(self, model, params: MixtureParams) -> None:
         self.weights_ = params.weights

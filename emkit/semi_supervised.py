@@ -19,7 +19,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
-from ._em import EM_CONSTRAINTS, RowData, fit_em, fitted_copy, set_fit_attributes
+from ._em import (
+    EM_CONSTRAINTS,
+    ONLINE_CONSTRAINTS,
+    RowData,
+    fit_em,
+    fitted_copy,
+    partial_fit_em,
+    set_fit_attributes,
+)
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import fill_with_column_means, find_missing
@@ -42,6 +50,9 @@ class ClassMixtureStats:
 
     def __add__(self, other: ClassMixtureStats) -> ClassMixtureStats:
         return ClassMixtureStats(self.nk + other.nk, self.emission + other.emission)
+
+    def __mul__(self, scale: float) -> ClassMixtureStats:
+        return ClassMixtureStats(self.nk * scale, self.emission * scale)
 
 
 class ClassMixtureModel:
@@ -101,6 +112,10 @@ class ClassMixtureModel:
     def log_prior(self, params: ClassMixtureParams) -> float:
         return self.emission.log_prior(params.emission)
 
+    def recentred(self, stats, old: ClassMixtureParams, new: ClassMixtureParams):
+        emission = self.emission.recentred(stats.emission, old.emission, new.emission)
+        return ClassMixtureStats(stats.nk, emission)
+
     def unconstrained(self, params: ClassMixtureParams) -> tuple:
         return (np.log(params.weights), *self.emission.unconstrained(params.emission))
 
@@ -129,8 +144,12 @@ def _is_unlabeled(y: np.ndarray) -> np.ndarray:
     return np.zeros(len(y), dtype=bool)  # strings and other labels
 
 
-def _encode_labels(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """Class indices of y (-1 for unlabeled rows) and the classes, or a clear error."""
+def _encode_labels(y, n_samples: int, classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """Class indices of y (-1 for unlabeled rows) and the classes, or a clear error.
+
+    With ``classes`` (known classes, as ``partial_fit`` has after its first
+    call), y may have no labeled row, and every label must be one of them.
+    """
     y = column_or_1d(y, warn=True)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} entries, but X has {n_samples} rows.")
@@ -144,6 +163,16 @@ def _encode_labels(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
             "sklearn.semi_supervised."
         )
     labeled = ~_is_unlabeled(y)
+    encoded = np.full(n_samples, -1, dtype=np.int64)
+    if classes is not None:
+        unknown = ~np.isin(y[labeled], classes)
+        if unknown.any():
+            raise ValueError(
+                f"y holds the label {y[labeled][unknown][0]!r}, which is not among "
+                f"the classes {classes.tolist()}."
+            )
+        encoded[labeled] = np.searchsorted(classes, y[labeled])
+        return encoded, classes
     if not labeled.any():
         raise ValueError(
             "y has no labeled row (every entry is -1): nothing to learn classes from."
@@ -155,7 +184,6 @@ def _encode_labels(y, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
             f"The labeled rows of y hold only one class ({classes[0]!r}); a classifier "
             "needs at least two."
         )
-    encoded = np.full(n_samples, -1, dtype=np.int64)
     encoded[labeled] = codes.ravel()
     return encoded, classes
 
@@ -211,6 +239,13 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     callback : callable, default=None
         Called after every EM iteration with an :class:`~emkit.IterationRecord`;
         returning True stops that restart.
+    learning_decay : float, default=0.7
+        Exponent of the step size of :meth:`partial_fit`, as in
+        :class:`~emkit.GaussianMixtureEM`.
+    learning_offset : float, default=10.0
+        Offset of that step size.
+    batch_size : int, default=1024
+        Rows per stepwise-EM update in :meth:`partial_fit`.
 
     Attributes
     ----------
@@ -274,6 +309,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         **EM_CONSTRAINTS,
+        **ONLINE_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components_per_class": [Interval(Integral, 1, None, closed="left")],
         "emission": [StrOptions({"gaussian", "multinomial"})],
@@ -298,6 +334,9 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         n_jobs: int | None = None,
         verbose: int = 0,
         callback=None,
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        batch_size: int = 1024,
     ):
         self.n_components_per_class = n_components_per_class
         self.emission = emission
@@ -313,6 +352,9 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.callback = callback
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
+        self.batch_size = batch_size
 
     def _emission(self):
         if self.emission == "gaussian":
@@ -351,28 +393,19 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         """
         with unchanged_on_error(self):
             X = self._check_X(X, reset=True)
-            n_samples = X.shape[0]
-            labels, self.classes_ = _encode_labels(y, n_samples)
+            labels, self.classes_ = _encode_labels(y, X.shape[0])
             vars(self).pop("transduction_", None)  # of a previous fit: not in snapshots
-            sample_weight = check_sample_weight(sample_weight, n_samples, np.float64)
-            m = self.n_components_per_class
-            counts = np.bincount(labels[labels >= 0], minlength=len(self.classes_))
-            if counts.min() < m:
-                raise ValueError(
-                    f"Class {self.classes_[counts.argmin()]!r} has {counts.min()} labeled "
-                    f"row(s), fewer than n_components_per_class={m}."
-                )
-            row_weight = sample_weight * np.where(labels >= 0, 1.0, self.unlabeled_weight)
+            self._check_counts(labels)
+            row_weight = self._row_weight(labels, sample_weight)
             if is_dask_array(X):
                 data = DaskRows.create(X, row_weight, y=labels)
             else:
                 data = RowData(X, row_weight, y=labels)
             model = self._model()
-            k = len(self.classes_) * m
             result = fit_em(
                 model,
                 data,
-                row_bytes=8 * k * (X.shape[1] + 4),
+                row_bytes=self._row_bytes(X),
                 n_init=self.n_init,
                 tol=self.tol,
                 max_iter=self.max_iter,
@@ -384,9 +417,99 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 fitted=partial(fitted_copy, self, model),
             )
             set_fit_attributes(self, model, result)
+            self._online = None  # a later partial_fit starts a stream from this fit
             predicted = np.asarray(self._class_log_proba(X).argmax(axis=1))
             self.transduction_ = self.classes_[np.where(labels >= 0, labels, predicted)]
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the classifier with labeled and unlabeled rows, by stepwise EM.
+
+        As :meth:`GaussianMixtureEM.partial_fit`: mini-batches of
+        ``batch_size`` rows, step size ``(learning_offset + t) **
+        -learning_decay``. The first call on an unfitted classifier learns the
+        classes (from ``classes`` if given, as in scikit-learn's incremental
+        classifiers, else from the labeled rows of y) and initialises on X,
+        which must then hold ``n_components_per_class`` labeled rows of each
+        class. Later batches may be all unlabeled. ``transduction_`` is not
+        kept: a stream has no fixed training rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of rows.
+        y : array-like of shape (n_samples,)
+            Class labels, -1 for an unlabeled row.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes, at the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights.
+
+        Returns
+        -------
+        self : SemiSupervisedEM
+            The updated classifier.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import SemiSupervisedEM
+        >>> rng = np.random.RandomState(0)
+        >>> clf = SemiSupervisedEM(covariance_type="spherical")
+        >>> for _ in range(20):
+        ...     truth = rng.randint(2, size=500)
+        ...     X = rng.normal(3.0 * truth[:, None], 1.0, (500, 2))
+        ...     y = np.where(rng.rand(500) < 0.02, truth, -1)  # 2% labeled
+        ...     clf = clf.partial_fit(X, y, classes=[0, 1])
+        >>> bool(np.abs(clf.means_ - [[0, 0], [3, 3]]).max() < 0.1)  # the true means
+        True
+        """
+        with unchanged_on_error(self):
+            first = not hasattr(self, "classes_")
+            X = self._check_X(X, reset=first)
+            if first:
+                known = None if classes is None else np.unique(np.asarray(classes))
+                labels, self.classes_ = _encode_labels(y, X.shape[0], known)
+            else:
+                labels, _ = _encode_labels(y, X.shape[0], self.classes_)
+            vars(self).pop("transduction_", None)
+            data = RowData(X, self._row_weight(labels, sample_weight), y=labels)
+            model = self._model()
+
+            fitted = hasattr(self, "weights_")
+            if fitted and len(self.weights_) != model.component_class.size:
+                raise ValueError(
+                    "partial_fit continues the previous fit, which had "
+                    f"{len(self.weights_) // len(self.classes_)} component(s) per "
+                    "class; call fit to fit a different model."
+                )
+
+            def start() -> ClassMixtureParams:
+                if fitted:
+                    return self._params()
+                self._check_counts(labels)
+                return model.init_params(data, check_random_state(self.random_state))
+
+            partial_fit_em(self, model, data, self._row_bytes(X), start)
+        return self
+
+    def _check_counts(self, labels) -> None:
+        m = self.n_components_per_class
+        counts = np.bincount(labels[labels >= 0], minlength=len(self.classes_))
+        if counts.min() < m:
+            raise ValueError(
+                f"Class {self.classes_[counts.argmin()]!r} has {counts.min()} labeled "
+                f"row(s), fewer than n_components_per_class={m}."
+            )
+
+    def _row_weight(self, labels, sample_weight) -> np.ndarray:
+        """``sample_weight``, times ``unlabeled_weight`` on the unlabeled rows."""
+        sample_weight = check_sample_weight(sample_weight, len(labels), np.float64)
+        return sample_weight * np.where(labels >= 0, 1.0, self.unlabeled_weight)
+
+    def _row_bytes(self, X) -> int:
+        return 8 * len(self.classes_) * self.n_components_per_class * (X.shape[1] + 4)
 
     def _check_X(self, X, reset: bool):
         """Validated X; a Dask array stays one (Gaussian emissions only)."""

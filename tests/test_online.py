@@ -7,19 +7,21 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
-from emkit import EMImputer, GaussianMixtureEM
+from emkit import EMImputer, GaussianMixtureEM, SemiSupervisedEM
 from emkit._gaussian import Gaussian
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_"]
 
 
-def one_em_step(estimator, X, sample_weight=None, **params):
+def one_em_step(estimator, X, sample_weight=None, y=None, **params):
     """``estimator`` fitted by a single plain EM step."""
     estimator.set_params(max_iter=1, accelerate=None, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, sample_weight=sample_weight)
+        if y is None:
+            return estimator.fit(X, sample_weight=sample_weight)
+        return estimator.fit(X, y, sample_weight=sample_weight)
 
 
 def with_holes(X, fraction, seed=0):
@@ -199,8 +201,52 @@ def test_failed_partial_fit_leaves_the_estimator_unchanged(blobs):
 
 
 def test_partial_fit_refuses_changed_settings(blobs):
-    gm = GaussianMixtureEM(3, random_state=0).fit(blobs[0])
+    gm = GaussianMixtureEM(3, random_state=0).fit(blobs[0]).partial_fit(blobs[0])
     for params in [{"n_components": 2}, {"covariance_type": "diag"}]:
         with pytest.raises(ValueError, match="partial_fit continues the previous fit"):
             gm.set_params(**params).partial_fit(blobs[0])
         gm.set_params(n_components=3, covariance_type="full")
+
+
+@pytest.mark.parametrize("emission", ["gaussian", "multinomial"])
+def test_semi_supervised_one_batch_is_one_em_step(blobs, emission):
+    X, y, _ = blobs
+    if emission == "multinomial":
+        X = np.random.RandomState(0).poisson(np.exp(X / 3))
+    labels = np.where(np.random.RandomState(1).rand(len(y)) < 0.3, y, -1)
+    kwargs = {"emission": emission, "random_state": 0}
+    online = SemiSupervisedEM(batch_size=len(X), **kwargs).partial_fit(X, labels)
+    batch = one_em_step(SemiSupervisedEM(**kwargs), X, y=labels)
+    names = {"gaussian": ["means_", "covariances_"], "multinomial": ["feature_log_prob_"]}
+    for name in ["weights_", *names[emission]]:
+        np.testing.assert_allclose(getattr(online, name), getattr(batch, name), rtol=1e-10)
+    np.testing.assert_array_equal(online.classes_, [0, 1, 2])
+    assert not hasattr(online, "transduction_")
+
+
+def test_semi_supervised_stream_with_few_labels_learns_the_classes():
+    rng = np.random.RandomState(0)
+    means = np.array([[0.0, 0.0], [3.0, 3.0]])
+    clf = SemiSupervisedEM(covariance_type="spherical", random_state=0)
+    for _ in range(40):
+        truth = rng.randint(2, size=500)
+        X = rng.normal(means[truth], 1.0)
+        y = np.array(["no", "yes"], dtype=object)[truth]
+        y[rng.rand(500) >= 0.02] = -1  # 2% labeled
+        clf.partial_fit(X, y, classes=["no", "yes"])
+    np.testing.assert_allclose(clf.means_, means, atol=0.1)
+    truth = rng.randint(2, size=2000)
+    X = rng.normal(means[truth], 1.0)
+    assert clf.score(X, np.array(["no", "yes"], dtype=object)[truth]) > 0.9
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.partial_fit(X[:5], np.array(["maybe"] * 5, dtype=object))
+    assert clf.n_iter_ == 40
+
+
+def test_semi_supervised_partial_fit_after_fit_refuses_changed_settings(blobs):
+    X, y, _ = blobs
+    clf = SemiSupervisedEM(random_state=0).fit(X, y)
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 1 and not hasattr(clf, "transduction_")
+    with pytest.raises(ValueError, match="partial_fit continues the previous fit"):
+        clf.set_params(n_components_per_class=2).partial_fit(X, y)
