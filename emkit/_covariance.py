@@ -124,6 +124,10 @@ class _MatrixCovariance:
     def full_matrices(self, covariances, n_components, n_features):
         return np.broadcast_to(covariances, (n_components, n_features, n_features))
 
+    def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """Per-component values (covariances or their factors) in component order ``order``."""
+        return values[order]
+
     def unconstrained(self, covariances: np.ndarray) -> np.ndarray:
         """Cholesky factors with the log of their diagonal: any values are valid."""
         factors = np.linalg.cholesky(covariances)
@@ -198,6 +202,9 @@ class _Tied(_MatrixCovariance):
     def reduce_second_moments(self, full):
         return full.sum(axis=0)
 
+    def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+        return values  # shared by all components
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         cov = (second_moments - (nk * shift.T) @ shift) / nk.sum()
         cov[np.arange(cov.shape[0]), np.arange(cov.shape[0])] += reg_covar
@@ -235,6 +242,9 @@ class _VectorCovariance:
     def unconstrained(self, covariances: np.ndarray) -> np.ndarray:
         """Log variances: any values are valid."""
         return np.log(covariances)
+
+    def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+        return values[order]
 
     def from_unconstrained(self, values: np.ndarray) -> np.ndarray:
         return np.exp(values)

@@ -53,6 +53,17 @@ class PoissonParams(NamedTuple):
     lambdas: np.ndarray
 
 
+_TINY = np.finfo(float).tiny
+
+
+def _symmetric_kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum_f (a_if - b_jf)(log a_if - log b_jf) for every i, j: the symmetric
+    Kullback-Leibler divergence of categorical distributions (rows of
+    probabilities) or of independent Poisson rates."""
+    log_a, log_b = np.log(np.maximum(a, _TINY)), np.log(np.maximum(b, _TINY))
+    return np.einsum("ijf,ijf->ij", a[:, None] - b[None], log_a[:, None] - log_b[None])
+
+
 def _initial_centres(X, n_states: int, method: str, rng) -> np.ndarray:
     """One centre per state: k-means cluster centres, or distinct rows drawn at random."""
     if method == "kmeans":
@@ -118,6 +129,12 @@ class GaussianEmission:
 
     def recentred(self, stats: GaussianStats, old: GaussianParams, new: GaussianParams):
         return self.gaussian.recentred(stats, old.means, new.means)
+
+    def divergences(self, a: GaussianParams, b: GaussianParams) -> np.ndarray:
+        return self.gaussian.divergences(a, b)
+
+    def permuted(self, params: GaussianParams, order) -> GaussianParams:
+        return GaussianParams(*self.gaussian.permuted(params, order))
 
     def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
         if "means" not in update:  # covariances about the fixed means
@@ -228,6 +245,12 @@ class CategoricalEmission:
             return params
         return CategoricalParams(normalize_rows(counts, params.emissionprob))
 
+    def divergences(self, a: CategoricalParams, b: CategoricalParams) -> np.ndarray:
+        return _symmetric_kl(a.emissionprob, b.emissionprob)
+
+    def permuted(self, params: CategoricalParams, order) -> CategoricalParams:
+        return CategoricalParams(params.emissionprob[order])
+
     def log_prior(self, params: CategoricalParams) -> float:
         return 0.0
 
@@ -295,6 +318,12 @@ class PoissonEmission:
             return params
         nk = stats.nk + 10 * np.finfo(float).eps
         return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
+
+    def divergences(self, a: PoissonParams, b: PoissonParams) -> np.ndarray:
+        return _symmetric_kl(a.lambdas, b.lambdas)
+
+    def permuted(self, params: PoissonParams, order) -> PoissonParams:
+        return PoissonParams(params.lambdas[order])
 
     def log_prior(self, params: PoissonParams) -> float:
         return 0.0

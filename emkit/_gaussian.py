@@ -257,6 +257,33 @@ class Gaussian:
         covariances = self.covariance.from_unconstrained(values)
         return means, covariances, self.covariance.precision_cholesky(covariances)
 
+    def divergences(self, a, b) -> np.ndarray:
+        """Symmetric Kullback-Leibler divergences between the components of two families.
+
+        ``a`` and ``b`` are (means, covariances, precisions_cholesky); entry
+        ``[i, j]`` compares component ``i`` of ``a`` with component ``j`` of ``b``.
+        """
+        (means_a, covariances_a, factors_a), (means_b, covariances_b, factors_b) = a, b
+        (k, d), n = means_a.shape, len(means_b)
+        full, precisions = self.covariance.full_matrices, self.covariance.precisions
+        cov_a, cov_b = full(covariances_a, k, d), full(covariances_b, n, d)
+        prec_a, prec_b = full(precisions(factors_a), k, d), full(precisions(factors_b), n, d)
+        traces = np.einsum("ide,jde->ij", prec_a, cov_b) + np.einsum("ide,jde->ij", cov_a, prec_b)
+        delta = means_a[:, None, :] - means_b[None, :, :]
+        quadratic = np.einsum("ijd,ide,ije->ij", delta, prec_a, delta)
+        quadratic += np.einsum("ijd,jde,ije->ij", delta, prec_b, delta)
+        return 0.5 * (traces + quadratic) - d
+
+    def permuted(self, params: tuple, order: np.ndarray) -> tuple:
+        """(means, covariances, precisions_cholesky) in component order ``order``."""
+        means, covariances, factors = params
+        covariance = self.covariance
+        return (
+            means[order],
+            covariance.permuted(covariances, order),
+            covariance.permuted(factors, order),
+        )
+
     def n_parameters(self, n_components: int, n_features: int) -> int:
         """Free parameters of the means and covariances."""
         return n_components * n_features + self.covariance.n_parameters(n_components, n_features)

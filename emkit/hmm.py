@@ -202,6 +202,18 @@ class HMMModel:
         emission = self.emission.estimate(stats.emission, params.emission, self.update)
         return HMMParams(startprob, transmat, emission)
 
+    def divergences(self, a: HMMParams, b: HMMParams) -> np.ndarray:
+        """Divergences between the emissions of the states of two models."""
+        return self.emission.divergences(a.emission, b.emission)
+
+    def permuted(self, params: HMMParams, order: np.ndarray) -> HMMParams:
+        """The model with its states in order ``order``."""
+        return HMMParams(
+            params.startprob[order],
+            params.transmat[np.ix_(order, order)],
+            self.emission.permuted(params.emission, order),
+        )
+
     def log_prior(self, params: HMMParams) -> float:
         """Log of the Dirichlet prior densities, up to a constant (0 for priors of 1)."""
         total = self.emission.log_prior(params.emission)

@@ -64,6 +64,10 @@ class MixtureParams:
     precisions_cholesky: np.ndarray
 
 
+def _gaussian_part(params: MixtureParams) -> tuple:
+    return params.means, params.covariances, params.precisions_cholesky
+
+
 class GaussianMixtureModel:
     """The E-step and M-step of a Gaussian mixture, for the driver.
 
@@ -176,6 +180,16 @@ class GaussianMixtureModel:
 
     def recentred(self, stats, old: MixtureParams, new: MixtureParams):
         return self.gaussian.recentred(stats, old.means, new.means)
+
+    def divergences(self, a: MixtureParams, b: MixtureParams) -> np.ndarray:
+        """Divergences between the components of two mixtures (see ``align_components``)."""
+        return self.gaussian.divergences(_gaussian_part(a), _gaussian_part(b))
+
+    def permuted(self, params: MixtureParams, order: np.ndarray) -> MixtureParams:
+        """The mixture with its components in order ``order``."""
+        return MixtureParams(
+            params.weights[order], *self.gaussian.permuted(_gaussian_part(params), order)
+        )
 
     def unconstrained(self, params: MixtureParams) -> tuple:
         return (
