@@ -35,7 +35,7 @@ _ILL_DEFINED = (
     "Fitting the mixture model failed because some components have ill-defined "
     "empirical covariance (for instance caused by singleton or collapsed samples). "
     "Try to decrease the number of components, increase reg_covar, or scale the "
-    "input data."
+    "input data X."
 )
 
 

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from scipy.special import gammaln, log_softmax, softmax
 from sklearn.cluster import KMeans
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_non_negative, validate_data
+from sklearn.utils.validation import check_non_negative
 
 from ._categorical import (
     categorical_counts,
@@ -28,7 +28,12 @@ from ._categorical import (
 from ._gaussian import Gaussian, GaussianStats
 from ._missing import check_observed_columns, fill_with_column_means
 from ._utils import normalize_rows
-from ._validation import check_finite_array, check_positive_definite, check_probabilities
+from ._validation import (
+    check_finite_array,
+    check_positive_definite,
+    check_probabilities,
+    check_X,
+)
 
 # A Poisson rate of exactly 0 makes any positive count impossible (and 0 * log 0
 # undefined); rates are kept at least this large.
@@ -78,14 +83,7 @@ class GaussianEmission:
         self.gaussian = Gaussian(covariance_type, reg_covar)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        X = validate_data(
-            estimator,
-            X,
-            dtype=[np.float64, np.float32],
-            reset=reset,
-            ensure_min_samples=1,
-            ensure_all_finite="allow-nan",
-        )
+        X = check_X(estimator, X, reset=reset)
         if reset:
             check_observed_columns(X)
         return X
@@ -186,13 +184,15 @@ class GaussianEmission:
 
 
 def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:
-    X = validate_data(estimator, X, dtype=None, reset=reset, ensure_min_samples=1)
+    X = check_X(estimator, X, reset=reset, dtype=None, ensure_all_finite=True)
     if not (np.issubdtype(X.dtype, np.number) and not np.issubdtype(X.dtype, np.complexfloating)):
         raise ValueError(f"X must hold {what}; got dtype {X.dtype}.")
     if np.issubdtype(X.dtype, np.floating) and np.any(np.mod(X, 1) != 0):
         raise ValueError(f"X must hold {what}; found non-integer values.")
     if np.any(X < 0):
         raise ValueError(f"X must hold {what}; found negative values.")
+    if np.any(X > np.float64(2**53)):
+        raise ValueError(f"X must hold {what}; found values above 2**53.")
     return X.astype(np.int64)
 
 
@@ -360,10 +360,8 @@ class MultinomialEmission:
         self.alpha = alpha
 
     def check_X(self, estimator, X, reset: bool):
-        X = validate_data(
-            estimator, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
-        )
-        check_non_negative(X, f"{type(estimator).__name__} (emission='multinomial': counts)")
+        X = check_X(estimator, X, reset=reset, accept_sparse="csr", ensure_all_finite=True)
+        check_non_negative(X, f"X of {type(estimator).__name__} (emission='multinomial': counts)")
         return X
 
     def log_prob(self, params: MultinomialParams, X, missing=None) -> np.ndarray:

@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import numpy as np
-from sklearn.utils.validation import check_array
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, validate_data
+
+# EM squares the values of X: beyond this magnitude, sums of squares overflow.
+MAX_MAGNITUDE = 1e100
+
+
+def check_X(estimator, X, *, reset: bool, **options):
+    """``validate_data`` for X, as float with NaN allowed unless ``options`` say otherwise.
+
+    Its errors name X, and values too large to square are refused with what to do.
+    """
+    options = {"dtype": [np.float64, np.float32], "ensure_all_finite": "allow-nan", **options}
+    # np.errstate: sums that overflow in the finiteness check
+    with naming_errors("X"), np.errstate(all="ignore"):
+        X = validate_data(estimator, X, reset=reset, **options)
+    values = X.data if sp.issparse(X) else X
+    if values.dtype.kind == "f" and values.size:
+        largest = float(np.max(np.abs(values), where=~np.isnan(values), initial=0.0))
+        if largest > MAX_MAGNITUDE:
+            raise ValueError(
+                f"X has values as large as {largest:.3g}; EM squares them, which overflows. "
+                "Scale X first, for instance with sklearn.preprocessing.StandardScaler."
+            )
+    return X
+
+
+@contextmanager
+def naming_errors(name: str):
+    """Let every ValueError or TypeError of the block name the argument ``name``."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        if re.search(rf"\b{name}\b", str(error)):
+            raise
+        raise type(error)(f"{name}: {error}") from error
 
 
 @contextmanager
@@ -28,9 +64,10 @@ def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
     """Non-negative finite weights, one per row, not all zero; ones if None."""
     if sample_weight is None:
         return np.ones(n_samples, dtype=dtype)
-    sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
-    )
+    with naming_errors("sample_weight"):
+        sample_weight = check_array(
+            sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight"
+        )
     if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
         raise ValueError(
             f"sample_weight must have shape ({n_samples},) to match X, "

@@ -21,10 +21,7 @@ from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
 from ._utils import column_sums, normalize_rows
-from ._validation import (
-    check_probabilities,
-    unchanged_on_error,
-)
+from ._validation import check_probabilities, naming_errors, unchanged_on_error
 
 # --------------------------------------------------------------------------- data
 
@@ -56,9 +53,15 @@ class SequenceData(InMemory):
         return out
 
 
-def _check_y_is_not_lengths(y, n_samples: int) -> None:
+def _check_y_is_not_lengths(y, X) -> None:
     """hmmlearn's fit(X, lengths) passed positionally would land in y here."""
-    if y is not None and np.ndim(y) == 1 and len(y) != n_samples:
+    if y is None or np.ndim(y) != 1:
+        return
+    try:
+        n_samples = len(X)
+    except TypeError:  # not rows at all: the check of X says so
+        return
+    if len(y) != n_samples:
         raise ValueError(
             f"y has {len(y)} entries for {n_samples} rows and is ignored; to give the "
             "lengths of the sequences, pass lengths=... by keyword."
@@ -76,6 +79,8 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
                 f"sequence_ids must have one id per row of X: shape ({n_samples},), "
                 f"got {ids.shape}."
             )
+        if ids.dtype.kind in "fc" and not np.all(np.isfinite(ids)):
+            raise ValueError("sequence_ids must be finite: found NaN or infinity.")
         if n_samples == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
@@ -89,9 +94,10 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
         return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
     if lengths is None:
         lengths = [n_samples]
-    lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
-    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
-        if not (lengths.ndim == 1 and np.all(np.mod(lengths, 1) == 0)):
+    with naming_errors("lengths"):
+        lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
+        integers = lengths.ndim == 1 and np.issubdtype(lengths.dtype, np.number)
+        if not (integers and np.all(np.mod(lengths, 1) == 0)):
             raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
     lengths = lengths.astype(np.int64)
     if np.any(lengths <= 0):
@@ -503,11 +509,11 @@ class HMMEM(BaseEstimator):
         """
         with unchanged_on_error(self):
             data = self._prepare(X, lengths, sequence_ids, reset=True)
-            _check_y_is_not_lengths(y, len(data.X))
+            _check_y_is_not_lengths(y, data.X)
             n_samples, n_features = data.X.shape
             if n_samples < self.n_components:
                 raise ValueError(
-                    f"Expected n_samples >= n_components but got n_components = "
+                    f"X: expected n_samples >= n_components but got n_components = "
                     f"{self.n_components}, n_samples = {n_samples}."
                 )
             model = self._model(n_features)
@@ -564,7 +570,7 @@ class HMMEM(BaseEstimator):
         log_likelihood : float
             ``log p(X) / n_samples``, summed over sequences.
         """
-        _check_y_is_not_lengths(y, len(X))
+        _check_y_is_not_lengths(y, X)
         _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
         return float(log_likelihoods.sum() / len(X))
 

@@ -9,14 +9,14 @@ from sklearn.base import TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._dask import check_dask_array, is_dask_array, map_rows
 from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._utils import log_normalize
-from ._validation import unchanged_on_error
+from ._validation import check_X, unchanged_on_error
 from .mixture import _BaseGaussianMixture
 
 _NAN_AND_PLACEHOLDER = (
@@ -188,14 +188,7 @@ default="kmeans"
             if np.isnan(X).any().compute():
                 raise ValueError(_NAN_AND_PLACEHOLDER.format(self.missing_values))
             return X.map_blocks(lambda rows: np.where(rows == self.missing_values, np.nan, rows))
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            reset=reset,
-            ensure_all_finite="allow-nan",
-            copy=not _is_nan(self.missing_values),
-        )
+        X = check_X(self, X, reset=reset, copy=not _is_nan(self.missing_values))
         if not _is_nan(self.missing_values):
             if np.isnan(X).any():
                 raise ValueError(_NAN_AND_PLACEHOLDER.format(self.missing_values))

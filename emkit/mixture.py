@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
 from ._em import (
@@ -37,6 +37,7 @@ from ._validation import (
     check_positive_definite,
     check_probabilities,
     check_sample_weight,
+    check_X,
     unchanged_on_error,
 )
 
@@ -261,7 +262,7 @@ class _BaseGaussianMixture(BaseEstimator):
             check_observed_columns(X)
         if X.shape[0] < self.n_components:
             raise ValueError(
-                f"Expected n_samples >= n_components but got n_components = "
+                f"X: expected n_samples >= n_components but got n_components = "
                 f"{self.n_components}, n_samples = {X.shape[0]}."
             )
 
@@ -548,13 +549,7 @@ default="kmeans"
             if is_dask_array(X):
                 X = check_dask_array(self, X, reset=True)
             else:
-                X = validate_data(
-                    self,
-                    X,
-                    dtype=[np.float64, np.float32],
-                    ensure_min_samples=2,
-                    ensure_all_finite="allow-nan",
-                )
+                X = check_X(self, X, reset=True, ensure_min_samples=2)
             self._fit_em(X, sample_weight)
         return self
 
@@ -603,13 +598,7 @@ default="kmeans"
         (array([-3.,  3.]), 40)
         """
         with unchanged_on_error(self):
-            X = validate_data(
-                self,
-                X,
-                dtype=[np.float64, np.float32],
-                reset=not hasattr(self, "means_"),
-                ensure_all_finite="allow-nan",
-            )
+            X = check_X(self, X, reset=not hasattr(self, "means_"))
             self._partial_fit_em(X, sample_weight)
         return self
 
@@ -642,10 +631,7 @@ default="kmeans"
                 map_rows(lambda rows: self._posteriors_of(rows)[0], X, k, X.dtype),
                 map_rows(lambda rows: self._posteriors_of(rows)[1], X, None, X.dtype),
             )
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite="allow-nan"
-        )
-        return self._posteriors(X)
+        return self._posteriors(check_X(self, X, reset=False))
 
     def score_samples(self, X) -> np.ndarray:
         """Log-likelihood of each row.

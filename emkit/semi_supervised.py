@@ -481,8 +481,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             if fitted and len(self.weights_) != model.component_class.size:
                 raise ValueError(
                     "partial_fit continues the previous fit, which had "
-                    f"{len(self.weights_) // len(self.classes_)} component(s) per "
-                    "class; call fit to fit a different model."
+                    f"n_components_per_class={len(self.weights_) // len(self.classes_)}; "
+                    "call fit to fit a different model."
                 )
 
             def start() -> ClassMixtureParams:
@@ -605,15 +605,18 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         score : float
             Fraction of the labeled rows classified correctly.
         """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
         y = column_or_1d(y, warn=True)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"y has {len(y)} entries, but X has {X.shape[0]} rows.")
         labeled = np.flatnonzero(~_is_unlabeled(y))
+        if not len(labeled):
+            raise ValueError("y has no labeled row (every entry is -1): nothing to score.")
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight)[labeled]
-        if is_dask_array(X):
-            predicted = np.asarray(self.predict(X))[labeled]
-        else:
-            predicted = self.predict(_safe_indexing(X, labeled))
-        return accuracy_score(y[labeled], predicted, sample_weight=sample_weight)
+        best = np.asarray(self._class_log_proba(_safe_indexing(X, labeled)).argmax(axis=1))
+        return accuracy_score(y[labeled], self.classes_[best], sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

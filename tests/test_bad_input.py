@@ -1,10 +1,15 @@
 """Bad input is answered by a clear error, before any work, leaving the model as it was."""
 
+import re
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 
-from emkit import GaussianMixtureEM
+from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
 
 RNG = np.random.RandomState(0)
 X = RNG.standard_normal((40, 2))
@@ -133,3 +138,270 @@ def test_not_fitted_and_bad_sample_size():
             gm.sample(n_samples)
     with pytest.raises(ValueError, match="sample_weight must have"):
         gm.score(X, sample_weight=np.ones(3))
+
+
+# --------------------------------------------------------------------------- the battery
+# Every estimator and method against malformed X (and other arguments): a
+# ValueError or TypeError that names the argument, or a finite result; and a
+# fitted estimator that a failed fit leaves as it was.
+
+RNG2 = np.random.RandomState(1)
+GAUSSIAN_X = RNG2.standard_normal((40, 2)) + np.repeat([[0.0, 0.0], [4.0, 4.0]], 20, axis=0)
+COUNTS = RNG2.poisson(3, (40, 2)).astype(float)
+SYMBOLS = RNG2.randint(3, size=(40, 1))
+LABELS = np.repeat([0, 1], 20)
+LABELS[::3] = -1
+
+ESTIMATORS = {
+    "mixture": (lambda: GaussianMixtureEM(2, random_state=0), GAUSSIAN_X, False),
+    "imputer": (lambda: EMImputer(random_state=0), GAUSSIAN_X, False),
+    "hmm": (lambda: HMMEM(2, random_state=0), GAUSSIAN_X, False),
+    "hmm-categorical": (lambda: HMMEM(2, emission="categorical", random_state=0), SYMBOLS, False),
+    "hmm-poisson": (lambda: HMMEM(2, emission="poisson", random_state=0), COUNTS, False),
+    "semi": (lambda: SemiSupervisedEM(random_state=0), GAUSSIAN_X, True),
+    "semi-multinomial": (lambda: SemiSupervisedEM(emission="multinomial"), COUNTS, True),
+}
+METHODS = ["fit", "partial_fit", "predict", "predict_proba", "score_samples", "score", "transform"]
+
+
+def with_entry(A, value):
+    A = np.array(A, dtype=object if isinstance(value, str) else float)
+    A[3, 0] = value
+    return A
+
+
+def read_only(A):
+    A = A.copy()
+    A.setflags(write=False)
+    return A
+
+
+def first_column_nan(A):
+    return np.c_[np.full(len(A), np.nan), A[:, 1:]]
+
+
+MALFORMED = {
+    "nan entry": lambda A: with_entry(A, np.nan),
+    "inf entry": lambda A: with_entry(A, np.inf),
+    "-inf entry": lambda A: with_entry(A, -np.inf),
+    "all nan": lambda A: np.full(A.shape, np.nan),
+    "all-nan row": lambda A: np.vstack([A, np.full(A.shape[1], np.nan)]),
+    "all-nan column": first_column_nan,
+    "no rows": lambda A: A[:0],
+    "one row": lambda A: A[:1],
+    "no columns": lambda A: A[:, :0],
+    "wrong feature count": lambda A: np.c_[A, A],
+    "1-D": lambda A: A[:, 0],
+    "3-D": lambda A: A[:, :, None],
+    "scalar": lambda A: 3.0,
+    "None": lambda A: None,
+    "dict": lambda A: {"a": 1},
+    "string": lambda A: "X",
+    "strings": lambda A: np.full(A.shape, "a"),
+    "one string": lambda A: with_entry(A, "x"),
+    "numeric strings": lambda A: A.astype(str),
+    "objects None": lambda A: np.full(A.shape, None, dtype=object),
+    "complex": lambda A: A + 1j,
+    "booleans": lambda A: A > 1,
+    "datetimes": lambda A: np.full(A.shape, np.datetime64("2020-01-01")),
+    "ragged list": lambda A: [[1.0, 2.0], [3.0]],
+    "list of lists": lambda A: A.tolist(),
+    "tuple of tuples": lambda A: tuple(map(tuple, A)),
+    "huge 1e300": lambda A: A * 1e300,
+    "huge 1e150": lambda A: A * 1e150,
+    "tiny 1e-300": lambda A: A * 1e-300,
+    "tiny 1e-150": lambda A: A * 1e-150,
+    "float16": lambda A: A.astype(np.float16),
+    "float32": lambda A: A.astype(np.float32),
+    "int64": lambda A: np.round(A).astype(np.int64),
+    "uint8": lambda A: np.abs(np.round(A)).astype(np.uint8),
+    "huge ints": lambda A: np.full(A.shape, 2**62),
+    "negative": lambda A: -np.abs(A) - 1,
+    "fractional": lambda A: A + 0.5,
+    "duplicated rows": lambda A: np.repeat(A[:1], len(A), axis=0),
+    "constant column": lambda A: np.c_[A[:, :1], np.ones((len(A), A.shape[1] - 1))],
+    "Fortran order": lambda A: np.asfortranarray(A),
+    "non-contiguous": lambda A: np.repeat(A, 2, axis=1)[:, ::2],
+    "read-only": read_only,
+    "masked array": lambda A: np.ma.masked_array(A, mask=np.zeros(A.shape, bool)),
+    "matrix": lambda A: np.asmatrix(A),
+    "sparse": lambda A: sp.csr_matrix(A),
+    "dataframe": lambda A: pd.DataFrame(A, columns=[f"c{i}" for i in range(A.shape[1])]),
+    "dataframe mixed": lambda A: pd.DataFrame({"a": A[:, 0], "b": ["s"] * len(A)}),
+    "series": lambda A: pd.Series(A[:, 0]),
+}
+
+
+def call(estimator, method, X, needs_y):
+    if method in ("fit", "partial_fit", "score") and needs_y:
+        n = X.shape[0] if hasattr(X, "shape") and len(X.shape) else 40
+        return getattr(estimator, method)(X, np.resize(LABELS, n))
+    return getattr(estimator, method)(X)
+
+
+def snapshot(estimator) -> dict:
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(estimator).items()}
+
+
+def assert_unchanged(estimator, before):
+    assert vars(estimator).keys() == before.keys()
+    for name, value in vars(estimator).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(value, before[name])
+
+
+def assert_finite(result):
+    if isinstance(result, (GaussianMixtureEM, EMImputer, HMMEM, SemiSupervisedEM)):
+        for name, value in vars(result).items():
+            if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                assert np.isfinite(value).all(), name
+    elif np.asarray(result).dtype.kind == "f":
+        assert np.isfinite(result).all()
+
+
+@pytest.mark.parametrize("malformed", MALFORMED)
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_malformed_X_everywhere(name, malformed):
+    make, good, needs_y = ESTIMATORS[name]
+    with warnings.catch_warnings():
+        # also: np.matrix's PendingDeprecationWarning, DataFrames' feature-name UserWarning
+        for category in (ConvergenceWarning, PendingDeprecationWarning, UserWarning):
+            warnings.simplefilter("ignore", category)
+        fitted = call(make(), "fit", good, needs_y)
+        for method in METHODS:
+            if not hasattr(fitted, method):
+                continue
+            estimator = make() if method in ("fit", "partial_fit") else fitted
+            before = snapshot(fitted)
+            try:
+                result = call(estimator, method, MALFORMED[malformed](good), needs_y)
+            except (ValueError, TypeError) as error:
+                assert re.search(r"\b(X|y)\b", str(error)), (method, str(error))
+                if method == "fit":  # a failed refit leaves the fitted model as it was
+                    with pytest.raises(type(error)):
+                        call(fitted, "fit", MALFORMED[malformed](good), needs_y)
+                    assert_unchanged(fitted, before)
+                continue
+            assert_finite(result)
+
+
+BAD_SAMPLE_WEIGHTS = {
+    "short": np.ones(3),
+    "2-D": np.ones((40, 1)),
+    "negative": -np.ones(40),
+    "all zero": np.zeros(40),
+    "nan": np.r_[np.nan, np.ones(39)],
+    "inf": np.r_[np.inf, np.ones(39)],
+    "strings": np.full(40, "a"),
+    "complex": np.ones(40) + 1j,
+    "dict": {"a": 1},
+    "scalar": 2.0,
+}
+
+
+@pytest.mark.parametrize("weights", BAD_SAMPLE_WEIGHTS)
+@pytest.mark.parametrize("name", ["mixture", "imputer", "semi", "semi-multinomial"])
+def test_bad_sample_weight(name, weights):
+    make, good, needs_y = ESTIMATORS[name]
+    fitted = call(make(), "fit", good, needs_y)
+    before = snapshot(fitted)
+    args = (good, LABELS) if needs_y else (good,)
+    methods = ["fit", "partial_fit"] + (["score"] if name == "mixture" else [])
+    for method in methods:
+        with pytest.raises((ValueError, TypeError), match="sample_weight"):
+            getattr(fitted, method)(*args, sample_weight=BAD_SAMPLE_WEIGHTS[weights])
+        assert_unchanged(fitted, before)
+
+
+BAD_SEQUENCES = {
+    "lengths too long": ({"lengths": [30, 30]}, "lengths"),
+    "lengths too short": ({"lengths": [10, 10]}, "lengths"),
+    "zero length": ({"lengths": [0, 40]}, "lengths"),
+    "negative length": ({"lengths": [-10, 50]}, "lengths"),
+    "fractional lengths": ({"lengths": [20.5, 19.5]}, "lengths"),
+    "2-D lengths": ({"lengths": [[20, 20]]}, "lengths"),
+    "string lengths": ({"lengths": ["20", "a"]}, "lengths"),
+    "both": ({"lengths": [20, 20], "sequence_ids": np.repeat([0, 1], 20)}, "sequence_ids"),
+    "short sequence_ids": ({"sequence_ids": np.zeros(5)}, "sequence_ids"),
+    "2-D sequence_ids": ({"sequence_ids": np.zeros((40, 2))}, "sequence_ids"),
+    "nan sequence_ids": ({"sequence_ids": np.r_[np.nan, np.zeros(39)]}, "sequence_ids"),
+    "lengths as y": ({"y": [20, 20]}, "lengths"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SEQUENCES)
+@pytest.mark.parametrize("name", ["hmm", "hmm-categorical", "hmm-poisson"])
+def test_bad_sequences(name, case):
+    make, good, _ = ESTIMATORS[name]
+    fitted = make().fit(good)
+    before = snapshot(fitted)
+    kwargs, argument = BAD_SEQUENCES[case]
+    for method in ["fit", "predict", "predict_proba", "score", "decode"]:
+        if method != "fit" and "y" in kwargs and method != "score":
+            continue
+        with pytest.raises((ValueError, TypeError), match=argument):
+            getattr(fitted, method)(good, **kwargs)
+        assert_unchanged(fitted, before)
+
+
+BAD_LABELS = {
+    "short": (LABELS[:5], "y"),
+    "2-D": (LABELS[:, None].repeat(2, axis=1), "y"),
+    "all unlabeled": (np.full(40, -1), "y"),
+    "one class": (np.where(LABELS == 1, 0, LABELS), "y"),
+    "nan": (np.r_[np.nan, LABELS[1:]].astype(float), "y"),
+    "None entries": (np.r_[None, LABELS[1:]].astype(object), "y"),
+    "continuous": (np.linspace(0, 1, 40), "y"),
+    "class with too few rows": (np.r_[1, np.zeros(39, int)], "n_components_per_class"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_LABELS)
+@pytest.mark.parametrize("name", ["semi", "semi-multinomial"])
+def test_bad_labels(name, case):
+    make, good, _ = ESTIMATORS[name]
+    fitted = make().fit(good, LABELS)
+    before = snapshot(fitted)
+    y, argument = BAD_LABELS[case]
+    if case == "class with too few rows":
+        fitted.set_params(n_components_per_class=2)
+    # partial_fit knows the classes: later batches may be unlabeled or of one class
+    continuing = case in ("all unlabeled", "one class")
+    for method in ["fit"] if continuing else ["fit", "partial_fit"]:
+        with pytest.raises((ValueError, TypeError), match=argument):
+            getattr(fitted, method)(good, y)
+        assert_unchanged(fitted, before)
+
+
+BAD_PARAMETERS = {
+    "n_components": [0, -1, 1.5, "2"],
+    "n_components_per_class": [0, 1.5],
+    "covariance_type": ["ful", 3],
+    "reg_covar": [-1e-6, "a"],
+    "tol": [-1.0, None],
+    "max_iter": [-1, 2.5],
+    "n_init": [0],
+    "accelerate": ["fast", True],
+    "learning_decay": [0.5, 1.5],
+    "learning_offset": [0.0, -1.0],
+    "batch_size": [0, 2.5],
+    "init_params": ["k-means"],
+    "emission": ["normal"],
+    "alpha": [0.0, -1.0],
+    "unlabeled_weight": [-0.1, 1.5],
+    "random_state": ["seed"],
+}
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_bad_constructor_values_are_refused_by_fit(name):
+    make, good, needs_y = ESTIMATORS[name]
+    checked = 0
+    for parameter, values in BAD_PARAMETERS.items():
+        if parameter not in make().get_params():
+            continue
+        for value in values:
+            with pytest.raises((ValueError, TypeError), match=parameter):
+                call(make().set_params(**{parameter: value}), "fit", good, needs_y)
+            checked += 1
+    assert checked >= 10
