@@ -126,6 +126,8 @@ EMImputer, SemiSupervisedEM.
         document = json.loads(text, parse_constant=_refuse_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"model file: not valid JSON ({error}).") from None
+    except RecursionError:
+        raise ValueError("model file: nested too deeply to be an emkit model.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
     version = document.get("version")
@@ -135,7 +137,7 @@ EMImputer, SemiSupervisedEM.
             f"versions 1 to {VERSION}."
         )
     kind = document.get("kind")
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:
         raise ValueError(
             f"model file: unknown kind {kind!r}; expected one of {', '.join(_KINDS)}."
         )
@@ -149,9 +151,19 @@ EMImputer, SemiSupervisedEM.
     try:
         estimator.set_params(**{name: _decode(value, name) for name, value in params.items()})
         estimator._validate_params()
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RecursionError) as error:
         raise ValueError(f"model file: invalid parameters: {error}") from None
     _restore(estimator, {name: _decode(value, name) for name, value in attributes.items()})
+    try:  # the initial values, as a refit would check them
+        if isinstance(estimator, SemiSupervisedEM):
+            estimator._model()
+        else:
+            n_features = getattr(estimator, "means_", None)
+            estimator._model(
+                estimator.n_features_in_ if n_features is None else n_features.shape[1]
+            )
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"model file: invalid parameters: {error}") from None
     return estimator
 
 
@@ -299,10 +311,12 @@ def _check_probabilities(estimator) -> None:
                 raise ValueError(f"model file: {name} are not probabilities summing to 1.")
     if hasattr(estimator, "feature_log_prob_"):
         log_prob = estimator.feature_log_prob_
-        if not np.allclose(np.exp(log_prob).sum(axis=1), 1.0, rtol=0, atol=1e-8):
+        if np.any(log_prob > 0) or not np.allclose(
+            np.exp(log_prob).sum(axis=1), 1.0, rtol=0, atol=1e-8
+        ):
             raise ValueError("model file: exp(feature_log_prob_) rows do not sum to 1.")
-    if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ < 0):
-        raise ValueError("model file: lambdas_ must be non-negative.")
+    if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ <= 0):
+        raise ValueError("model file: lambdas_ must be positive.")
 
 
 def _derive(estimator, indicator_features) -> None:
