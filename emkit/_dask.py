@@ -11,13 +11,13 @@ X is a Dask array.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._em import INIT_BYTES, RowData
+from ._em import INIT_BYTES, RowData, _add_pairs
 
 
 def is_dask_array(X) -> bool:
@@ -65,15 +65,7 @@ def _block_chunks(X, sample_weight, y, row_bytes):
 
 
 def _block_e_step(model, params, chunks):
-    stats, log_likelihood = model.e_step(params, chunks[0])
-    for chunk in chunks[1:]:
-        more, more_log_likelihood = model.e_step(params, chunk)
-        stats, log_likelihood = stats + more, log_likelihood + more_log_likelihood
-    return stats, log_likelihood
-
-
-def _add_pairs(a, b):
-    return a[0] + b[0], a[1] + b[1]
+    return reduce(_add_pairs, (model.e_step(params, chunk) for chunk in chunks))
 
 
 @dataclass(frozen=True)

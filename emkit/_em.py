@@ -352,8 +352,8 @@ def stepwise_em(
     t) ** -learning_decay`` at step ``t`` (Cappé & Moulines, 2009; Liang &
     Klein, 2009); the first step takes ``s_b``, so a single mini-batch is one
     EM step. An M-step follows every update, on ``s`` times the mini-batch's
-    weight. Returns the new state and the
-    mean log-likelihood of each mini-batch at the parameters it was scored at.
+    weight. Returns the new state and the mean log-likelihood of each
+    mini-batch at the parameters it was scored at.
     """
     log_likelihoods = []
     n_threads = effective_n_jobs(n_jobs)

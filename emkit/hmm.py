@@ -473,6 +473,10 @@ class HMMEM(BaseEstimator):
             self._update(emission),
         )
 
+    def _fitted_model(self) -> HMMModel:
+        """The model of the fitted parameters."""
+        return self._model(self.n_features_in_)
+
     def _params(self) -> HMMParams:
         emission = self._emission().from_attributes(lambda name: getattr(self, name))
         return HMMParams(self.startprob_, self.transmat_, emission)
@@ -687,7 +691,7 @@ class HMMEM(BaseEstimator):
 
     def _criterion(self, X, lengths, sequence_ids, penalty) -> float:
         _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
-        n_parameters = self._model(self.n_features_in_).n_parameters(self._params())
+        n_parameters = self._fitted_model().n_parameters(self._params())
         return float(-2 * log_likelihoods.sum() + n_parameters * penalty(len(X)))
 
     def bic(self, X, lengths=None, sequence_ids=None) -> float:

@@ -155,13 +155,7 @@ EMImputer, SemiSupervisedEM.
         raise ValueError(f"model file: invalid parameters: {error}") from None
     _restore(estimator, {name: _decode(value, name) for name, value in attributes.items()})
     try:  # the initial values, as a refit would check them
-        if isinstance(estimator, SemiSupervisedEM):
-            estimator._model()
-        else:
-            n_features = getattr(estimator, "means_", None)
-            estimator._model(
-                estimator.n_features_in_ if n_features is None else n_features.shape[1]
-            )
+        estimator._fitted_model()
     except (TypeError, ValueError) as error:
         raise ValueError(f"model file: invalid parameters: {error}") from None
     return estimator

@@ -231,6 +231,10 @@ class _BaseGaussianMixture(BaseEstimator):
             check_positive_definite(matrices, "precisions_init")
         return GaussianMixtureModel(k, gaussian, self.init_params, weights, means, precisions)
 
+    def _fitted_model(self) -> GaussianMixtureModel:
+        """The model of the fitted parameters."""
+        return self._model(self.means_.shape[1])
+
     def _params(self) -> MixtureParams:
         return MixtureParams(
             self.weights_, self.means_, self.covariances_, self.precisions_cholesky_
@@ -733,7 +737,7 @@ default="kmeans"
         return X, np.repeat(np.arange(k), counts)
 
     def _n_parameters(self) -> int:
-        return self._model(self.means_.shape[1]).n_parameters(self._params())
+        return self._fitted_model().n_parameters(self._params())
 
     def _criterion(self, X, sample_weight, penalty_per_parameter) -> float:
         log_prob = self.score_samples(X)

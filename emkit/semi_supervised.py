@@ -364,6 +364,10 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     def _model(self) -> ClassMixtureModel:
         return ClassMixtureModel(len(self.classes_), self.n_components_per_class, self._emission())
 
+    def _fitted_model(self) -> ClassMixtureModel:
+        """The model of the fitted parameters."""
+        return self._model()
+
     def _params(self) -> ClassMixtureParams:
         def get(name):
             return getattr(self, _ATTRIBUTE_NAMES.get(name, name))

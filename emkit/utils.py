@@ -71,17 +71,12 @@ def align_components(reference, model):
             f"same covariance type: their parameters have shapes {_shapes(reference_params)} "
             f"and {_shapes(params)}."
         )
-    fitted = model._model(_params_features(model))
+    fitted = model._fitted_model()
     _, order = linear_sum_assignment(fitted.divergences(reference_params, params))
     aligned = copy.copy(model)
     vars(aligned).pop("_online", None)
     aligned._set_fitted(fitted, fitted.permuted(params, order))
     return aligned
-
-
-def _params_features(model) -> int:
-    """Number of features the model's parameters describe (an imputer's kept columns)."""
-    return model.means_.shape[1] if hasattr(model, "weights_") else model.n_features_in_
 
 
 def _shapes(params) -> list:
