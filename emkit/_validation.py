@@ -9,9 +9,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
-# EM squares the values of X: beyond this magnitude, sums of squares overflow.
-MAX_MAGNITUDE = 1e100
-
 
 def check_X(estimator, X, *, reset: bool, **options):
     """``validate_data`` for X, as float with NaN allowed unless ``options`` say otherwise.
@@ -24,8 +21,13 @@ def check_X(estimator, X, *, reset: bool, **options):
         X = validate_data(estimator, X, reset=reset, **options)
     values = X.data if sp.issparse(X) else X
     if values.dtype.kind == "f" and values.size:
-        largest = float(np.max(np.abs(values), where=~np.isnan(values), initial=0.0))
-        if largest > MAX_MAGNITUDE:
+        # fmax/fmin skip NaN and, unlike np.abs, make no copy of X
+        largest = max(
+            float(np.fmax.reduce(values, axis=None)), -float(np.fmin.reduce(values, axis=None))
+        )
+        # EM sums squares of the values: beyond the cube root of the largest
+        # float (1e102 for float64, 7e12 for float32), the sums can overflow.
+        if largest > np.finfo(values.dtype).max ** (1 / 3):
             raise ValueError(
                 f"X has values as large as {largest:.3g}; EM squares them, which overflows. "
                 "Scale X first, for instance with sklearn.preprocessing.StandardScaler."
