@@ -153,7 +153,11 @@ EMImputer, SemiSupervisedEM.
         estimator._validate_params()
     except (TypeError, ValueError, RecursionError) as error:
         raise ValueError(f"model file: invalid parameters: {error}") from None
-    _restore(estimator, {name: _decode(value, name) for name, value in attributes.items()})
+    attributes = {name: _decode(value, name) for name, value in attributes.items()}
+    try:
+        _restore(estimator, attributes)
+    except (TypeError, KeyError, IndexError, AttributeError) as error:  # a safety net
+        raise ValueError(f"model file: invalid attributes ({error!r}).") from None
     try:  # the initial values, as a refit would check them
         estimator._fitted_model()
     except (TypeError, ValueError) as error:
@@ -236,9 +240,14 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
             "poisson": {"lambdas_": (k, d)},
             "categorical": {"emissionprob_": (k, None)},
         }[estimator.emission]
+        if estimator.emission == "categorical" and d != 1:
+            raise ValueError(f"model file: a categorical HMM has 1 feature, not {d}.")
         return shapes | emission
     if isinstance(estimator, SemiSupervisedEM):
-        n_classes = len(_get(estimator, "classes_"))
+        classes = _get(estimator, "classes_")
+        if not (isinstance(classes, np.ndarray) and classes.ndim == 1):
+            raise ValueError("model file: classes_ must be an array of class labels.")
+        n_classes = len(classes)
         k, d = n_classes * estimator.n_components_per_class, estimator.n_features_in_
         shapes = {"classes_": (n_classes,), "weights_": (k,), "class_prior_": (n_classes,)}
         if estimator.emission == "multinomial":
@@ -257,10 +266,10 @@ def _get(estimator, name):
 
 
 def _restore(estimator, attributes: dict) -> None:
-    for name in ("n_features_in_", "n_iter_"):
+    for name, least, what in (("n_features_in_", 1, "positive"), ("n_iter_", 0, "non-negative")):
         value = attributes.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"model file: {name} must be a non-negative integer, got {value!r}.")
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(f"model file: {name} must be a {what} integer, got {value!r}.")
     if not isinstance(attributes.get("converged_"), bool):
         raise ValueError("model file: converged_ must be true or false.")
     bounds = attributes.get("lower_bounds_")
