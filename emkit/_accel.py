@@ -31,20 +31,23 @@ class Squarem:
         Coordinates that are not finite in all three (log of a probability
         that is zero) take their value in ``params2``.
         """
-        x0, x1, x2 = (model.unconstrained(p) for p in (params0, params1, params2))
+        arrays = [model.unconstrained(p) for p in (params0, params1, params2)]
+        x0, x1, x2 = (np.concatenate([a.ravel() for a in values]) for values in arrays)
         with np.errstate(invalid="ignore"):
-            finite = [np.isfinite(a + b + c) for a, b, c in zip(x0, x1, x2, strict=True)]
-            r = [np.where(f, b - a, 0.0) for f, a, b in zip(finite, x0, x1, strict=True)]
-            v = [np.where(f, c - b, 0.0) - d for f, b, c, d in zip(finite, x1, x2, r, strict=True)]
-        r_norm = math.sqrt(sum(float(np.sum(d * d)) for d in r))
-        v_norm = math.sqrt(sum(float(np.sum(d * d)) for d in v))
+            r = x1 - x0
+            v = x2 - x1 - r
+        finite = np.isfinite(v)  # v is finite only where x0, x1 and x2 are
+        r = np.where(finite, r, 0.0)
+        v = np.where(finite, v, 0.0)
+        r_norm, v_norm = math.sqrt(r @ r), math.sqrt(v @ v)
         self.step = 1.0 if v_norm == 0.0 else min(max(r_norm / v_norm, 1.0), self.step_max)
         a = self.step
-        x = [
-            np.where(f, x + 2 * a * d + a * a * e, c)
-            for f, x, d, e, c in zip(finite, x0, r, v, x2, strict=True)
-        ]
-        return model.from_unconstrained(x)
+        x = np.where(finite, x0 + 2 * a * r + a * a * v, x2)
+        shapes = [part.shape for part in arrays[2]]
+        pieces = np.split(x, np.cumsum([math.prod(shape) for shape in shapes])[:-1])
+        return model.from_unconstrained(
+            [piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)]
+        )
 
     def update(self, accepted: bool) -> None:
         """Widen the step bound after an accepted full step, narrow it after a rejection.

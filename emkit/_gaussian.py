@@ -17,7 +17,12 @@ import numba
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._covariance import _ILL_DEFINED, COVARIANCE_TYPES, triangular_inverse
+from ._covariance import (
+    _ILL_DEFINED,
+    COVARIANCE_TYPES,
+    _scaled_deviations,
+    triangular_inverse,
+)
 from ._missing import Missingness
 from ._utils import column_sums
 
@@ -65,22 +70,25 @@ class Conditioned:
         missing, means = self.missing, self.means
         if missing is None:
             return self.gaussian._complete_statistics(self.X, W, means)
-        complete = missing.complete
-        stats = self.gaussian._complete_statistics(self.X[complete], W[complete], means)
         k, d = means.shape
         nk, sx, sxx = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
-        W = np.asarray(W[missing.rows], dtype=float)
-        for j, (_, filled, (blocks, ends)) in enumerate(self.conditionals):
-            centred = filled - means[j]
-            weighted = centred * W[:, j, None]
-            nk[j] = W[:, j].sum()
-            sx[j] = weighted.sum(axis=0)
-            sxx[j] = weighted.T @ centred
-            pattern_weights = np.add.reduceat(W[:, j], missing.offsets[:-1])
-            _add_blocks(blocks, ends, missing.columns, missing.n_missing, pattern_weights, sxx[j])
+        weights = np.asarray(W[missing.rows], dtype=float)
+        scaled = np.empty((len(weights), d))
+        for j, (_, filled, blocks) in enumerate(self.conditionals):
+            w = weights[:, j]
+            _scaled_deviations(filled, means[j], w, scaled)
+            nk[j] = w.sum()
+            sx[j] = np.sqrt(w) @ scaled
+            np.matmul(scaled.T, scaled, out=sxx[j])  # a symmetric rank-k update
+            pattern_weights = np.add.reduceat(w, missing.offsets[:-1])
+            _add_blocks(blocks, missing, pattern_weights, sxx[j])
         sxx = self.gaussian.covariance.reduce_second_moments(sxx)
-        dtype = stats.sxx.dtype  # X's: float32 data gives float32 parameters
-        return stats + GaussianStats(nk.astype(dtype), sx.astype(dtype), sxx.astype(dtype))
+        dtype = self.X.dtype  # float32 data gives float32 parameters
+        stats = GaussianStats(nk.astype(dtype), sx.astype(dtype), sxx.astype(dtype))
+        complete = missing.complete
+        if len(complete):
+            stats += self.gaussian._complete_statistics(self.X[complete], W[complete], means)
+        return stats
 
     def expectations(self, W) -> np.ndarray:
         """X with each NaN replaced by sum_k W_ik E[x_m | x_o, component k]."""
@@ -110,23 +118,30 @@ class Gaussian:
         With ``missing``, rows with NaN get the density of their observed
         values (0 for a row with none).
         """
-        return self.condition(X, means, precisions_cholesky, missing).log_prob
+        return self.condition(X, means, precisions_cholesky, missing, statistics=False).log_prob
 
-    def condition(self, X, means, precisions_cholesky, missing: Missingness | None = None):
+    def condition(
+        self, X, means, precisions_cholesky, missing: Missingness | None = None, statistics=True
+    ):
         """The log-densities, kept with what the statistics at these parameters reuse.
 
         ``condition(X, means, ...).statistics(W)`` equals ``statistics(X, W,
         means, ...)``, without conditioning the incomplete rows a second time.
+        With ``statistics=False``, the conditional covariances that only
+        ``statistics`` needs are not computed.
         """
         if missing is None:
             return Conditioned(
                 self, X, means, self._complete_log_prob(X, means, precisions_cholesky)
             )
         out = np.empty((X.shape[0], means.shape[0]), dtype=np.result_type(X, means))
-        out[missing.complete] = self._complete_log_prob(
-            X[missing.complete], means, precisions_cholesky
+        if len(missing.complete):
+            out[missing.complete] = self._complete_log_prob(
+                X[missing.complete], means, precisions_cholesky
+            )
+        conditionals = list(
+            self._conditionals(X, means, precisions_cholesky, missing, True, statistics)
         )
-        conditionals = list(self._conditionals(X, means, precisions_cholesky, missing, True))
         for j, (log_prob_j, _, _) in enumerate(conditionals):
             out[missing.rows, j] = log_prob_j
         return Conditioned(self, X, means, out, missing, conditionals)
@@ -179,31 +194,40 @@ class Gaussian:
                 filled[missing.rows[rows]] = sample[rows]
         return filled.astype(X.dtype, copy=False)
 
-    def _conditionals(self, X, means, precisions_cholesky, missing, log_prob=False, noise=None):
+    def _conditionals(
+        self,
+        X,
+        means,
+        precisions_cholesky,
+        missing,
+        log_prob=False,
+        covariances=False,
+        noise=None,
+    ):
         """Each component, conditioned on the observed values of the incomplete rows.
 
         Yields ``(log_prob, filled, blocks)`` per component, rows in
-        ``missing.rows`` order: the log-density of the observed values and
-        each pattern's conditional covariance of its missing values (see
-        ``_condition``), if ``log_prob``; and the rows with their missing
-        values set to the conditional expectation (plus a draw from the
-        conditional distribution, given standard ``noise``).
+        ``missing.rows`` order: the log-density of the observed values, if
+        ``log_prob``; the rows with their missing values set to the
+        conditional expectation (plus a draw from the conditional
+        distribution, given standard ``noise``); and each pattern's
+        conditional covariance of its missing values (see ``_condition``),
+        if ``covariances``.
         """
         k, d = means.shape
         n = len(missing.rows)
         roots = self.covariance.full_matrices(precisions_cholesky, k, d)
         X = np.asarray(X, dtype=float)
-        n_missing = missing.n_missing
-        ends = np.concatenate([[0], np.cumsum(n_missing**2)])
+        n_missing, ends = missing.n_missing, missing.block_ends
         for j in range(k):
             root = np.ascontiguousarray(roots[j], dtype=float)
             covariance = np.empty((0, 0))  # read only where more is missing than observed
-            if (2 * n_missing > d).any():
+            if 2 * n_missing.max() > d:
                 inverse_root = triangular_inverse(root, lower=False)
                 covariance = inverse_root.T @ inverse_root
             out_log_prob = np.empty(n if log_prob else 0)
             filled = np.empty((n, d))
-            blocks = np.empty(ends[-1] if log_prob else 0)
+            blocks = np.empty(ends[-1] if covariances else 0)
             failed = _condition(
                 X,
                 missing.rows,
@@ -225,7 +249,7 @@ class Gaussian:
             if log_prob:  # the Mahalanobis term of the completed rows, by BLAS
                 whitened = (filled - means[j]) @ root
                 out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
-            yield out_log_prob, filled, (blocks, ends)
+            yield out_log_prob, filled, blocks
 
     def recentred(self, stats: GaussianStats, old_centres, new_centres) -> GaussianStats:
         """Statistics centred on ``old_centres``, centred on ``new_centres`` instead."""
@@ -300,8 +324,11 @@ _FAST = {"reassoc", "contract"}
 
 
 @numba.njit(nogil=True, cache=True, fastmath=_FAST)
-def _cholesky(A, n):
-    """In-place lower Cholesky factor of A[:n, :n]; False if not positive-definite."""
+def _cholesky(A, n, inverse_diagonal):
+    """In-place lower Cholesky factor of A[:n, :n], 1 / its diagonal in inverse_diagonal.
+
+    Returns False if A[:n, :n] is not positive-definite.
+    """
     for j in range(n):
         total = A[j, j]
         for q in range(j):
@@ -310,6 +337,7 @@ def _cholesky(A, n):
             return False
         A[j, j] = np.sqrt(total)
         inverse = 1.0 / A[j, j]
+        inverse_diagonal[j] = inverse
         for i in range(j + 1, n):
             total = A[i, j]
             for q in range(j):
@@ -319,13 +347,13 @@ def _cholesky(A, n):
 
 
 @numba.njit(nogil=True, cache=True, fastmath=_FAST)
-def _solve_lower(L, n, v):
-    """v[:n] <- L^-1 v[:n] for the lower triangular L[:n, :n]."""
+def _solve_lower(L, n, v, inverse_diagonal):
+    """v[:n] <- L^-1 v[:n] for the lower triangular L[:n, :n] (see ``_cholesky``)."""
     for c in range(n):
         total = v[c]
         for b in range(c):
             total -= L[c, b] * v[b]
-        v[c] = total / L[c, c]
+        v[c] = total * inverse_diagonal[c]
 
 
 @numba.njit(nogil=True, cache=True, fastmath=_FAST)
@@ -362,20 +390,22 @@ def _condition(
     ``chol(C) noise[r, :m]`` if ``noise`` has rows (a draw). If ``log_prob``
     has rows, it gets log N_o(x_o) except the Mahalanobis term -||root^T (x -
     mu)||^2 / 2, left to the caller (it equals the observed values'
-    Mahalanobis term). If ``blocks`` has entries, the C of pattern p goes to
-    ``blocks[ends[p]:ends[p + 1]]`` (m x m, row-major). ``covariance`` is read
-    only by patterns with more values missing than observed. Returns True if
-    a block is not positive-definite.
+    Mahalanobis term). If ``blocks`` has entries, the lower triangle of the C
+    of pattern p goes to ``blocks[ends[p]:ends[p + 1]]``, row by row.
+    ``covariance`` is read only by patterns with more values missing than
+    observed. Returns True if a block is not positive-definite.
     """
     d = mean.shape[0]
     log_det_root = 0.0
     for f in range(d):
         log_det_root += np.log(root[f, f])
     L = np.empty((d, d))
-    T = np.empty((d, d))  # L^-1 S_om, transposed; or L^-1 in the precision form
+    T = np.empty((d, d))  # L^-1 S_om, transposed; or L^-1, transposed, in the precision form
     C = np.empty((d, d))
     u = np.empty(d)
     delta = np.zeros(d)
+    inverse_diagonal = np.empty(d)  # of L
+    scratch = np.empty(d)
     for p in range(offsets.shape[0] - 1):
         n_m = n_missing[p]
         n_o = d - n_m
@@ -389,33 +419,40 @@ def _condition(
                     L[a, b] = precision[m_idx[a], m_idx[b]]
                 else:
                     L[a, b] = covariance[o_idx[a], o_idx[b]]
-        if not _cholesky(L, n_f):
+        if not _cholesky(L, n_f, inverse_diagonal):
             return True
         # log det root + 1/2 log det C: C = (L L^T)^-1, or det S = det S_oo det C
         constant = -0.5 * n_o * _LOG_2PI + (log_det_root if by_precision else 0.0)
+        product = 1.0
         for a in range(n_f):
-            constant -= np.log(L[a, a])
+            product *= L[a, a]
+        if 0.0 < product < np.inf:  # one log, unless the product under- or overflows
+            constant -= np.log(product)
+        else:
+            for a in range(n_f):
+                constant -= np.log(L[a, a])
         if not by_precision:
             for c in range(n_m):
                 for a in range(n_o):
-                    T[c, a] = covariance[o_idx[a], m_idx[c]]
-                _solve_lower(L, n_o, T[c])
-        if blocks.shape[0] > 0 or noise.shape[0] > 0:
-            if by_precision:  # C = M^T M with M = L^-1, built row by row in T
-                for a in range(n_m):
-                    for c in range(a + 1):
-                        C[a, c] = 0.0
-                        T[a, c] = 0.0
-                    T[a, a] = 1.0
+                    total = covariance[o_idx[a], m_idx[c]]
                     for b in range(a):
-                        for c in range(b + 1):
-                            T[a, c] -= L[a, b] * T[b, c]
-                    inverse = 1.0 / L[a, a]
-                    for c in range(a + 1):
-                        T[a, c] *= inverse
-                    for b in range(a + 1):  # C += M[a]^T M[a], lower half
-                        for c in range(b + 1):
-                            C[b, c] += T[a, b] * T[a, c]
+                        total -= L[a, b] * T[c, b]
+                    T[c, a] = total * inverse_diagonal[a]
+        if blocks.shape[0] > 0 or noise.shape[0] > 0:
+            if by_precision:  # C = M^T M, M = L^-1 (lower), T = M^T
+                for j in range(n_m):
+                    T[j, j] = inverse_diagonal[j]
+                    for i in range(j + 1, n_m):
+                        total = 0.0
+                        for q in range(j, i):
+                            total += L[i, q] * T[j, q]
+                        T[j, i] = -total * inverse_diagonal[i]
+                for a in range(n_m):
+                    for b in range(a + 1):
+                        total = 0.0
+                        for q in range(a, n_m):
+                            total += T[a, q] * T[b, q]
+                        C[a, b] = total
             else:  # C = S_mm - T T^T
                 for a in range(n_m):
                     for b in range(a + 1):
@@ -424,11 +461,12 @@ def _condition(
                             total -= T[a, q] * T[b, q]
                         C[a, b] = total
             if blocks.shape[0] > 0:
+                start = ends[p]
                 for a in range(n_m):
                     for b in range(a + 1):
-                        blocks[ends[p] + a * n_m + b] = C[a, b]
-                        blocks[ends[p] + b * n_m + a] = C[a, b]
-            if noise.shape[0] > 0 and not _cholesky(C, n_m):
+                        blocks[start + b] = C[a, b]
+                    start += a + 1
+            if noise.shape[0] > 0 and not _cholesky(C, n_m, scratch):
                 return True
         for r in range(offsets[p], offsets[p + 1]):
             i = rows[r]
@@ -442,18 +480,18 @@ def _condition(
                     for f in range(d):
                         total += precision[m_idx[c], f] * delta[f]
                     u[c] = total
-                _solve_lower(L, n_m, u)
+                _solve_lower(L, n_m, u, inverse_diagonal)
                 for c in range(n_m - 1, -1, -1):
                     total = u[c]
                     for b in range(c + 1, n_m):
                         total -= L[b, c] * u[b]
-                    u[c] = total / L[c, c]
+                    u[c] = total * inverse_diagonal[c]
                 for c in range(n_m):
                     u[c] = -u[c]
             else:  # u = T L^-1 (x_o - mu_o)
                 for a in range(n_o):
                     delta[a] = X[i, o_idx[a]] - mean[o_idx[a]]
-                _solve_lower(L, n_o, delta)
+                _solve_lower(L, n_o, delta, inverse_diagonal)
                 for c in range(n_m):
                     total = 0.0
                     for a in range(n_o):
@@ -472,16 +510,28 @@ def _condition(
     return False
 
 
-@numba.njit(nogil=True, cache=True)
-def _add_blocks(blocks, ends, columns, n_missing, weights, out):
+def _add_blocks(blocks, missing: Missingness, weights, out) -> None:
     """out += weights[p] C_p in the missing rows and columns of each pattern p.
 
-    ``blocks[ends[p]:ends[p + 1]]`` holds C_p, as ``_condition`` leaves it.
+    ``blocks`` holds the lower triangles of the C_p, as ``_condition`` leaves them.
     """
+    _add_lower_blocks(blocks, missing.block_ends, missing.columns, missing.n_missing, weights, out)
+
+
+@numba.njit(nogil=True, cache=True)
+def _add_lower_blocks(blocks, ends, columns, n_missing, weights, out):
     d = columns.shape[1]
+    lower = np.zeros((d, d))  # the missing columns are in increasing order
     for p in range(columns.shape[0]):
         n = n_missing[p]
         m_idx = columns[p, d - n :]
+        start = ends[p]
         for a in range(n):
-            for b in range(n):
-                out[m_idx[a], m_idx[b]] += weights[p] * blocks[ends[p] + a * n + b]
+            for b in range(a + 1):
+                lower[m_idx[a], m_idx[b]] += weights[p] * blocks[start + b]
+            start += a + 1
+    for a in range(d):
+        for b in range(a):
+            out[a, b] += lower[a, b]
+            out[b, a] += lower[a, b]
+        out[a, a] += lower[a, a]

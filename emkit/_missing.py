@@ -13,9 +13,11 @@ import scipy.sparse as sp
 class Missingness:
     """Rows of X grouped by pattern of missing columns.
 
-    ``complete`` lists the rows with nothing missing. Incomplete pattern ``p``
-    holds rows ``rows[offsets[p]:offsets[p + 1]]`` and observes the columns
-    where ``observed[p]`` is True.
+    ``complete`` lists the rows that take the complete-data path: the rows
+    with nothing missing if they are the majority. Pattern ``p`` holds rows
+    ``rows[offsets[p]:offsets[p + 1]]`` and observes the columns where
+    ``observed[p]`` is True; as a minority, the complete rows are one more
+    pattern, which costs less than the complete-data path's fixed costs.
     """
 
     complete: np.ndarray
@@ -27,6 +29,11 @@ class Missingness:
     def n_missing(self) -> np.ndarray:
         """Number of missing columns of each pattern."""
         return self.observed.shape[1] - self.observed.sum(axis=1)
+
+    @cached_property
+    def block_ends(self) -> np.ndarray:
+        """Offsets of each pattern's conditional covariance, packed as a lower triangle."""
+        return np.concatenate([[0], np.cumsum(self.n_missing * (self.n_missing + 1) // 2)])
 
     @cached_property
     def columns(self) -> np.ndarray:
@@ -45,6 +52,8 @@ def find_missing(X: np.ndarray) -> Missingness | None:
     incomplete = mask.any(axis=1)
     if not incomplete.any():
         return None
+    if 2 * incomplete.sum() > len(X):
+        incomplete[:] = True
     rows = np.flatnonzero(incomplete)
     # One bytes key per row (its mask, 8 columns a byte): sorting those is fast.
     packed = np.ascontiguousarray(np.packbits(mask[rows], axis=1))

@@ -311,7 +311,7 @@ default="kmeans"
         X = X_all[:, self._kept]
         missing = find_missing(X)
         model = self._model(X.shape[1])
-        conditioned = model._log_joint(self._params(), X, missing)
+        conditioned = model._log_joint(self._params(), X, missing, statistics=False)
         W, _ = log_normalize(conditioned.log_prob)
         if self.sample_posterior:
             args = (X, W, self.means_, self.precisions_cholesky_, missing)

@@ -153,10 +153,13 @@ class GaussianMixtureModel:
 
     def log_joint(self, params: MixtureParams, X, missing=None) -> np.ndarray:
         """log p(x_i, z_i = k) for every row and component (of observed values)."""
-        return self._log_joint(params, X, missing).log_prob
+        return self._log_joint(params, X, missing, statistics=False).log_prob
 
-    def _log_joint(self, params: MixtureParams, X, missing):
-        conditioned = self.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
+    def _log_joint(self, params: MixtureParams, X, missing, statistics=True):
+        """``Gaussian.condition`` with the log weights added to the log-densities."""
+        conditioned = self.gaussian.condition(
+            X, params.means, params.precisions_cholesky, missing, statistics
+        )
         log_prob = conditioned.log_prob
         with np.errstate(divide="ignore"):
             log_prob += np.log(params.weights)

@@ -158,10 +158,12 @@ def conditional(mean, cov, row):
     return mean[m] + gain @ (row[o] - mean[o]), cov[np.ix_(m, m)] - gain @ cov[np.ix_(o, m)]
 
 
-def test_conditioning_with_any_number_of_missing_values():
+@pytest.mark.parametrize("n_complete", [0, 600])
+def test_conditioning_with_any_number_of_missing_values(n_complete):
     # Patterns with fewer missing than observed values factorise the precision's
     # missing block, the others the covariance's observed block: both must agree
-    # with the textbook formulas.
+    # with the textbook formulas. Complete rows are one more pattern while they
+    # are a minority, and take the complete-data path when added as a majority.
     from emkit._gaussian import Gaussian
     from emkit._missing import find_missing
 
@@ -170,12 +172,14 @@ def test_conditioning_with_any_number_of_missing_values():
     factor = rng.standard_normal((d, d))
     cov = factor @ factor.T + 0.5 * np.eye(d)
     mean = rng.standard_normal(d)
-    X = rng.multivariate_normal(mean, cov, 300)
-    for i, row in enumerate(X):
+    X = rng.multivariate_normal(mean, cov, 300 + n_complete)
+    for i, row in enumerate(X[:300]):
         row[rng.permutation(d)[: i % d]] = np.nan  # 0 to d - 1 missing
     gaussian = Gaussian("full", reg_covar=0.0)
     precision_cholesky = gaussian.covariance.precision_cholesky(cov[None])
     missing = find_missing(X)
+    n_complete_rows = (~np.isnan(X).any(axis=1)).sum()
+    assert len(missing.complete) == (n_complete_rows if n_complete else 0)
     conditioned = gaussian.condition(X, mean[None], precision_cholesky, missing)
 
     expected_log_prob = [
