@@ -98,6 +98,15 @@ def triangular_inverse(factor: np.ndarray, lower: bool) -> np.ndarray:
     return trtri(factor, lower=int(lower))[0]
 
 
+def _inverse_transposed(factors: np.ndarray) -> np.ndarray:
+    """inv(L).T for each lower Cholesky factor L of covariances: the precision Cholesky factors."""
+    matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
+    out = np.empty_like(matrices)
+    for j, factor in enumerate(matrices):
+        out[j] = triangular_inverse(factor, lower=True).T
+    return out.reshape(factors.shape)
+
+
 class _MatrixCovariance:
     """Shared code of ``full`` and ``tied``: general symmetric matrices."""
 
@@ -106,11 +115,7 @@ class _MatrixCovariance:
             factors = np.linalg.cholesky(covariances)
         except np.linalg.LinAlgError:
             raise ValueError(_ILL_DEFINED) from None
-        matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
-        out = np.empty_like(matrices)
-        for j, factor in enumerate(matrices):
-            out[j] = triangular_inverse(factor, lower=True).T
-        return out.reshape(factors.shape)
+        return _inverse_transposed(factors)
 
     def precisions(self, precisions_cholesky: np.ndarray) -> np.ndarray:
         return precisions_cholesky @ np.swapaxes(precisions_cholesky, -1, -2)
@@ -135,11 +140,12 @@ class _MatrixCovariance:
         factors[..., diagonal, diagonal] = np.log(factors[..., diagonal, diagonal])
         return factors
 
-    def from_unconstrained(self, values: np.ndarray) -> np.ndarray:
+    def from_unconstrained(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Covariances and their precision Cholesky factors, from ``unconstrained``."""
         factors = np.tril(values)
         diagonal = np.arange(factors.shape[-1])
         factors[..., diagonal, diagonal] = np.exp(factors[..., diagonal, diagonal])
-        return factors @ np.swapaxes(factors, -1, -2)
+        return factors @ np.swapaxes(factors, -1, -2), _inverse_transposed(factors)
 
 
 class _Full(_MatrixCovariance):
@@ -246,8 +252,10 @@ class _VectorCovariance:
     def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
         return values[order]
 
-    def from_unconstrained(self, values: np.ndarray) -> np.ndarray:
-        return np.exp(values)
+    def from_unconstrained(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Variances and their precision Cholesky factors, from ``unconstrained``."""
+        covariances = np.exp(values)
+        return covariances, self.precision_cholesky(covariances)
 
 
 class _Diag(_VectorCovariance):

@@ -281,8 +281,7 @@ class Gaussian:
 
     def from_unconstrained(self, means, values):
         """Means, covariances and precision Cholesky factors from ``unconstrained``."""
-        covariances = self.covariance.from_unconstrained(values)
-        return means, covariances, self.covariance.precision_cholesky(covariances)
+        return means, *self.covariance.from_unconstrained(values)
 
     def divergences(self, a, b) -> np.ndarray:
         """Symmetric Kullback-Leibler divergences between the components of two families.
@@ -400,7 +399,7 @@ def _condition(
     for f in range(d):
         log_det_root += np.log(root[f, f])
     L = np.empty((d, d))
-    T = np.empty((d, d))  # L^-1 S_om, transposed; or L^-1, transposed, in the precision form
+    T = np.empty((d, d))  # L^-1 S_om; or L^-1, transposed, in the precision form
     C = np.empty((d, d))
     u = np.empty(d)
     delta = np.zeros(d)
@@ -431,13 +430,17 @@ def _condition(
         else:
             for a in range(n_f):
                 constant -= np.log(L[a, a])
-        if not by_precision:
-            for c in range(n_m):
-                for a in range(n_o):
-                    total = covariance[o_idx[a], m_idx[c]]
-                    for b in range(a):
-                        total -= L[a, b] * T[c, b]
-                    T[c, a] = total * inverse_diagonal[a]
+        if not by_precision:  # T = L^-1 S_om, row by row
+            for a in range(n_o):
+                for c in range(n_m):
+                    T[a, c] = covariance[o_idx[a], m_idx[c]]
+                for b in range(a):
+                    factor = L[a, b]
+                    for c in range(n_m):
+                        T[a, c] -= factor * T[b, c]
+                factor = inverse_diagonal[a]
+                for c in range(n_m):
+                    T[a, c] *= factor
         if blocks.shape[0] > 0 or noise.shape[0] > 0:
             if by_precision:  # C = M^T M, M = L^-1 (lower), T = M^T
                 for j in range(n_m):
@@ -453,13 +456,15 @@ def _condition(
                         for q in range(a, n_m):
                             total += T[a, q] * T[b, q]
                         C[a, b] = total
-            else:  # C = S_mm - T T^T
+            else:  # C = S_mm - T^T T
                 for a in range(n_m):
                     for b in range(a + 1):
-                        total = covariance[m_idx[a], m_idx[b]]
-                        for q in range(n_o):
-                            total -= T[a, q] * T[b, q]
-                        C[a, b] = total
+                        C[a, b] = covariance[m_idx[a], m_idx[b]]
+                for q in range(n_o):
+                    for a in range(n_m):
+                        factor = T[q, a]
+                        for b in range(a + 1):
+                            C[a, b] -= factor * T[q, b]
             if blocks.shape[0] > 0:
                 start = ends[p]
                 for a in range(n_m):
@@ -488,15 +493,16 @@ def _condition(
                     u[c] = total * inverse_diagonal[c]
                 for c in range(n_m):
                     u[c] = -u[c]
-            else:  # u = T L^-1 (x_o - mu_o)
+            else:  # u = T^T L^-1 (x_o - mu_o)
                 for a in range(n_o):
                     delta[a] = X[i, o_idx[a]] - mean[o_idx[a]]
                 _solve_lower(L, n_o, delta, inverse_diagonal)
                 for c in range(n_m):
-                    total = 0.0
-                    for a in range(n_o):
-                        total += T[c, a] * delta[a]
-                    u[c] = total
+                    u[c] = 0.0
+                for a in range(n_o):
+                    factor = delta[a]
+                    for c in range(n_m):
+                        u[c] += factor * T[a, c]
             if noise.shape[0] > 0:
                 for c in range(n_m):
                     for b in range(c + 1):
