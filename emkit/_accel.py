@@ -43,11 +43,11 @@ class Squarem:
         self.step = 1.0 if v_norm == 0.0 else min(max(r_norm / v_norm, 1.0), self.step_max)
         a = self.step
         x = np.where(finite, x0 + 2 * a * r + a * a * v, x2)
-        shapes = [part.shape for part in arrays[2]]
-        pieces = np.split(x, np.cumsum([math.prod(shape) for shape in shapes])[:-1])
-        return model.from_unconstrained(
-            [piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)]
-        )
+        pieces, start = [], 0
+        for part in arrays[2]:
+            pieces.append(x[start : start + part.size].reshape(part.shape))
+            start += part.size
+        return model.from_unconstrained(pieces)
 
     def update(self, accepted: bool) -> None:
         """Widen the step bound after an accepted full step, narrow it after a rejection.

@@ -142,7 +142,7 @@ class _MatrixCovariance:
 
     def from_unconstrained(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Covariances and their precision Cholesky factors, from ``unconstrained``."""
-        factors = np.tril(values)
+        factors = np.where(np.tri(values.shape[-1], dtype=bool), values, 0.0)
         diagonal = np.arange(factors.shape[-1])
         factors[..., diagonal, diagonal] = np.exp(factors[..., diagonal, diagonal])
         return factors @ np.swapaxes(factors, -1, -2), _inverse_transposed(factors)
