@@ -425,7 +425,7 @@ def _condition(
         product = 1.0
         for a in range(n_f):
             product *= L[a, a]
-        if 0.0 < product < np.inf:  # one log, unless the product under- or overflows
+        if 1e-300 < product < 1e300:  # one log, unless the product leaves the normal range
             constant -= np.log(product)
         else:
             for a in range(n_f):
