@@ -306,17 +306,21 @@ def _restore(estimator, attributes: dict) -> None:
     _derive(estimator, indicator)
 
 
+def _sums_to_one(p: np.ndarray) -> bool:
+    """Whether the last axis of ``p`` sums to 1, up to the rounding of its dtype."""
+    tolerance = max(1e-8, 16 * np.finfo(p.dtype).eps * p.shape[-1])
+    return bool(np.allclose(p.sum(axis=-1), 1.0, rtol=0, atol=tolerance))
+
+
 def _check_probabilities(estimator) -> None:
     for name in _PROBABILITIES + _ROW_PROBABILITIES:
         if hasattr(estimator, name):
             p = getattr(estimator, name)
-            if np.any(p < 0) or not np.allclose(p.sum(axis=-1), 1.0, rtol=0, atol=1e-8):
+            if np.any(p < 0) or not _sums_to_one(p):
                 raise ValueError(f"model file: {name} are not probabilities summing to 1.")
     if hasattr(estimator, "feature_log_prob_"):
         log_prob = estimator.feature_log_prob_
-        if np.any(log_prob > 0) or not np.allclose(
-            np.exp(log_prob).sum(axis=1), 1.0, rtol=0, atol=1e-8
-        ):
+        if np.any(log_prob > 0) or not _sums_to_one(np.exp(log_prob)):
             raise ValueError("model file: exp(feature_log_prob_) rows do not sum to 1.")
     if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ <= 0):
         raise ValueError("model file: lambdas_ must be positive.")
