@@ -154,6 +154,36 @@ def test_squarem_step_bound_grows_at_the_bound_and_falls_below_a_rejected_step()
     assert squarem.step_max == 1.0
 
 
+class _Identity:
+    """A model whose parameters are their own unconstrained arrays."""
+
+    def unconstrained(self, params):
+        return params
+
+    def from_unconstrained(self, values):
+        return tuple(values)
+
+
+def test_squarem_extrapolates_each_array_and_keeps_non_finite_coordinates():
+    # t0, t1, t2 on a line with shrinking steps: r = t1 - t0, v = t2 - 2 t1 + t0.
+    t0 = (np.array([0.0, -np.inf]), np.zeros((2, 2)))
+    t1 = (np.array([1.0, -np.inf]), np.full((2, 2), 1.0))
+    t2 = (np.array([1.5, -np.inf]), np.full((2, 2), 1.5))
+    squarem = Squarem()
+    squarem.step_max = 64.0
+    weights, matrix = squarem.extrapolate(_Identity(), t0, t1, t2)
+    r = np.array([1.0] * 5)  # over the finite coordinates
+    v = np.array([-0.5] * 5)
+    a = np.linalg.norm(r) / np.linalg.norm(v)
+    assert squarem.step == a == 2.0
+    expected = 0.0 + 2 * a * 1.0 + a * a * -0.5  # 2.0: the limit of the geometric steps
+    np.testing.assert_array_equal(weights, [expected, -np.inf])
+    np.testing.assert_array_equal(matrix, np.full((2, 2), expected))
+    squarem.step_max = 1.5  # the bound caps the step
+    squarem.extrapolate(_Identity(), t0, t1, t2)
+    assert squarem.step == 1.5
+
+
 def test_squarem_results_do_not_depend_on_n_jobs(blobs):
     kwargs = dict(n_init=3, init_params="random", accelerate="squarem", random_state=0)
     with config_context(working_memory=0.001):
