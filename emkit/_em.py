@@ -253,6 +253,18 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def map_blocks(function: Callable, blocks: list, n_jobs: int | None) -> list:
+    """``[function(block) for block in blocks]``, run by up to ``n_jobs`` threads.
+
+    As in ``fit_em``, BLAS runs one thread while several threads share the blocks.
+    """
+    n_threads = min(effective_n_jobs(n_jobs), len(blocks))
+    if n_threads <= 1:
+        return [function(block) for block in blocks]
+    with _threadpools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(n_threads) as pool:
+        return list(pool.map(function, blocks))
+
+
 def _add_pairs(a, b):
     return a[0] + b[0], a[1] + b[1]
 

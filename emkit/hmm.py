@@ -15,7 +15,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._em import EM_CONSTRAINTS, InMemory, chunk_rows, fit_em, fitted_copy, set_fit_attributes
+from ._em import (
+    EM_CONSTRAINTS,
+    InMemory,
+    chunk_rows,
+    fit_em,
+    fitted_copy,
+    map_blocks,
+    set_fit_attributes,
+)
 from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
@@ -111,6 +119,11 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
 
 
 # -------------------------------------------------------------------------- model
+
+
+def _row_bytes(n_states: int, n_features: int) -> int:
+    """Bytes of the temporaries of one observation, for the blocks of sequences."""
+    return 8 * n_states * (n_features + 2 * n_states + 4)
 
 
 def _check_possible(log_likelihoods: np.ndarray) -> None:
@@ -310,8 +323,9 @@ class HMMEM(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisations and :meth:`sample`.
     n_jobs : int, default=None
-        Number of threads: restarts run at once, and each E-step's blocks of
-        sequences are shared among them. Results do not depend on it.
+        Number of threads: restarts run at once, and the blocks of sequences
+        of each E-step, and of ``predict``, ``predict_proba``, ``decode`` and
+        ``score``, are shared among them. Results do not depend on it.
     verbose : int, default=0
         Verbosity, as in :class:`~emkit.GaussianMixtureEM`.
     callback : callable, default=None
@@ -486,7 +500,7 @@ class HMMEM(BaseEstimator):
             check_is_fitted(self)
         X = self._emission().check_X(self, X, reset=reset)
         starts, ends = sequence_bounds(len(X), lengths, sequence_ids)
-        return SequenceData(X, starts, ends, find_missing(X))
+        return SequenceData(X, starts, ends)  # each block finds its missing values
 
     # -- fitting
 
@@ -525,7 +539,7 @@ class HMMEM(BaseEstimator):
             result = fit_em(
                 model,
                 data,
-                row_bytes=8 * k * (n_features + 2 * k + 4),
+                row_bytes=_row_bytes(k, n_features),
                 n_init=self.n_init,
                 tol=self.tol,
                 max_iter=self.max_iter,
@@ -547,15 +561,36 @@ class HMMEM(BaseEstimator):
 
     # -- inference
 
-    def _forward_backward(self, X, lengths, sequence_ids):
+    def _by_blocks(self, X, lengths, sequence_ids, infer) -> list:
+        """``infer(params, log_frameprob, block)`` on blocks of whole sequences, in order.
+
+        The blocks are those of ``fit``, and ``n_jobs`` threads share them.
+        """
         data = self._prepare(X, lengths, sequence_ids, reset=False)
-        params = self._params()
-        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X, data.missing)
-        result = forward_backward(
-            params.startprob, params.transmat, log_frameprob, data.starts, data.ends
+        model, params = self._model(data.X.shape[1]), self._params()
+
+        def run(block: SequenceData):
+            log_frameprob = model.frame_log_prob(params, block.X, block.missing)
+            return infer(params, log_frameprob, block)
+
+        blocks = data.chunks(_row_bytes(self.n_components, data.X.shape[1]))
+        return map_blocks(run, blocks, self.n_jobs)
+
+    def _forward_backward(self, X, lengths, sequence_ids):
+        """State posteriors and the log-likelihood of each sequence."""
+
+        def infer(params, log_frameprob, block):
+            posteriors, _, log_likelihoods = forward_backward(
+                params.startprob, params.transmat, log_frameprob, block.starts, block.ends
+            )
+            return posteriors, log_likelihoods
+
+        posteriors, log_likelihoods = zip(
+            *self._by_blocks(X, lengths, sequence_ids, infer), strict=True
         )
-        _check_possible(result[2])
-        return result
+        log_likelihoods = np.concatenate(log_likelihoods)
+        _check_possible(log_likelihoods)
+        return np.concatenate(posteriors), log_likelihoods
 
     def score(self, X, y=None, lengths=None, sequence_ids=None) -> float:
         """Mean log-likelihood per observation.
@@ -575,7 +610,7 @@ class HMMEM(BaseEstimator):
             ``log p(X) / n_samples``, summed over sequences.
         """
         _check_y_is_not_lengths(y, X)
-        _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
         return float(log_likelihoods.sum() / len(X))
 
     def predict_proba(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
@@ -622,19 +657,16 @@ class HMMEM(BaseEstimator):
             return float(np.log(posteriors.max(axis=1)).sum()), posteriors.argmax(axis=1)
         if algorithm != "viterbi":
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}.")
-        data = self._prepare(X, lengths, sequence_ids, reset=False)
-        params = self._params()
-        log_frameprob = self._model(data.X.shape[1]).frame_log_prob(params, data.X, data.missing)
-        with np.errstate(divide="ignore"):
-            log_probs, states = viterbi(
-                np.log(params.startprob),
-                np.log(params.transmat),
-                log_frameprob,
-                data.starts,
-                data.ends,
-            )
+
+        def infer(params, log_frameprob, block):
+            with np.errstate(divide="ignore"):
+                log_start, log_trans = np.log(params.startprob), np.log(params.transmat)
+            return viterbi(log_start, log_trans, log_frameprob, block.starts, block.ends)
+
+        log_probs, states = zip(*self._by_blocks(X, lengths, sequence_ids, infer), strict=True)
+        log_probs = np.concatenate(log_probs)
         _check_possible(log_probs)
-        return float(log_probs.sum()), states
+        return float(log_probs.sum()), np.concatenate(states)
 
     def predict(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
         """Viterbi path: the most likely state sequence of each sequence.
@@ -690,7 +722,7 @@ class HMMEM(BaseEstimator):
         return tags
 
     def _criterion(self, X, lengths, sequence_ids, penalty) -> float:
-        _, _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
         n_parameters = self._fitted_model().n_parameters(self._params())
         return float(-2 * log_likelihoods.sum() + n_parameters * penalty(len(X)))
 

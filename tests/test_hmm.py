@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 
 from emkit import HMMEM
+from emkit.hmm import _row_bytes
 from emkit.model_selection import bic_scorer
 
 hmmlearn = pytest.importorskip("hmmlearn.hmm")
@@ -283,6 +284,29 @@ def test_results_do_not_depend_on_n_jobs(sampled):
         parallel = HMMEM(3, n_jobs=2, **kwargs).fit(X, lengths=lengths)
     for name in ["startprob_", "transmat_", "means_", "covars_"]:
         np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
+
+
+def test_inference_in_blocks_of_sequences_shared_by_threads(sampled):
+    # Each sequence is independent: block by block, on any number of threads,
+    # inference equals inference on each sequence alone.
+    X, _, lengths, _ = sampled
+    hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
+    alone = np.split(X, np.cumsum(lengths)[:-1])
+    expected_states = np.concatenate([hmm.predict(x) for x in alone])
+    expected_posteriors = np.concatenate([hmm.predict_proba(x) for x in alone])
+    expected_score = sum(hmm.score(x) * len(x) for x in alone) / len(X)
+    for n_jobs in (1, 2):
+        hmm.set_params(n_jobs=n_jobs)
+        with config_context(working_memory=0.01):  # several blocks of sequences
+            assert (
+                len(hmm._prepare(X, lengths, None, reset=False).chunks(_row_bytes(3, X.shape[1])))
+                > 1
+            )
+            np.testing.assert_array_equal(hmm.predict(X, lengths=lengths), expected_states)
+            np.testing.assert_allclose(
+                hmm.predict_proba(X, lengths=lengths), expected_posteriors, rtol=1e-12
+            )
+            assert hmm.score(X, lengths=lengths) == pytest.approx(expected_score, rel=1e-12)
 
 
 def test_decode_predict_and_posteriors(sampled):
