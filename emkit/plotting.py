@@ -59,7 +59,7 @@ def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
         _, ax = plt.subplots()
     labels = estimator.predict(X)
     k, d = estimator.means_.shape
-    covariance = estimator._model(d).gaussian.covariance
+    covariance = estimator._fitted_model().gaussian.covariance
     matrices = covariance.full_matrices(estimator.covariances_, k, d)
     axes = np.eye(d)[:, :2]
     if d > 2:  # the first two principal axes of X
