@@ -121,7 +121,12 @@ class Gaussian:
         return self.condition(X, means, precisions_cholesky, missing, statistics=False).log_prob
 
     def condition(
-        self, X, means, precisions_cholesky, missing: Missingness | None = None, statistics=True
+        self,
+        X,
+        means,
+        precisions_cholesky,
+        missing: Missingness | None = None,
+        statistics: bool = True,
     ):
         """The log-densities, kept with what the statistics at these parameters reuse.
 

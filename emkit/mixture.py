@@ -155,7 +155,7 @@ class GaussianMixtureModel:
         """log p(x_i, z_i = k) for every row and component (of observed values)."""
         return self._log_joint(params, X, missing, statistics=False).log_prob
 
-    def _log_joint(self, params: MixtureParams, X, missing, statistics=True):
+    def _log_joint(self, params: MixtureParams, X, missing, statistics: bool = True):
         """``Gaussian.condition`` with the log weights added to the log-densities."""
         conditioned = self.gaussian.condition(
             X, params.means, params.precisions_cholesky, missing, statistics
