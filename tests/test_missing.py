@@ -158,25 +158,31 @@ def conditional(mean, cov, row):
     return mean[m] + gain @ (row[o] - mean[o]), cov[np.ix_(m, m)] - gain @ cov[np.ix_(o, m)]
 
 
+def random_gaussian(rng, d=7):
+    """A random mean and covariance, and the full-covariance family with its precision factor."""
+    from emkit._gaussian import Gaussian
+
+    factor = rng.standard_normal((d, d))
+    cov = factor @ factor.T + 0.5 * np.eye(d)
+    mean = rng.standard_normal(d)
+    gaussian = Gaussian("full", reg_covar=0.0)
+    return mean, cov, gaussian, gaussian.covariance.precision_cholesky(cov[None])
+
+
 @pytest.mark.parametrize("n_complete", [0, 600])
 def test_conditioning_with_any_number_of_missing_values(n_complete):
     # Patterns with fewer missing than observed values factorise the precision's
     # missing block, the others the covariance's observed block: both must agree
     # with the textbook formulas. Complete rows are one more pattern while they
     # are a minority, and take the complete-data path when added as a majority.
-    from emkit._gaussian import Gaussian
     from emkit._missing import find_missing
 
     rng = np.random.RandomState(0)
     d = 7
-    factor = rng.standard_normal((d, d))
-    cov = factor @ factor.T + 0.5 * np.eye(d)
-    mean = rng.standard_normal(d)
+    mean, cov, gaussian, precision_cholesky = random_gaussian(rng, d)
     X = rng.multivariate_normal(mean, cov, 300 + n_complete)
     for i, row in enumerate(X[:300]):
         row[rng.permutation(d)[: i % d]] = np.nan  # 0 to d - 1 missing
-    gaussian = Gaussian("full", reg_covar=0.0)
-    precision_cholesky = gaussian.covariance.precision_cholesky(cov[None])
     missing = find_missing(X)
     n_complete_rows = (~np.isnan(X).any(axis=1)).sum()
     assert len(missing.complete) == (n_complete_rows if n_complete else 0)
@@ -209,19 +215,14 @@ def test_conditioning_with_any_number_of_missing_values(n_complete):
 
 @pytest.mark.parametrize("n_missing", [2, 5])
 def test_conditional_draws_have_the_conditional_covariance(n_missing):
-    from emkit._gaussian import Gaussian
     from emkit._missing import find_missing
 
     rng = np.random.RandomState(1)
     d = 7
-    factor = rng.standard_normal((d, d))
-    cov = factor @ factor.T + 0.5 * np.eye(d)
-    mean = rng.standard_normal(d)
+    mean, cov, gaussian, precision_cholesky = random_gaussian(rng, d)
     row = rng.multivariate_normal(mean, cov)
     row[rng.permutation(d)[:n_missing]] = np.nan
     X = np.tile(row, (20_000, 1))
-    gaussian = Gaussian("full", reg_covar=0.0)
-    precision_cholesky = gaussian.covariance.precision_cholesky(cov[None])
     W = np.ones((len(X), 1))
     args = (X, W, mean[None], precision_cholesky, find_missing(X))
     draws = gaussian.conditional_samples(*args, rng)
