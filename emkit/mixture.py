@@ -9,7 +9,6 @@ from functools import partial, reduce
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
 from sklearn.cluster import KMeans, kmeans_plusplus
@@ -98,27 +97,24 @@ class GaussianMixtureModel:
         return X.itemsize * self.n_components * (X.shape[1] + 4)
 
     def _initial_responsibilities(self, X, sample_weight, rng):
-        """Responsibilities of the initialisation: sparse when each row has one component."""
+        """Initial responsibilities: each row's component (-1: none), or a matrix ("random")."""
         n_samples, k = X.shape[0], self.n_components
-
-        def one_hot(rows, components):
-            ones = np.ones(len(rows), dtype=X.dtype)
-            return sp.csr_array((ones, (rows, components)), shape=(n_samples, k))
-
+        labels = np.full(n_samples, -1)
         if k == 1:  # every method gives the same single component
-            return one_hot(np.arange(n_samples), np.zeros(n_samples, dtype=int))
-        if self.init_params_method == "kmeans":
-            return one_hot(np.arange(n_samples), _kmeans_labels(X, sample_weight, k, rng))
-        if self.init_params_method == "k-means++":
+            labels[:] = 0
+        elif self.init_params_method == "kmeans":
+            labels = _kmeans_labels(X, sample_weight, k, rng)
+        elif self.init_params_method == "k-means++":
             _, indices = kmeans_plusplus(X, k, random_state=rng, sample_weight=sample_weight)
-            return one_hot(indices, np.arange(k))
-        if self.init_params_method == "random":
+            labels[indices] = np.arange(k)
+        elif self.init_params_method == "random":
             resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
             return resp / resp.sum(axis=1)[:, np.newaxis]
-        # "random_from_data": only rows of positive weight can be picked
-        uniform = np.all(sample_weight == sample_weight[0])
-        p = None if uniform else sample_weight / sample_weight.sum()
-        return one_hot(rng.choice(n_samples, size=k, replace=False, p=p), np.arange(k))
+        else:  # "random_from_data": only rows of positive weight can be picked
+            uniform = np.all(sample_weight == sample_weight[0])
+            p = None if uniform else sample_weight / sample_weight.sum()
+            labels[rng.choice(n_samples, size=k, replace=False, p=p)] = np.arange(k)
+        return labels
 
     def init_params(self, data: RowData, rng) -> MixtureParams:
         given = (self.weights_init, self.means_init, self.precisions_init)
@@ -132,7 +128,9 @@ class GaussianMixtureModel:
 
             def weights(batch):
                 W = resp[batch]
-                return (W.toarray() if sp.issparse(W) else W) * w[batch, None]
+                if W.ndim == 1:  # one-hot
+                    W = W[:, None] == np.arange(self.n_components)
+                return W * w[batch, None]
 
             nk = sum(column_sums(weights(b)) for b in batches) + 10 * np.finfo(X.dtype).eps
             centres = sum(weights(b).T @ X[b] for b in batches) / nk[:, None]

@@ -10,7 +10,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 import emkit.mixture
-from emkit import GaussianMixtureEM
+from emkit import GaussianMixtureEM, _gaussian
 from emkit.datasets import load_faithful
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -36,9 +36,18 @@ def explicit_start(X, covariance_type, n_components=3, seed=0):
     }
 
 
+@pytest.fixture(params=["rowwise", "blas"])
+def e_step_path(request, monkeypatch):
+    """Small E-steps run as one compiled pass over the rows; this fixture forces either path."""
+    monkeypatch.setattr(_gaussian, "_ROWWISE_WORK", 10**12 if request.param == "rowwise" else 0)
+    return request.param
+
+
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("max_iter", [1, 2, 7, 40])
-def test_reproduces_sklearn_iterates_from_same_random_state(blobs, covariance_type, max_iter):
+def test_reproduces_sklearn_iterates_from_same_random_state(
+    blobs, covariance_type, max_iter, e_step_path
+):
     X = blobs[0]
     kwargs = dict(covariance_type=covariance_type, tol=0, max_iter=max_iter, random_state=1)
     with pytest.warns(ConvergenceWarning):
@@ -219,6 +228,29 @@ def test_float32_fit_stays_float32_and_agrees_with_float64(covariance_type):
     assert fit32.score_samples(X32).dtype == np.float32
     accelerated = GaussianMixtureEM(3, covariance_type=covariance_type, random_state=0).fit(X32)
     assert all(getattr(accelerated, name).dtype == np.float32 for name in FITTED)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rowwise_and_blas_paths_give_the_same_densities_and_statistics(
+    monkeypatch, covariance_type, dtype
+):
+    rng = np.random.RandomState(0)
+    X = (rng.standard_normal((300, 3)) * [1.0, 2.0, 0.5] + 10.0).astype(dtype)
+    W = (rng.dirichlet(np.ones(4), 300) * rng.uniform(0, 2, (300, 1))).astype(dtype)
+    gm = GaussianMixtureEM(4, covariance_type=covariance_type, random_state=0).fit(X)
+    gaussian = gm._fitted_model().gaussian
+    results = []
+    for work in (10**12, 0):
+        monkeypatch.setattr(_gaussian, "_ROWWISE_WORK", work)
+        log_prob = gaussian.log_prob(X, gm.means_, gm.precisions_cholesky_)
+        stats = gaussian.statistics(X, W, gm.means_)
+        results.append([log_prob, stats.nk, stats.sx, stats.sxx])
+    rtol = 1e-12 if dtype == np.float64 else 1e-4
+    for rowwise, blas in zip(*results):
+        assert rowwise.dtype == blas.dtype == dtype
+        assert rowwise.shape == blas.shape
+        np.testing.assert_allclose(rowwise, blas, rtol=rtol, atol=rtol * np.abs(blas).max())
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
