@@ -1,16 +1,19 @@
 """Emission models shared by HMMEM and SemiSupervisedEM.
 
 An emission gives, for its parameters, the log-density of every row under
-every component (``log_prob``), the statistics of rows weighted by a matrix
-``W`` of shape (n_samples, n_components) (``statistics``), the parameters from
-summed statistics (``estimate``), and the unconstrained coordinates used by
-SQUAREM. Names in ``update`` are the parameters the M-step changes.
+every component (``log_prob``); the same, with the statistics of the rows
+weighted by a matrix ``W`` of shape (n_samples, n_components) on demand
+(``condition(...).statistics(W)``); the parameters from summed statistics
+(``estimate``); and the unconstrained coordinates used by SQUAREM. Names in
+``update`` are the parameters the M-step changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +28,7 @@ from ._categorical import (
     poisson_log_prob,
     poisson_statistics,
 )
-from ._gaussian import Gaussian, GaussianStats
+from ._gaussian import Conditioned, Gaussian, GaussianStats
 from ._missing import check_observed_columns, fill_with_column_means
 from ._utils import normalize_rows
 from ._validation import (
@@ -59,6 +62,25 @@ class PoissonParams(NamedTuple):
 
 
 _TINY = np.finfo(float).tiny
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Log-probabilities of rows under every component, and the rows' statistics on demand.
+
+    What ``condition`` returns; the Gaussian's ``Conditioned`` answers the
+    same, and keeps the incomplete rows conditioned for the statistics.
+    """
+
+    log_prob: np.ndarray
+    statistics: Callable[[np.ndarray], Any]
+
+
+class _Scoring:
+    """``condition`` of the emissions whose statistics reuse nothing of ``log_prob``."""
+
+    def condition(self, params, X, missing=None) -> Scored:
+        return Scored(self.log_prob(params, X, missing), partial(self.statistics, params, X))
 
 
 def _symmetric_kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -122,8 +144,8 @@ class GaussianEmission:
     def log_prob(self, params: GaussianParams, X, missing=None) -> np.ndarray:
         return self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
 
-    def statistics(self, params: GaussianParams, X, W, missing=None) -> GaussianStats:
-        return self.gaussian.statistics(X, W, params.means, params.precisions_cholesky, missing)
+    def condition(self, params: GaussianParams, X, missing=None) -> Conditioned:
+        return self.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
 
     def recentred(self, stats: GaussianStats, old: GaussianParams, new: GaussianParams):
         return self.gaussian.recentred(stats, old.means, new.means)
@@ -196,7 +218,7 @@ def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:
     return X.astype(np.int64)
 
 
-class CategoricalEmission:
+class CategoricalEmission(_Scoring):
     names = ("emissionprob",)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
@@ -286,7 +308,7 @@ class PoissonStats:
         return PoissonStats(self.nk + other.nk, self.sx + other.sx)
 
 
-class PoissonEmission:
+class PoissonEmission(_Scoring):
     names = ("lambdas",)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
@@ -347,7 +369,7 @@ class PoissonEmission:
         return PoissonParams(get("lambdas_"))
 
 
-class MultinomialEmission:
+class MultinomialEmission(_Scoring):
     """Word counts: row i is a draw of its total count from the component's multinomial.
 
     Probabilities are estimated with Lidstone smoothing ``alpha`` (Laplace for

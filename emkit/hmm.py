@@ -197,16 +197,13 @@ class HMMModel:
         return np.ascontiguousarray(log_prob, dtype=float)
 
     def e_step(self, params: HMMParams, chunk: SequenceData):
-        log_frameprob = self.frame_log_prob(params, chunk.X, chunk.missing)
+        scored = self.emission.condition(params.emission, chunk.X, chunk.missing)
+        log_frameprob = np.ascontiguousarray(scored.log_prob, dtype=float)
         posteriors, xi, log_likelihoods = forward_backward(
             params.startprob, params.transmat, log_frameprob, chunk.starts, chunk.ends
         )
         _check_possible(log_likelihoods)
-        stats = HMMStats(
-            column_sums(posteriors[chunk.starts]),
-            xi,
-            self.emission.statistics(params.emission, chunk.X, posteriors, chunk.missing),
-        )
+        stats = HMMStats(column_sums(posteriors[chunk.starts]), xi, scored.statistics(posteriors))
         return stats, float(log_likelihoods.sum())
 
     def m_step(self, stats: HMMStats, params: HMMParams) -> HMMParams:

@@ -92,16 +92,15 @@ class ClassMixtureModel:
 
     def log_joint(self, params: ClassMixtureParams, X, missing=None) -> np.ndarray:
         """log p(x_i, component k) for every row and component."""
-        log_prob = self.emission.log_prob(params.emission, X, missing)
-        with np.errstate(divide="ignore"):
-            return log_prob + np.log(params.weights)
+        return _plus_log_weights(self.emission.log_prob(params.emission, X, missing), params)
 
     def e_step(self, params: ClassMixtureParams, chunk: RowData):
-        log_joint = self.log_joint(params, chunk.X, chunk.missing)
+        scored = self.emission.condition(params.emission, chunk.X, chunk.missing)
+        log_joint = _plus_log_weights(scored.log_prob, params)
         other_class = (chunk.y[:, None] >= 0) & (chunk.y[:, None] != self.component_class)
         W, log_norm = log_normalize(np.where(other_class, -np.inf, log_joint))
         W *= chunk.sample_weight[:, None]
-        emission = self.emission.statistics(params.emission, chunk.X, W, chunk.missing)
+        emission = scored.statistics(W)
         return ClassMixtureStats(column_sums(W), emission), float(chunk.sample_weight @ log_norm)
 
     def m_step(self, stats: ClassMixtureStats, params: ClassMixtureParams):
@@ -133,6 +132,11 @@ class ClassMixtureModel:
         shape = (log_joint.shape[0], self.n_classes, self.n_per_class)
         per_class = logsumexp(log_joint.reshape(shape), axis=2)
         return per_class - logsumexp(per_class, axis=1, keepdims=True)
+
+
+def _plus_log_weights(log_prob: np.ndarray, params: ClassMixtureParams) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return log_prob + np.log(params.weights)
 
 
 def _is_unlabeled(y: np.ndarray) -> np.ndarray:

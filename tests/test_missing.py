@@ -151,6 +151,39 @@ def test_hmm_with_missing_observations():
     assert accuracy > 0.95
 
 
+def test_hmm_e_step_conditions_incomplete_rows_once(monkeypatch):
+    from emkit._gaussian import Gaussian
+    from emkit._missing import find_missing
+    from emkit.hmm import SequenceData
+
+    rng = np.random.RandomState(0)
+    X = with_holes(rng.standard_normal((300, 3)), 0.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        hmm = HMMEM(3, covariance_type="full", max_iter=3, random_state=0).fit(X)
+    model, params = hmm._model(3), hmm._params()
+    chunk = SequenceData(X, np.array([0, 100]), np.array([100, 300]), find_missing(X))
+    log_frameprob = model.frame_log_prob(params, X, chunk.missing)
+    posteriors, xi, ll = forward_backward(
+        hmm.startprob_, hmm.transmat_, log_frameprob, chunk.starts, chunk.ends
+    )
+    gaussian, emission = model.emission.gaussian, params.emission
+    expected = gaussian.statistics(
+        X, posteriors, emission.means, emission.precisions_cholesky, chunk.missing
+    )
+    calls = []
+    condition = Gaussian.condition
+    monkeypatch.setattr(Gaussian, "condition", lambda *args: calls.append(1) or condition(*args))
+    stats, log_likelihood = model.e_step(params, chunk)
+    assert len(calls) == 1
+    assert log_likelihood == pytest.approx(ll.sum(), rel=1e-12)
+    np.testing.assert_allclose(stats.transitions, xi, rtol=1e-12)
+    for name in ("nk", "sx", "sxx"):
+        np.testing.assert_allclose(
+            getattr(stats.emission, name), getattr(expected, name), rtol=1e-12, atol=1e-12
+        )
+
+
 def conditional(mean, cov, row):
     """Brute-force conditional mean and covariance of a row's missing values."""
     o, m = ~np.isnan(row), np.isnan(row)
