@@ -28,6 +28,7 @@ from ._categorical import (
     poisson_log_prob,
     poisson_statistics,
 )
+from ._em import kmeans_threads
 from ._gaussian import Conditioned, Gaussian, GaussianStats
 from ._missing import check_observed_columns, fill_with_column_means
 from ._utils import normalize_rows
@@ -94,7 +95,8 @@ def _symmetric_kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _initial_centres(X, n_states: int, method: str, rng) -> np.ndarray:
     """One centre per state: k-means cluster centres, or distinct rows drawn at random."""
     if method == "kmeans":
-        return KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+        with kmeans_threads(len(X)):
+            return KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
     return X[rng.choice(len(X), n_states, replace=False)]
 
 

@@ -25,6 +25,7 @@ from ._em import (
     chunk_rows,
     fit_em,
     fitted_copy,
+    kmeans_threads,
     partial_fit_em,
     set_fit_attributes,
 )
@@ -50,7 +51,8 @@ def _kmeans_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
     kmeans = KMeans(n_clusters=n_clusters, n_init=1, random_state=rng)
     n_rows = max(INIT_BYTES // X[:1].nbytes, n_clusters)
     if len(X) <= n_rows:
-        return kmeans.fit(X, sample_weight=sample_weight).labels_
+        with kmeans_threads(len(X)):
+            return kmeans.fit(X, sample_weight=sample_weight).labels_
     rows = np.sort(rng.choice(len(X), size=n_rows, replace=False))
     kmeans.set_params(copy_x=False)  # X[rows] is a copy already
     return kmeans.fit(X[rows], sample_weight=sample_weight[rows]).predict(X)

@@ -25,6 +25,7 @@ from ._em import (
     RowData,
     fit_em,
     fitted_copy,
+    kmeans_threads,
     partial_fit_em,
     set_fit_attributes,
 )
@@ -84,7 +85,8 @@ class ClassMixtureModel:
                 if not sp.issparse(X):
                     X = fill_with_column_means(X, np.ones(len(rows)))
                 kmeans = KMeans(self.n_per_class, n_init=1, random_state=rng)
-                labels = kmeans.fit(X, sample_weight=data.sample_weight[rows]).labels_
+                with kmeans_threads(len(rows)):
+                    labels = kmeans.fit(X, sample_weight=data.sample_weight[rows]).labels_
                 W[rows, first + labels] = 1.0
         W *= data.sample_weight[:, None]
         nk = W.sum(axis=0) + 10 * np.finfo(float).eps

@@ -191,3 +191,16 @@ def test_squarem_results_do_not_depend_on_n_jobs(blobs):
         parallel = GaussianMixtureEM(3, n_jobs=2, **kwargs).fit(blobs[0])
     for name in FITTED:
         np.testing.assert_array_equal(getattr(serial, name), getattr(parallel, name))
+
+
+def test_kmeans_on_few_rows_runs_on_one_openmp_thread():
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    from emkit._em import kmeans_threads
+
+    default = _openmp_effective_n_threads()
+    with kmeans_threads(272):
+        assert _openmp_effective_n_threads() == 1
+    with kmeans_threads(10**6):
+        assert _openmp_effective_n_threads() == default
+    assert _openmp_effective_n_threads() == default
