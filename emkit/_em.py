@@ -262,8 +262,7 @@ _SERIAL_KMEANS_ROWS = 4096
 
 
 def kmeans_threads(n_rows: int):
-    """A context in which scikit-learn's k-means on ``n_rows`` rows runs on one
-    OpenMP thread if they are few, else on its default threads."""
+    """A context for scikit-learn's k-means on ``n_rows`` rows: one OpenMP thread if few."""
     serial = n_rows < _SERIAL_KMEANS_ROWS
     return _threadpools().limit(limits=1 if serial else None, user_api="openmp")
 
