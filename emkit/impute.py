@@ -79,7 +79,8 @@ default="kmeans"
     verbose : int, default=0
         Verbosity of the fit.
     callback : callable, default=None
-        Called after every EM iteration with an :class:`~emkit.IterationRecord`.
+        Called after every EM iteration of :meth:`fit` (not :meth:`partial_fit`)
+        with an :class:`~emkit.IterationRecord`.
     accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates EM steps (SQUAREM: Varadhan & Roland,
         2008), keeping a step only if it does not lower the log-likelihood;

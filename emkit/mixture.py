@@ -393,9 +393,10 @@ default="kmeans"
         :func:`joblib.parallel_config` context; -1 means all processors.
         Results do not depend on it.
     callback : callable, default=None
-        Called after every iteration with an ``IterationRecord`` (``restart``,
-        ``iteration``, ``log_likelihood``, ``change``, ``elapsed``). Returning
-        True stops that restart.
+        Called after every iteration of :meth:`fit` (not :meth:`partial_fit`)
+        with an ``IterationRecord`` (``restart``, ``iteration``,
+        ``log_likelihood``, ``change``, ``elapsed``). Returning True stops
+        that restart.
     accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates EM steps (SQUAREM: Varadhan & Roland,
         2008), keeping a step only if it does not lower the log-likelihood:

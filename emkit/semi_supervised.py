@@ -243,8 +243,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         Verbosity of the fit.
     callback : callable, default=None
-        Called after every EM iteration with an :class:`~emkit.IterationRecord`;
-        returning True stops that restart.
+        Called after every EM iteration of :meth:`fit` (not :meth:`partial_fit`)
+        with an :class:`~emkit.IterationRecord`; returning True stops that restart.
     learning_decay : float, default=0.7
         Exponent of the step size of :meth:`partial_fit`, as in
         :class:`~emkit.GaussianMixtureEM`.
