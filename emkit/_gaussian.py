@@ -46,10 +46,9 @@ def _rowwise(n_rows: int, n_components: int, n_features: int) -> bool:
 
 
 @numba.njit(nogil=True, cache=True)
-def _whitened_log_prob(X, means, roots, offsets):
+def _whitened_log_prob(X, means, roots, offsets, out):
     """out[i, k] = offsets[k] - |(X[i] - means[k]) @ roots[k]|^2 / 2."""
     (n, d), n_components = X.shape, means.shape[0]
-    out = np.empty((n, n_components), dtype=X.dtype)
     y = np.empty(d)
     for i in range(n):
         for k in range(n_components):
@@ -62,16 +61,12 @@ def _whitened_log_prob(X, means, roots, offsets):
                     s += y[f] * roots[k, f, g]
                 total += s * s
             out[i, k] = offsets[k] - 0.5 * total
-    return out
 
 
 @numba.njit(nogil=True, cache=True)
-def _centred_moments(X, W, centres):
-    """``GaussianStats`` of full covariances (sxx of shape (k, d, d)), in one pass."""
+def _add_centred_moments(X, W, centres, nk, sx, sxx):
+    """Add the ``GaussianStats`` of full covariances (sxx of shape (k, d, d)), in one pass."""
     (n, d), n_components = X.shape, centres.shape[0]
-    nk = np.zeros(n_components, dtype=X.dtype)
-    sx = np.zeros((n_components, d), dtype=X.dtype)
-    sxx = np.zeros((n_components, d, d), dtype=X.dtype)
     y = np.empty(d)
     for i in range(n):
         for k in range(n_components):
@@ -87,7 +82,6 @@ def _centred_moments(X, W, centres):
         for f in range(d):
             for g in range(f):
                 sxx[k, g, f] = sxx[k, f, g]
-    return nk, sx, sxx
 
 
 @dataclass(frozen=True)
@@ -210,12 +204,16 @@ class Gaussian:
 
     def _complete_log_prob(self, X, means, precisions_cholesky) -> np.ndarray:
         (n, d), k = X.shape, means.shape[0]
+        dtype = np.result_type(X, means, precisions_cholesky)
         offsets = self.covariance.log_det_cholesky(precisions_cholesky, d)
         offsets = offsets - 0.5 * d * math.log(2 * math.pi)
         if _rowwise(n, k, d):
             roots = self.covariance.full_matrices(precisions_cholesky, k, d)
-            return _whitened_log_prob(X, means, roots, np.broadcast_to(offsets, (k,)))
+            out = np.empty((n, k), dtype)
+            _whitened_log_prob(X, means, roots, np.broadcast_to(offsets, (k,)), out)
+            return out
         out = self.covariance.squared_mahalanobis(X, means, precisions_cholesky)
+        out = out.astype(dtype, copy=False)
         out *= -0.5
         out += offsets
         return out
@@ -237,7 +235,9 @@ class Gaussian:
     def _complete_statistics(self, X, W, centres) -> GaussianStats:
         (n, d), k = X.shape, centres.shape[0]
         if _rowwise(n, k, d):
-            nk, sx, sxx = _centred_moments(X, W, centres)
+            dtype = np.result_type(X, W, centres)
+            nk, sx, sxx = np.zeros(k, dtype), np.zeros((k, d), dtype), np.zeros((k, d, d), dtype)
+            _add_centred_moments(X, W, centres, nk, sx, sxx)
             return GaussianStats(nk, sx, self.covariance.reduce_second_moments(sxx))
         nk = column_sums(W)
         return GaussianStats(

@@ -245,12 +245,16 @@ def test_rowwise_and_blas_paths_give_the_same_densities_and_statistics(
         monkeypatch.setattr(_gaussian, "_ROWWISE_WORK", work)
         log_prob = gaussian.log_prob(X, gm.means_, gm.precisions_cholesky_)
         stats = gaussian.statistics(X, W, gm.means_)
-        results.append([log_prob, stats.nk, stats.sx, stats.sxx])
+        # float32 data under float64 parameters: float64, on both paths
+        mixed = gaussian.log_prob(X, gm.means_.astype(float), gm.precisions_cholesky_)
+        results.append([log_prob, stats.nk, stats.sx, stats.sxx, mixed])
     rtol = 1e-12 if dtype == np.float64 else 1e-4
     for rowwise, blas in zip(*results):
-        assert rowwise.dtype == blas.dtype == dtype
+        assert rowwise.dtype == blas.dtype
         assert rowwise.shape == blas.shape
         np.testing.assert_allclose(rowwise, blas, rtol=rtol, atol=rtol * np.abs(blas).max())
+    assert all(result.dtype == dtype for result in results[0][:4])
+    assert results[0][4].dtype == np.float64
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
