@@ -64,8 +64,8 @@ def _whitened_log_prob(X, means, roots, offsets, out):
 
 
 @numba.njit(nogil=True, cache=True)
-def _add_centred_moments(X, W, centres, nk, sx, sxx):
-    """Add the ``GaussianStats`` of full covariances (sxx of shape (k, d, d)), in one pass."""
+def _centred_moments(X, W, centres, nk, sx, sxx):
+    """Into zeroed nk, sx, sxx: ``GaussianStats`` of full covariances, in one pass."""
     (n, d), n_components = X.shape, centres.shape[0]
     y = np.empty(d)
     for i in range(n):
@@ -237,7 +237,7 @@ class Gaussian:
         if _rowwise(n, k, d):
             dtype = np.result_type(X, W, centres)
             nk, sx, sxx = np.zeros(k, dtype), np.zeros((k, d), dtype), np.zeros((k, d, d), dtype)
-            _add_centred_moments(X, W, centres, nk, sx, sxx)
+            _centred_moments(X, W, centres, nk, sx, sxx)
             return GaussianStats(nk, sx, self.covariance.reduce_second_moments(sxx))
         nk = column_sums(W)
         return GaussianStats(
