@@ -18,6 +18,8 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ._em import INIT_BYTES, RowData, _add_pairs
+from ._missing import raise_unobserved
+from ._validation import check_magnitude
 
 
 def is_dask_array(X) -> bool:
@@ -92,8 +94,9 @@ class DaskRows:
 
     ``sample_weight`` and ``y`` may be NumPy or Dask arrays, or None.
     Creating it persists X and checks, in one pass over the data, that X is
-    finite where not NaN, that every column has an observed value and that
-    the weights are non-negative with a positive sum.
+    finite where not NaN and small enough to square, that every column has an
+    observed value in a row of positive weight and that the weights are
+    non-negative with a positive sum.
     """
 
     X: Any
@@ -117,23 +120,24 @@ class DaskRows:
         if y is not None:
             y = da.asarray(y).rechunk(rows)
         X, sample_weight, y = dask.persist(X, sample_weight, y)
-        infinite, empty, negative, total = dask.compute(
+        observed = ~da.isnan(X)
+        infinite, largest, smallest, seen, weighted, negative, total = dask.compute(
             da.isinf(X).any(),
-            da.isnan(X).all(axis=0),
+            da.where(observed, X, 0).max(),
+            da.where(observed, X, 0).min(),
+            observed.any(axis=0),
+            (observed & (sample_weight > 0)[:, None]).any(axis=0),
             (sample_weight < 0).any(),
             sample_weight.sum(),
         )
         if infinite:
             raise ValueError("Input X contains infinity or a value too large for its dtype.")
-        if empty.any():
-            raise ValueError(
-                f"X column(s) {np.flatnonzero(empty).tolist()} have no observed value; "
-                "drop them before fitting."
-            )
+        check_magnitude(largest, smallest)
         if negative:
             raise ValueError("sample_weight must be non-negative; found negative values.")
         if not total > 0:
             raise ValueError("sample_weight must have a positive sum.")
+        raise_unobserved(seen, weighted)
         return cls(X, sample_weight, y, float(total))
 
     @property

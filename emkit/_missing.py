@@ -74,10 +74,23 @@ def fill_with_column_means(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarr
     return np.where(mask, means, X)
 
 
-def check_observed_columns(X: np.ndarray) -> None:
-    """Raise if a column of X has no observed value."""
-    empty = np.flatnonzero(np.all(np.isnan(X), axis=0))
+def check_observed_columns(X: np.ndarray, sample_weight: np.ndarray | None = None) -> None:
+    """Raise if a column of X has no observed value (in a row of positive weight)."""
+    observed = ~np.isnan(X)
+    weighted = None if sample_weight is None else observed[sample_weight > 0].any(axis=0)
+    raise_unobserved(observed.any(axis=0), weighted)
+
+
+def raise_unobserved(observed: np.ndarray, weighted: np.ndarray | None = None) -> None:
+    """Raise if a column is not ``observed`` (anywhere), or not in a row of positive weight."""
+    empty = np.flatnonzero(~observed)
     if len(empty):
         raise ValueError(
             f"X column(s) {empty.tolist()} have no observed value; drop them before fitting."
+        )
+    unweighted = [] if weighted is None else np.flatnonzero(~weighted)
+    if len(unweighted):
+        raise ValueError(
+            f"X column(s) {unweighted.tolist()} are observed only in rows whose "
+            "sample_weight is 0: give them weight, or drop the columns."
         )

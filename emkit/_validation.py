@@ -22,17 +22,22 @@ def check_X(estimator, X, *, reset: bool, **options):
     values = X.data if sp.issparse(X) else X
     if values.dtype.kind == "f" and values.size:
         # fmax/fmin skip NaN and, unlike np.abs, make no copy of X
-        largest = max(
-            float(np.fmax.reduce(values, axis=None)), -float(np.fmin.reduce(values, axis=None))
-        )
-        # EM sums squares of the values: beyond the cube root of the largest
-        # float (1e102 for float64, 7e12 for float32), the sums can overflow.
-        if largest > np.finfo(values.dtype).max ** (1 / 3):
-            raise ValueError(
-                f"X has values as large as {largest:.3g}; EM squares them, which overflows. "
-                "Scale X first, for instance with sklearn.preprocessing.StandardScaler."
-            )
+        check_magnitude(np.fmax.reduce(values, axis=None), np.fmin.reduce(values, axis=None))
     return X
+
+
+def check_magnitude(largest, smallest) -> None:
+    """Raise if X's values from ``smallest`` to ``largest`` (NumPy floats) are too large for EM.
+
+    EM sums squares of the values: beyond the cube root of the largest float
+    (1e102 for float64, 7e12 for float32), the sums can overflow.
+    """
+    size = max(float(largest), -float(smallest))
+    if size > np.finfo(largest.dtype).max ** (1 / 3):
+        raise ValueError(
+            f"X has values as large as {size:.3g}; EM squares them, which overflows. "
+            "Scale X first, for instance with sklearn.preprocessing.StandardScaler."
+        )
 
 
 @contextmanager

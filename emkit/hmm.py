@@ -9,7 +9,7 @@ from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import softmax, xlogy
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -93,7 +93,9 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
         run_ids = ids[starts]
-        if len(np.unique(run_ids)) != len(run_ids):
+        with naming_errors("sequence_ids"):  # ids that cannot be compared with each other
+            n_distinct = len(np.unique(run_ids))
+        if n_distinct != len(run_ids):
             repeated = run_ids[np.argmax([np.sum(run_ids == i) > 1 for i in run_ids])]
             raise ValueError(
                 f"sequence_ids: the rows of sequence {repeated} are not contiguous; the "
@@ -107,9 +109,14 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
         integers = lengths.ndim == 1 and np.issubdtype(lengths.dtype, np.number)
         if not (integers and np.all(np.mod(lengths, 1) == 0)):
             raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
-    lengths = lengths.astype(np.int64)
     if np.any(lengths <= 0):
         raise ValueError(f"lengths must be positive, got {lengths[lengths <= 0][:5]}.")
+    if np.any(lengths > n_samples):  # also keeps their sum from overflowing
+        raise ValueError(
+            f"lengths must sum to the number of rows of X ({n_samples}), got a length of "
+            f"{lengths.max()}."
+        )
+    lengths = lengths.astype(np.int64)
     if lengths.sum() != n_samples:
         raise ValueError(
             f"lengths must sum to the number of rows of X ({n_samples}), got {lengths.sum()}."
@@ -154,6 +161,11 @@ class HMMStats:
             self.transitions + other.transitions,
             self.emission + other.emission,
         )
+
+
+def _log_dirichlet(concentration: float, probabilities: np.ndarray) -> float:
+    """Log-density of a symmetric Dirichlet, up to a constant, over the positive probabilities."""
+    return (concentration - 1.0) * float(np.log(probabilities[probabilities > 0]).sum())
 
 
 class HMMModel:
@@ -231,13 +243,18 @@ class HMMModel:
         )
 
     def log_prior(self, params: HMMParams) -> float:
-        """Log of the Dirichlet prior densities, up to a constant (0 for priors of 1)."""
+        """Log of the Dirichlet prior densities, up to a constant (0 for priors of 1).
+
+        Below 1, a prior's density is infinite where a probability is zero, and
+        the M-step sets probabilities to zero: the density is taken on the face
+        of the simplex where the probabilities are positive.
+        """
         total = self.emission.log_prior(params.emission)
         if "startprob" in self.update:
-            total += xlogy(self.startprob_prior - 1.0, params.startprob[self.start_allowed]).sum()
+            total += _log_dirichlet(self.startprob_prior, params.startprob[self.start_allowed])
         if "transmat" in self.update:
             transitions = params.transmat[self.transition_allowed]
-            total += xlogy(self.transmat_prior - 1.0, transitions).sum()
+            total += _log_dirichlet(self.transmat_prior, transitions)
         return float(total)
 
     def unconstrained(self, params: HMMParams) -> tuple:
@@ -302,7 +319,7 @@ class HMMEM(BaseEstimator):
         Initial Poisson rates.
     startprob_prior, transmat_prior : float, default=1.0
         Dirichlet concentrations of the start and transition probabilities;
-        1.0 is no prior.
+        1.0 is no prior, below 1 favours zero probabilities.
     reg_covar : float, default=1e-6
         Added to the diagonal of Gaussian covariances.
     update_params : tuple of str, default=None

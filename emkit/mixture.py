@@ -252,33 +252,47 @@ class _BaseGaussianMixture(BaseEstimator):
     def _continued(self, what: str, instead: str, n_features: int) -> MixtureParams:
         """The fitted parameters, to go on from; raises if the settings have changed."""
         covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
-        if self.means_.shape != (self.n_components, n_features) or (
-            self.covariances_.shape != covariance.shape(self.n_components, n_features)
+        # Loaded by from_json: the covariance type is that of the file's fit.
+        fitted_type = getattr(self, "_fitted_covariance_type", self.covariance_type)
+        if (
+            self.means_.shape != (self.n_components, n_features)
+            or self.covariances_.shape != covariance.shape(self.n_components, n_features)
+            or fitted_type != self.covariance_type
         ):
             raise ValueError(
                 f"{what} continues the previous fit, which had "
                 f"n_components={self.means_.shape[0]}, n_features={self.means_.shape[1]} "
-                f"and covariances of shape {self.covariances_.shape}; {instead} "
-                "to fit a different model."
+                f"and covariance_type={fitted_type!r}; {instead} to fit a different model."
             )
         return self._params()
 
-    def _check_first_data(self, X) -> None:
-        """Raise if X cannot initialise the mixture (Dask arrays: see ``DaskRows``)."""
-        if not is_dask_array(X):
-            check_observed_columns(X)
+    def _check_first_data(self, X, sample_weight) -> None:
+        """Raise if X, with its validated weights, cannot initialise the mixture.
+
+        A Dask array's values (and weights, None here) are checked by ``DaskRows``.
+        """
         if X.shape[0] < self.n_components:
             raise ValueError(
                 f"X: expected n_samples >= n_components but got n_components = "
                 f"{self.n_components}, n_samples = {X.shape[0]}."
             )
+        if is_dask_array(X):
+            return
+        check_observed_columns(X, sample_weight)
+        n_weighted = np.count_nonzero(sample_weight)
+        if n_weighted < self.n_components:
+            raise ValueError(
+                f"sample_weight is positive on {n_weighted} row(s) only, fewer than "
+                f"n_components = {self.n_components}."
+            )
 
     def _fit_em(self, X, sample_weight) -> None:
-        self._check_first_data(X)
         if is_dask_array(X):
+            self._check_first_data(X, None)
             data = DaskRows.create(X, sample_weight)
         else:
             data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
+            self._check_first_data(X, data.sample_weight)
         n_features = X.shape[1]
         model = self._model(n_features)
         result = fit_em(
@@ -312,12 +326,13 @@ class _BaseGaussianMixture(BaseEstimator):
         def start() -> MixtureParams:
             if fitted is not None:
                 return fitted
-            self._check_first_data(X)
+            self._check_first_data(X, data.sample_weight)
             return model.init_params(data, check_random_state(self.random_state))
 
         partial_fit_em(self, model, data, model.row_bytes(X), start)
 
     def _set_fitted(self, model, params: MixtureParams) -> None:
+        self._fitted_covariance_type = model.gaussian.covariance.name
         self.weights_ = params.weights
         self.means_ = params.means
         self.covariances_ = params.covariances

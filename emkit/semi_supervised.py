@@ -31,7 +31,7 @@ from ._em import (
 )
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
-from ._missing import fill_with_column_means, find_missing
+from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._utils import column_sums, log_normalize
 from ._validation import check_sample_weight, unchanged_on_error
 
@@ -405,8 +405,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             X = self._check_X(X, reset=True)
             labels, self.classes_ = _encode_labels(y, X.shape[0])
             vars(self).pop("transduction_", None)  # of a previous fit: not in snapshots
-            self._check_counts(labels)
             row_weight = self._row_weight(labels, sample_weight)
+            self._check_first_data(X, labels, row_weight)
             if is_dask_array(X):
                 data = DaskRows.create(X, row_weight, y=labels)
             else:
@@ -480,6 +480,10 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             X = self._check_X(X, reset=first)
             if first:
                 known = None if classes is None else np.unique(np.asarray(classes))
+                if known is not None and len(known) < 2:
+                    raise ValueError(
+                        f"classes holds {len(known)} class(es); a classifier needs at least two."
+                    )
                 labels, self.classes_ = _encode_labels(y, X.shape[0], known)
             else:
                 labels, _ = _encode_labels(y, X.shape[0], self.classes_)
@@ -488,35 +492,66 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             model = self._model()
 
             fitted = hasattr(self, "weights_")
-            if fitted and len(self.weights_) != model.component_class.size:
-                raise ValueError(
-                    "partial_fit continues the previous fit, which had "
-                    f"n_components_per_class={len(self.weights_) // len(self.classes_)}; "
-                    "call fit to fit a different model."
-                )
+            if fitted:
+                # Loaded by from_json: the settings are those of the file's fit.
+                per_class = len(self.weights_) // len(self.classes_)
+                loaded = {**self._structure(), "n_components_per_class": per_class}
+                previous = getattr(self, "_fitted_structure", loaded)
+                if previous != self._structure():
+                    described = ", ".join(f"{name}={value!r}" for name, value in previous.items())
+                    raise ValueError(
+                        f"partial_fit continues the previous fit, which had {described}; "
+                        "call fit to fit a different model."
+                    )
 
             def start() -> ClassMixtureParams:
                 if fitted:
                     return self._params()
-                self._check_counts(labels)
+                self._check_first_data(X, labels, data.sample_weight)
                 return model.init_params(data, check_random_state(self.random_state))
 
             partial_fit_em(self, model, data, self._row_bytes(X), start)
         return self
 
-    def _check_counts(self, labels) -> None:
+    def _check_first_data(self, X, labels, row_weight) -> None:
+        """Raise unless every class has enough labeled rows of positive weight to start from.
+
+        Gaussian emissions also need an observed value in a row of positive weight in every column.
+        """
         m = self.n_components_per_class
-        counts = np.bincount(labels[labels >= 0], minlength=len(self.classes_))
+        counted = labels >= 0
+        if m > 1:  # k-means splits the rows of positive weight among the class's components
+            counted &= row_weight > 0
+        counts = np.bincount(labels[counted], minlength=len(self.classes_))
         if counts.min() < m:
+            label = self.classes_.tolist()[counts.argmin()]
             raise ValueError(
-                f"Class {self.classes_[counts.argmin()]!r} has {counts.min()} labeled "
-                f"row(s), fewer than n_components_per_class={m}."
+                f"Class {label!r} has {counts.min()} labeled row(s) of positive weight, "
+                f"fewer than n_components_per_class={m}."
             )
+        if self.emission == "gaussian" and not is_dask_array(X):
+            check_observed_columns(X, row_weight)
 
     def _row_weight(self, labels, sample_weight) -> np.ndarray:
         """``sample_weight``, times ``unlabeled_weight`` on the unlabeled rows."""
         sample_weight = check_sample_weight(sample_weight, len(labels), np.float64)
-        return sample_weight * np.where(labels >= 0, 1.0, self.unlabeled_weight)
+        row_weight = sample_weight * np.where(labels >= 0, 1.0, self.unlabeled_weight)
+        if not row_weight.any():
+            raise ValueError(
+                "sample_weight is 0 on every labeled row and unlabeled_weight=0: "
+                "no row is left to fit."
+            )
+        return row_weight
+
+    def _structure(self) -> dict:
+        """The settings that shape the fitted parameters."""
+        structure = {
+            "n_components_per_class": self.n_components_per_class,
+            "emission": self.emission,
+        }
+        if self.emission == "gaussian":
+            structure["covariance_type"] = self.covariance_type
+        return structure
 
     def _row_bytes(self, X) -> int:
         return 8 * len(self.classes_) * self.n_components_per_class * (X.shape[1] + 4)
@@ -544,6 +579,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         return log_proba(X)
 
     def _set_fitted(self, model, params) -> None:
+        self._fitted_structure = self._structure()
         self.weights_ = params.weights
         self.class_prior_ = params.weights.reshape(-1, self.n_components_per_class).sum(axis=1)
         for name, value in model.emission.attributes(params.emission).items():
@@ -624,7 +660,9 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         if not len(labeled):
             raise ValueError("y has no labeled row (every entry is -1): nothing to score.")
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight)[labeled]
+            sample_weight = check_sample_weight(sample_weight, len(y), np.float64)[labeled]
+            if not sample_weight.any():
+                raise ValueError("sample_weight is 0 on every labeled row: nothing to score.")
         best = np.asarray(self._class_log_proba(_safe_indexing(X, labeled)).argmax(axis=1))
         return accuracy_score(y[labeled], self.classes_[best], sample_weight=sample_weight)
 

@@ -118,6 +118,18 @@ def test_warm_start_with_another_model_shape_is_refused():
         gm.fit(X)
 
 
+@pytest.mark.parametrize("before, after", [("diag", "tied"), ("tied", "diag")])
+def test_continuing_with_another_covariance_type_of_the_same_shape_is_refused(before, after):
+    # Two components on two features: diag and tied covariances are both 2 x 2.
+    for method, kwargs in [("fit", {"warm_start": True}), ("partial_fit", {})]:
+        gm = GaussianMixtureEM(2, covariance_type=before, random_state=0, **kwargs).fit(X)
+        fitted = snapshot(gm)
+        gm.set_params(covariance_type=after)
+        with pytest.raises(ValueError, match=f"which had .*covariance_type='{before}'"):
+            getattr(gm, method)(X)
+        assert_unchanged(gm, fitted)
+
+
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "score_samples", "score", "bic"])
 def test_predicting_with_wrong_features_or_nan(method):
     gm = GaussianMixtureEM(2, random_state=0).fit(X)
@@ -325,6 +337,12 @@ BAD_SEQUENCES = {
     "short sequence_ids": ({"sequence_ids": np.zeros(5)}, "sequence_ids"),
     "2-D sequence_ids": ({"sequence_ids": np.zeros((40, 2))}, "sequence_ids"),
     "nan sequence_ids": ({"sequence_ids": np.r_[np.nan, np.zeros(39)]}, "sequence_ids"),
+    "mixed sequence_ids": (
+        {"sequence_ids": np.array(["a"] * 20 + [1] * 20, object)},
+        "sequence_ids",
+    ),
+    "overflowing lengths": ({"lengths": [2**62] * 3 + [2**62 + 40]}, "lengths"),
+    "huge float lengths": ({"lengths": [1e20]}, "lengths"),
     "lengths as y": ({"y": [20, 20]}, "lengths"),
 }
 
@@ -342,6 +360,67 @@ def test_bad_sequences(name, case):
         with pytest.raises((ValueError, TypeError), match=argument):
             getattr(fitted, method)(good, **kwargs)
         assert_unchanged(fitted, before)
+
+
+ZERO_WEIGHT_CASES = {
+    # an observed value only in rows of weight 0: the column has nothing to estimate from
+    "column seen only at weight 0": (
+        np.c_[GAUSSIAN_X[:, :1], np.where(np.arange(40) < 3, 1.0, np.nan)],
+        (np.arange(40) >= 3).astype(float),
+        r"column\(s\) \[1\] are observed only in rows whose sample_weight is 0",
+    ),
+    "fewer weighted rows than components": (
+        GAUSSIAN_X,
+        (np.arange(40) == 0).astype(float),
+        "sample_weight is positive on 1 row",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ZERO_WEIGHT_CASES)
+@pytest.mark.parametrize("init_params", ["kmeans", "random_from_data"])
+@pytest.mark.parametrize("name", ["mixture", "imputer"])
+def test_weights_that_leave_nothing_to_start_from(name, init_params, case):
+    make, good, _ = ESTIMATORS[name]
+    X, weights, match = ZERO_WEIGHT_CASES[case]
+    params = {"init_params": init_params, "n_components": 2}
+    fitted = make().set_params(**params).fit(good)
+    before = snapshot(fitted)
+    for method in ["fit", "partial_fit"]:
+        with pytest.raises(ValueError, match=match):
+            getattr(make().set_params(**params), method)(X, sample_weight=weights)
+    with pytest.raises(ValueError, match=match):
+        fitted.fit(X, sample_weight=weights)
+    assert_unchanged(fitted, before)
+
+
+def test_semi_supervised_weights_that_leave_nothing_to_fit():
+    make, good, _ = ESTIMATORS["semi"]
+    labeled = (LABELS >= 0).astype(float)
+    with pytest.raises(ValueError, match="no row is left to fit"):
+        make().set_params(unlabeled_weight=0.0).fit(good, LABELS, sample_weight=1 - labeled)
+    class_one_unweighted = np.where(LABELS == 1, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"Class 1 has 0 labeled row\(s\) of positive weight"):
+        make().set_params(n_components_per_class=2).fit(
+            good, LABELS, sample_weight=class_one_unweighted
+        )
+    X = np.c_[good[:, :1], np.where(np.arange(40) < 3, 1.0, np.nan)]
+    with pytest.raises(ValueError, match="observed only in rows whose sample_weight is 0"):
+        make().fit(X, LABELS, sample_weight=(np.arange(40) >= 3).astype(float))
+    with pytest.raises(ValueError, match="classes holds 1 class"):
+        make().partial_fit(good, np.where(LABELS == 1, 0, LABELS), classes=[0])
+
+
+@pytest.mark.parametrize("weights", ["short", "long", "scalar", "strings", "negative"])
+def test_semi_supervised_score_checks_sample_weight(weights):
+    make, good, _ = ESTIMATORS["semi"]
+    fitted = make().fit(good, LABELS)
+    bad = {"short": np.ones(3), "long": np.ones(41), "scalar": 2.0}
+    bad |= {"strings": np.full(40, "a"), "negative": -np.ones(40)}
+    with pytest.raises((ValueError, TypeError), match="sample_weight"):
+        fitted.score(good, LABELS, sample_weight=bad[weights])
+    with pytest.raises(ValueError, match="sample_weight is 0 on every labeled row"):
+        fitted.score(good, LABELS, sample_weight=(LABELS < 0).astype(float))
 
 
 BAD_LABELS = {

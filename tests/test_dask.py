@@ -109,6 +109,8 @@ def test_hmm_restarts_run_on_the_cluster_through_joblib(client):
         (da.from_array(np.array([[1.0, np.inf]] * 6), chunks=3), ValueError, "infinity"),
         (da.from_array(np.array([["a", "b"]] * 6)), TypeError, "numbers"),
         (da.from_array(np.array([[1.0, np.nan]] * 6), chunks=3), ValueError, "column"),
+        (da.from_array(np.array([[1.0, 2.0]] * 6) * 1e200, chunks=3), ValueError, "Scale X"),
+        (da.from_array(np.array([[1.0, 2.0]] * 6, np.float32) * 1e20), ValueError, "Scale X"),
     ],
 )
 def test_bad_dask_input(client, X, error, match):
@@ -125,6 +127,12 @@ def test_bad_dask_weights_and_new_features(client, blobs):
         GaussianMixtureEM(3).fit(dX, sample_weight=-da.ones(len(blobs[0]), chunks=200))
     with pytest.raises(ValueError, match="sample_weight must have shape"):
         GaussianMixtureEM(3).fit(dX, sample_weight=np.ones(5))
+    only_zero_weight = np.c_[blobs[0][:, :1], np.where(np.arange(len(blobs[0])) < 5, 1.0, np.nan)]
+    weights = (np.arange(len(blobs[0])) >= 5).astype(float)
+    with pytest.raises(ValueError, match=r"column\(s\) \[1\] are observed only in rows whose"):
+        GaussianMixtureEM(3).fit(
+            da.from_array(only_zero_weight, chunks=200), sample_weight=weights
+        )
     gm = GaussianMixtureEM(3, random_state=0).fit(dX)
     with pytest.raises(ValueError, match="features"):
         gm.predict(dX[:, :2])

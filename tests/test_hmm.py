@@ -237,6 +237,24 @@ def test_structural_zeros_stay_zero(accelerate):
     np.testing.assert_allclose(hmm.transmat_.sum(axis=1), 1.0)
 
 
+@pytest.mark.parametrize("emission", ["gaussian", "categorical", "poisson"])
+def test_priors_below_one_give_sparse_rows_and_a_finite_objective(emission):
+    # Below 1 a Dirichlet density is infinite at zero probabilities, which the
+    # M-step sets: the objective takes the density over the positive ones.
+    rng = np.random.RandomState(0)
+    X = {
+        "gaussian": np.r_[rng.randn(50, 2), rng.randn(50, 2) + 4],
+        "categorical": rng.randint(3, size=(100, 1)),
+        "poisson": rng.poisson(3, (100, 2)),
+    }[emission]
+    for prior in [0.0, 0.5]:
+        hmm = HMMEM(3, emission=emission, transmat_prior=prior, startprob_prior=prior)
+        hmm.set_params(random_state=0, max_iter=200).fit(X, lengths=[10] * 10)
+        assert hmm.converged_ and np.all(np.isfinite(hmm.lower_bounds_))
+        assert np.any(hmm.transmat_ == 0)
+        np.testing.assert_allclose(hmm.transmat_.sum(axis=1), 1.0)
+
+
 def test_update_params_fixes_the_others(sampled):
     X, _, lengths, truth = sampled
     hmm = HMMEM(

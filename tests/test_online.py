@@ -248,5 +248,12 @@ def test_semi_supervised_partial_fit_after_fit_refuses_changed_settings(blobs):
     clf = SemiSupervisedEM(random_state=0).fit(X, y)
     clf.partial_fit(X, y)
     assert clf.n_iter_ == 1 and not hasattr(clf, "transduction_")
-    with pytest.raises(ValueError, match="partial_fit continues the previous fit"):
-        clf.set_params(n_components_per_class=2).partial_fit(X, y)
+    for params in [
+        {"n_components_per_class": 2},
+        {"covariance_type": "diag"},
+        {"covariance_type": "tied"},  # (k, d, d) full covariances would be taken as tied
+        {"emission": "multinomial"},
+    ]:
+        with pytest.raises(ValueError, match="partial_fit continues the previous fit"):
+            clf.set_params(**params).partial_fit(np.abs(X).round(), y)
+        clf.set_params(n_components_per_class=1, covariance_type="full", emission="gaussian")
