@@ -221,7 +221,8 @@ class _VectorCovariance:
     """Shared code of ``diag`` and ``spherical``: diagonal matrices."""
 
     def precision_cholesky(self, covariances: np.ndarray) -> np.ndarray:
-        if np.any(covariances <= 0.0):
+        # Subnormal variances too: the squares of their precisions overflow.
+        if not np.all(covariances >= np.finfo(covariances.dtype).tiny):
             raise ValueError(_ILL_DEFINED)
         return 1.0 / np.sqrt(covariances)
 

@@ -249,7 +249,14 @@ class CategoricalEmission(_Scoring):
     def init(self, X, n_states, method, given, rng) -> CategoricalParams:
         emissionprob = given.get("emissionprob")
         if emissionprob is None:
-            emissionprob = rng.rand(n_states, int(X.max()) + 1)
+            try:
+                emissionprob = rng.rand(n_states, int(X.max()) + 1)
+            except MemoryError:
+                raise ValueError(
+                    f"X holds symbol {X.max()}: a table of {n_states} x {X.max() + 1} emission "
+                    "probabilities does not fit in memory. Symbols are the codes 0..m-1 of m "
+                    "categories; sklearn.preprocessing.OrdinalEncoder makes them."
+                ) from None
             emissionprob /= emissionprob.sum(axis=1, keepdims=True)
         elif X.max() >= emissionprob.shape[1]:
             raise ValueError(

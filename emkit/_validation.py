@@ -84,6 +84,12 @@ def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
         raise ValueError("sample_weight must be non-negative; found negative values.")
     if not np.any(sample_weight > 0):
         raise ValueError("sample_weight must not be all zero.")
+    tiny = np.finfo(sample_weight.dtype).tiny
+    if np.any((sample_weight > 0) & (sample_weight < tiny)):
+        raise ValueError(
+            f"sample_weight has positive values below {tiny:.3g}, the smallest normal "
+            "float, whose reciprocals overflow: scale the weights up."
+        )
     return sample_weight
 
 

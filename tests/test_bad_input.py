@@ -308,6 +308,7 @@ BAD_SAMPLE_WEIGHTS = {
     "complex": np.ones(40) + 1j,
     "dict": {"a": 1},
     "scalar": 2.0,
+    "subnormal": np.full(40, 1e-320),
 }
 
 
@@ -392,6 +393,22 @@ def test_weights_that_leave_nothing_to_start_from(name, init_params, case):
     with pytest.raises(ValueError, match=match):
         fitted.fit(X, sample_weight=weights)
     assert_unchanged(fitted, before)
+
+
+def test_collapsed_variance_of_incomplete_rows_is_named():
+    # Without reg_covar a state's variance underflows: the squares of its precision would overflow.
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.randn(50, 2), rng.randn(50, 2) + 4]
+    X[rng.rand(*X.shape) < 0.3] = np.nan
+    hmm = HMMEM(3, covariance_type="spherical", reg_covar=0, accelerate=None, random_state=0)
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        hmm.fit(X)
+
+
+def test_symbols_too_large_for_a_table_are_named():
+    # A table of 2 x 2**50 floats, 16 PiB: beyond any address space.
+    with pytest.raises(ValueError, match=r"does not fit in memory.*OrdinalEncoder"):
+        HMMEM(2, emission="categorical", random_state=0).fit([[0], [1], [2**50]])
 
 
 def test_semi_supervised_weights_that_leave_nothing_to_fit():
