@@ -178,35 +178,62 @@ class Gaussian:
         precisions_cholesky,
         missing: Missingness | None = None,
         statistics: bool = True,
+        mahalanobis: bool = True,
     ):
         """The log-densities, kept with what the statistics at these parameters reuse.
 
         ``condition(X, means, ...).statistics(W)`` equals ``statistics(X, W,
         means, ...)``, without conditioning the incomplete rows a second time.
         With ``statistics=False``, the conditional covariances that only
-        ``statistics`` needs are not computed.
+        ``statistics`` needs are not computed. With ``mahalanobis=False``, the
+        log-densities lack their Mahalanobis terms (see ``single_e_step``).
         """
         if missing is None:
-            return Conditioned(
-                self, X, means, self._complete_log_prob(X, means, precisions_cholesky)
-            )
+            log_prob = self._complete_log_prob(X, means, precisions_cholesky, mahalanobis)
+            return Conditioned(self, X, means, log_prob)
         out = np.empty((X.shape[0], means.shape[0]), dtype=np.result_type(X, means))
         if len(missing.complete):
             out[missing.complete] = self._complete_log_prob(
-                X[missing.complete], means, precisions_cholesky
+                X[missing.complete], means, precisions_cholesky, mahalanobis
             )
         conditionals = list(
-            self._conditionals(X, means, precisions_cholesky, missing, True, statistics)
+            self._conditionals(
+                X, means, precisions_cholesky, missing, True, statistics, mahalanobis=mahalanobis
+            )
         )
         for j, (log_prob_j, _, _) in enumerate(conditionals):
             out[missing.rows, j] = log_prob_j
         return Conditioned(self, X, means, out, missing, conditionals)
 
-    def _complete_log_prob(self, X, means, precisions_cholesky) -> np.ndarray:
+    def single_e_step(self, X, weights, mean, precisions_cholesky, missing=None):
+        """Statistics, and the weighted sum of the rows' log-densities, for one component.
+
+        With one component every responsibility is 1, and the sum needs no
+        density of a row: with x_i the row completed by its conditional mean,
+        S the statistics' second moments about ``mean`` and m_i the number of
+        missing values, sum_i w_i (x_i - mean)' P (x_i - mean) = tr(P S) -
+        sum_i w_i m_i, since each conditional covariance C of missing values
+        has tr(P_mm C) = m (C is the inverse of P_mm).
+        """
+        conditioned = self.condition(X, mean, precisions_cholesky, missing, mahalanobis=False)
+        stats = conditioned.statistics(weights[:, None])
+        precisions = self.covariance.precisions(precisions_cholesky)
+        quadratic = float(np.sum(precisions * stats.sxx))  # tr(P S) in any covariance type
+        if missing is not None:
+            quadratic -= weights[missing.rows] @ np.repeat(
+                missing.n_missing, np.diff(missing.offsets)
+            )
+        return stats, float(weights @ conditioned.log_prob[:, 0]) - 0.5 * quadratic
+
+    def _complete_log_prob(
+        self, X, means, precisions_cholesky, mahalanobis: bool = True
+    ) -> np.ndarray:
         (n, d), k = X.shape, means.shape[0]
         dtype = np.result_type(X, means, precisions_cholesky)
         offsets = self.covariance.log_det_cholesky(precisions_cholesky, d)
         offsets = offsets - 0.5 * d * math.log(2 * math.pi)
+        if not mahalanobis:
+            return np.broadcast_to(offsets, (n, k)).astype(dtype)
         if _rowwise(n, k, d):
             roots = self.covariance.full_matrices(precisions_cholesky, k, d)
             out = np.empty((n, k), dtype)
@@ -273,16 +300,17 @@ class Gaussian:
         log_prob=False,
         covariances=False,
         noise=None,
+        mahalanobis=True,
     ):
         """Each component, conditioned on the observed values of the incomplete rows.
 
         Yields ``(log_prob, filled, blocks)`` per component, rows in
         ``missing.rows`` order: the log-density of the observed values, if
-        ``log_prob``; the rows with their missing values set to the
-        conditional expectation (plus a draw from the conditional
-        distribution, given standard ``noise``); and each pattern's
-        conditional covariance of its missing values (see ``_condition``),
-        if ``covariances``.
+        ``log_prob`` (without its Mahalanobis term unless ``mahalanobis``);
+        the rows with their missing values set to the conditional expectation
+        (plus a draw from the conditional distribution, given standard
+        ``noise``); and each pattern's conditional covariance of its missing
+        values (see ``_condition``), if ``covariances``.
         """
         k, d = means.shape
         n = len(missing.rows)
@@ -316,7 +344,7 @@ class Gaussian:
             )
             if failed:
                 raise ValueError(_ILL_DEFINED)
-            if log_prob:  # the Mahalanobis term of the completed rows, by BLAS
+            if log_prob and mahalanobis:  # the Mahalanobis term of the completed rows, by BLAS
                 whitened = (filled - means[j]) @ root
                 out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
             yield out_log_prob, filled, blocks

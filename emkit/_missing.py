@@ -76,9 +76,10 @@ def fill_with_column_means(X: np.ndarray, sample_weight: np.ndarray) -> np.ndarr
 
 def check_observed_columns(X: np.ndarray, sample_weight: np.ndarray | None = None) -> None:
     """Raise if a column of X has no observed value (in a row of positive weight)."""
-    observed = ~np.isnan(X)
-    weighted = None if sample_weight is None else observed[sample_weight > 0].any(axis=0)
-    raise_unobserved(observed.any(axis=0), weighted)
+    missing = np.isnan(X)
+    positive = None if sample_weight is None else sample_weight > 0
+    weighted = None if positive is None or positive.all() else ~missing[positive].all(axis=0)
+    raise_unobserved(~missing.all(axis=0), weighted)
 
 
 def raise_unobserved(observed: np.ndarray, weighted: np.ndarray | None = None) -> None:

@@ -166,6 +166,9 @@ class GaussianMixtureModel:
         return conditioned
 
     def e_step(self, params: MixtureParams, chunk: RowData):
+        if self.n_components == 1:  # every responsibility is 1
+            args = (chunk.X, chunk.sample_weight, params.means, params.precisions_cholesky)
+            return self.gaussian.single_e_step(*args, chunk.missing)
         conditioned = self._log_joint(params, chunk.X, chunk.missing)
         W, log_norm = log_normalize(conditioned.log_prob)
         W *= chunk.sample_weight[:, None]

@@ -265,3 +265,29 @@ def test_conditional_draws_have_the_conditional_covariance(n_missing):
     np.testing.assert_allclose(draws[:, m].mean(axis=0), expected_mean, atol=5 * scale.max() / 140)
     correlation = np.cov(draws[:, m].T) / np.outer(scale, scale)
     np.testing.assert_allclose(correlation, expected_cov / np.outer(scale, scale), atol=0.04)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("fraction", [0.0, 0.3, 0.7])  # 0.7: rows with nothing observed too
+def test_one_component_e_step_sums_the_log_densities(covariance_type, fraction, dtype):
+    # With one component the E-step takes the log-likelihood from the statistics
+    # (tr(P S) - sum_i w_i m_i) instead of the rows' log-densities.
+    from emkit._em import RowData
+    from emkit._missing import find_missing
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 5)) @ rng.standard_normal((5, 5)) + 3.0
+    X[rng.rand(*X.shape) < fraction] = np.nan
+    X = X.astype(dtype)
+    weights = rng.rand(300).astype(dtype)
+    model = GaussianMixtureEM(1, covariance_type=covariance_type)._model(5)
+    params = model.init_params(RowData(X, weights), rng)
+    missing = find_missing(X)
+    stats, log_likelihood = model.e_step(params, RowData(X, weights, missing))
+    densities = model.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
+    expected = densities.statistics(weights[:, None])
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(log_likelihood, weights @ densities.log_prob[:, 0], rtol=rtol)
+    for name in ["nk", "sx", "sxx"]:
+        np.testing.assert_allclose(getattr(stats, name), getattr(expected, name), rtol=1e-12)
