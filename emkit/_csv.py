@@ -42,9 +42,13 @@ class Table:
         return out
 
 
+# Cells that mark a missing value (compared in lower case, without spaces).
+MISSING = ("", "nan", "na")
+
+
 def _number(text: str, path: str, row: int, column: int, table: Table) -> float:
     text = text.strip()
-    if text == "" or text.lower() in ("nan", "na"):
+    if text.lower() in MISSING:
         return math.nan
     try:
         return float(text)
@@ -61,7 +65,7 @@ def _number(text: str, path: str, row: int, column: int, table: Table) -> float:
 
 def _is_number(text: str) -> bool:
     text = text.strip()
-    if text == "":
+    if text.lower() in MISSING:
         return True
     try:
         float(text)
@@ -80,7 +84,11 @@ def read(path: str, delimiter: str = ",") -> Table:
                 text = file.read()
     except (OSError, UnicodeDecodeError) as error:
         raise CSVError(f"{path}: cannot read the file ({error}).") from None
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row]
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    while rows and not rows[-1]:  # blank lines at the end
+        rows.pop()
+    while rows and not rows[0]:
+        rows.pop(0)
     if not rows:
         raise CSVError(f"{path}: the file has no rows.")
     names = None
@@ -89,6 +97,8 @@ def read(path: str, delimiter: str = ",") -> Table:
     if not rows:
         raise CSVError(f"{path}: the file has a header but no data rows.")
     width = len(names) if names is not None else len(rows[0])
+    # A blank line is an empty cell in a file of one column, else a gap between rows.
+    rows = [row or [""] for row in rows] if width == 1 else [row for row in rows if row]
     for i, row in enumerate(rows):
         if len(row) != width:
             line = i + 1 + (names is not None)

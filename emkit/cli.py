@@ -17,6 +17,12 @@ def demo(plot_path: str | None) -> int:
     from .datasets import load_faithful
     from .mixture import GaussianMixtureEM
 
+    if plot_path is not None:
+        directory = os.path.dirname(plot_path) or "."
+        if not os.path.isdir(directory):
+            raise CommandError(f"--plot {plot_path}: there is no directory {directory!r}.")
+        if not os.path.splitext(plot_path)[1]:
+            plot_path += ".png"  # as matplotlib would, so that the message says the real name
     faithful = load_faithful()
     X = faithful.data
     X = (X - X.mean(axis=0)) / X.std(axis=0)
@@ -125,17 +131,29 @@ def _data(args, table, path: str):
 
 
 def _labels(cells: list[str]) -> np.ndarray:
-    """Class labels; empty cells and -1 mark unlabeled rows."""
+    """Class labels; missing cells (empty, NA, NaN) and -1 mark unlabeled rows."""
+    from ._csv import MISSING
+
+    cells = ["-1" if cell.lower() in MISSING else cell for cell in cells]
     try:
-        return np.array([-1 if cell == "" else int(cell) for cell in cells])
+        return np.array([int(cell) for cell in cells])
     except ValueError:
-        return np.array([-1 if cell in ("", "-1") else cell for cell in cells], dtype=object)
+        return np.array([-1 if cell == "-1" else cell for cell in cells], dtype=object)
+
+
+def _check_columns(kind: str, extra: dict) -> None:
+    """Raise if --sequence-column or --label-column is given to a model that has no use for it."""
+    if "sequence_ids" in extra and kind != "hmm":
+        raise CommandError("--sequence-column is for hmm models.")
+    if "y" in extra and kind != "semi":
+        raise CommandError("--label-column is for semi models.")
 
 
 def _fit(kind: str, X, extra: dict, args):
     """Fit, choosing n_components by BIC over 1..--max-components when asked."""
     routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
     y = extra.get("y")
+    _check_columns(kind, extra)
     if kind == "semi" and y is None:
         raise CommandError("semi needs --label-column (empty cells or -1: unlabeled rows).")
     with warnings.catch_warnings():
@@ -193,9 +211,13 @@ def predict_command(args) -> int:
 
     model = _load(args.model_file)
     X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
+    kind = {"HMMEM": "hmm", "SemiSupervisedEM": "semi"}.get(type(model).__name__, "gmm")
+    _check_columns(kind, {name: value for name, value in extra.items() if name != "y"})
     routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
     if isinstance(model, EMImputer):
-        write(args.out, names or [f"x{i}" for i in range(X.shape[1])], model.transform(X))
+        if args.output != "labels":
+            raise CommandError("an impute model fills the empty cells: leave out --output.")
+        write(args.out, list(model.get_feature_names_out(names)), model.transform(X))
     elif args.output == "proba":
         proba = model.predict_proba(X, **routed)
         classes = getattr(model, "classes_", range(proba.shape[1]))
@@ -212,9 +234,9 @@ def predict_command(args) -> int:
 def impute_command(args) -> int:
     from ._csv import read, write
 
-    X, _, names = _data(args, read(args.data, args.delimiter), args.data)
-    model = _fit("impute", X, {}, args)
-    write(args.out, names or [f"x{i}" for i in range(X.shape[1])], model.transform(X))
+    X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
+    model = _fit("impute", X, extra, args)
+    write(args.out, list(model.get_feature_names_out(names)), model.transform(X))
     return 0
 
 
@@ -234,7 +256,12 @@ def info_command(args) -> int:
 
 def _add_data_options(parser, *, fitting: bool) -> None:
     parser.add_argument("data", metavar="DATA.csv", help="numbers; empty cells are missing")
-    parser.add_argument("--delimiter", default=",", help="cell separator (default: ',')")
+    parser.add_argument(
+        "--delimiter",
+        default=",",
+        type=_delimiter,
+        help="cell separator (default: ','; '\\t': tab)",
+    )
     parser.add_argument("--sequence-column", metavar="NAME", help="hmm: the sequence ids")
     parser.add_argument(
         "--label-column", metavar="NAME", help="semi: the labels (empty cells: unlabeled)"
@@ -246,9 +273,22 @@ def _add_data_options(parser, *, fitting: bool) -> None:
             type=_n_components,
             help="a positive integer, or 'auto' to choose by BIC (default: 1)",
         )
-        parser.add_argument("--max-components", type=int, default=8, help="for auto")
+        parser.add_argument("--max-components", type=_positive, default=8, help="for auto")
         parser.add_argument("--covariance-type", choices=list(COVARIANCE_TYPES), default="full")
         parser.add_argument("--random-state", type=int, default=0)
+
+
+def _delimiter(text: str) -> str:
+    text = "\t" if text == "\\t" else text
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"expected one character (or '\\t'), got {text!r}")
+    return text
+
+
+def _positive(text: str) -> int:
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
 
 
 def _n_components(text: str) -> str:
@@ -289,9 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     info_parser = commands.add_parser("info", help="check a model file and say what it holds")
     info_parser.add_argument("model_file", metavar="MODEL.json")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo(None if args.no_plot else args.plot)
     run = {
+        "demo": lambda args: demo(None if args.no_plot else args.plot),
         "fit": fit_command,
         "predict": predict_command,
         "impute": impute_command,

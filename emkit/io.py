@@ -153,7 +153,10 @@ EMImputer, SemiSupervisedEM.
         estimator._validate_params()
     except (TypeError, ValueError, RecursionError) as error:
         raise ValueError(f"model file: invalid parameters: {error}") from None
-    attributes = {name: _decode(value, name) for name, value in attributes.items()}
+    try:
+        attributes = {name: _decode(value, name) for name, value in attributes.items()}
+    except RecursionError:
+        raise ValueError("model file: attributes nested too deeply.") from None
     try:
         _restore(estimator, attributes)
     except (TypeError, KeyError, IndexError, AttributeError) as error:  # a safety net
@@ -209,12 +212,16 @@ def _decode(value: Any, name: str) -> Any:
         raise ValueError(f"model file: {name} has an invalid shape {shape!r}.")
     if not isinstance(data, list) or len(data) != math.prod(shape):
         raise ValueError(f"model file: {name} does not hold {math.prod(shape)} values.")
-    kinds = {"str": str, "object": str, "bool": bool}.get(dtype, Real)
+    kinds = {"str": str, "object": str, "bool": bool, "int64": Integral, "int32": Integral}
+    kinds = kinds.get(dtype, Real)
     if not all(
         isinstance(v, kinds) and (dtype == "bool" or not isinstance(v, bool)) for v in data
     ):
         raise ValueError(f"model file: {name} holds values that are not {dtype}.")
-    array = np.array(data, dtype=dtype).reshape(shape)
+    try:
+        array = np.array(data, dtype=dtype).reshape(shape)
+    except OverflowError:
+        raise ValueError(f"model file: {name} holds values too large for {dtype}.") from None
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         raise ValueError(f"model file: {name} holds values that are not finite.")
     return array
@@ -259,6 +266,11 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
     return {"weights_": (k,), "means_": (k, d), "covariances_": (k, d)}
 
 
+def _is_number(value) -> bool:
+    """A real number, not NaN (-inf: no E-step yet); booleans are not numbers here."""
+    return isinstance(value, Real) and not isinstance(value, bool) and value == value
+
+
 def _get(estimator, name):
     if not hasattr(estimator, name):
         raise ValueError(f"model file: the fitted attribute {name} is missing.")
@@ -273,8 +285,10 @@ def _restore(estimator, attributes: dict) -> None:
     if not isinstance(attributes.get("converged_"), bool):
         raise ValueError("model file: converged_ must be true or false.")
     bounds = attributes.get("lower_bounds_")
-    if not isinstance(bounds, list) or not all(isinstance(b, Real) for b in bounds):
+    if not isinstance(bounds, list) or not all(_is_number(b) for b in bounds):
         raise ValueError("model file: lower_bounds_ must be a list of numbers.")
+    if not _is_number(attributes.get("lower_bound_")):
+        raise ValueError("model file: lower_bound_ must be a number.")
     kept = attributes.pop("kept_columns", None)
     indicator = attributes.pop("indicator_features", None)
     if isinstance(estimator, EMImputer):

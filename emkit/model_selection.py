@@ -46,7 +46,13 @@ class _CriterionScorer:
         self._requests = dict(requests or {})
 
     def __call__(self, estimator, X, y=None, **kwargs) -> float:
-        return -float(getattr(estimator, self._criterion)(X, **kwargs))
+        criterion = getattr(estimator, self._criterion, None)
+        if criterion is None:
+            raise TypeError(
+                f"{self!r} scores estimators with a {self._criterion} method "
+                f"(GaussianMixtureEM, HMMEM), not {type(estimator).__name__}."
+            )
+        return -float(criterion(X, **kwargs))
 
     def set_score_request(self, **requests) -> _CriterionScorer:
         """A copy of this scorer that requests metadata, e.g. ``sequence_ids=True``."""

@@ -177,6 +177,10 @@ FIT = ["fit", "gmm", "DATA", "--out", "OUT"]
         (["predict", "DATA", "DATA"], "1,2\n", "not valid JSON"),
         (["info", "DATA"], "1,2\n", "not valid JSON"),
         (["fit", "gmm", "MISSING", "--out", "OUT"], None, "cannot read the file"),
+        ([*FIT, "--sequence-column", "a"], "a,b,c\n1,2,3\n4,5,6\n", "is for hmm models"),
+        (["impute", "DATA", "--label-column", "a"], "a,b\n1,2\n3,\n4,5\n", "is for semi"),
+        (["predict", "MODEL", "DATA", "--sequence-column", "a"], "a,b,c\n1,2,3\n", "hmm"),
+        (["demo", "--plot", "MISSING/x.png"], None, "there is no directory"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_status_1(tmp_path, args, text, message):
@@ -184,7 +188,7 @@ def test_bad_input_gets_one_line_and_exit_status_1(tmp_path, args, text, message
         (tmp_path / "data.csv").write_text(text)
     model = GaussianMixtureEM(random_state=0).fit(load_faithful().data)
     (tmp_path / "model.json").write_text(to_json(model))
-    names = {"DATA": "data.csv", "MODEL": "model.json", "OUT": "out.json", "MISSING": "no.csv"}
+    names = {"DATA": "data.csv", "MODEL": "model.json", "OUT": "out.json", "MISSING": "no"}
     result = run(*[str(tmp_path / names[a]) if a in names else a for a in args])
     assert result.returncode == 1
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
@@ -193,6 +197,41 @@ def test_bad_input_gets_one_line_and_exit_status_1(tmp_path, args, text, message
 def test_bad_options_are_usage_errors():
     result = run("fit", "gmm", "x.csv", "--out", "m.json", "--n-components", "0")
     assert result.returncode == 2 and "positive integer or 'auto'" in result.stderr
+    result = run("fit", "gmm", "x.csv", "--out", "m.json", "--max-components", "0")
+    assert result.returncode == 2 and "expected a positive integer" in result.stderr
+    result = run("impute", "x.csv", "--delimiter", ";;")
+    assert result.returncode == 2 and "expected one character" in result.stderr
+
+
+def test_impute_keeps_rows_and_names_in_their_columns(tmp_path):
+    # An empty column is dropped, as by EMImputer; the header follows the kept columns.
+    (tmp_path / "empty.csv").write_text("a,b,c\n1,,3\n2,,4\n3,,1\n5,,2\n")
+    header, rows = command_csv("impute", str(tmp_path / "empty.csv"))
+    assert header == ["a", "c"] and rows[0] == ["1.0", "3.0"]
+    # One column: a blank line is an empty cell, not a gap (blank lines at the end are).
+    (tmp_path / "one.csv").write_text("x\n1.0\n\n3.0\n\n5.0\n\n")
+    header, rows = command_csv("impute", str(tmp_path / "one.csv"))
+    assert header == ["x"] and [row[0] for row in rows] == ["1.0", "3.0", "3.0", "3.0", "5.0"]
+    # NA in the first row is a missing value, not a header; '\t' is a tab.
+    (tmp_path / "na.csv").write_text("NA\t1\n2\t3\n4\t5\n6\t7\n")
+    header, rows = command_csv("impute", str(tmp_path / "na.csv"), "--delimiter", "\\t")
+    assert header == ["x0", "x1"] and len(rows) == 4 and rows[0][1] == "1.0"
+
+
+def test_na_labels_are_unlabeled_rows(tmp_path):
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(0, 1, (30, 2)), rng.normal(5, 1, (30, 2))]
+    labels = np.array(["cat"] * 30 + ["dog"] * 30, dtype=object)
+    labels[rng.rand(60) < 0.5] = "NA"
+    write_csv(tmp_path / "d.csv", [[*x, label] for x, label in zip(X, labels)], ["a", "b", "y"])
+    model_file = str(tmp_path / "m.json")
+    fitted = run(
+        "fit", "semi", str(tmp_path / "d.csv"), "--label-column", "y", "--out", model_file
+    )
+    assert fitted.returncode == 0, fitted.stderr
+    data = [str(tmp_path / "d.csv"), "--label-column", "y"]
+    header, _ = command_csv("predict", model_file, *data, "--output", "proba")
+    assert header == ["p_cat", "p_dog"]
 
 
 def test_fit_shows_progress_on_a_terminal(tmp_path):

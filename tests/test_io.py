@@ -101,6 +101,9 @@ def array(values):
         (saved(attributes__n_iter_=-3), "n_iter_ must be a non-negative integer"),
         (saved(attributes__converged_="yes"), "converged_ must be true or false"),
         (saved(attributes__lower_bounds_=["x"]), "lower_bounds_ must be a list of numbers"),
+        (saved(attributes__lower_bounds_=[True]), "lower_bounds_ must be a list of numbers"),
+        (saved(attributes__lower_bound_=None), "lower_bound_ must be a number"),
+        (saved(attributes__lower_bound_={"float": "nan"}), "lower_bound_ must be a number"),
         (saved(attributes__means_=array(np.zeros((3, 3)))), r"means_ has shape \(3, 3\)"),
         (saved(attributes__weights_=array([0.5, 0.6])), "weights_ are not probabilities"),
         (saved(attributes__weights_=array([1.5, -0.5])), "weights_ are not probabilities"),
@@ -118,12 +121,26 @@ def array(values):
             "dtype 'complex'",
         ),
         (saved(attributes__means_={"__reduce__": "os.system"}), "not a value emkit writes"),
+        (
+            saved(attributes__means_={"array": [0.5] * 6, "dtype": "int64", "shape": [2, 3]}),
+            "not int64",  # truncating the floats would change the model
+        ),
+        (
+            saved(attributes__means_={"array": [10**23] * 6, "dtype": "int64", "shape": [2, 3]}),
+            "too large for int64",
+        ),
         (saved(attributes___private="x"), "'_private' is not a fitted attribute"),
         ('{"format": "emkit-model", "version": 1, "kind": "HMMEM", "x": NaN}', "NaN"),
     ],
 )
 def test_tampered_documents_are_refused_clearly(text, match):
     with pytest.raises(ValueError, match=match):
+        from_json(text)
+
+
+def test_deeply_nested_attributes_are_refused():
+    text = saved(attributes__means_=0).replace('"means_": 0', '"means_": ' + "[" * 600 + "]" * 600)
+    with pytest.raises(ValueError, match="nested too deeply"):
         from_json(text)
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
-from emkit import GaussianMixtureEM
+from emkit import EMImputer, GaussianMixtureEM, SemiSupervisedEM
 from emkit.model_selection import aic_scorer, bic_scorer
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -47,3 +47,11 @@ def test_score_is_the_default_cross_validation_metric(blobs):
     scores = cross_val_score(GaussianMixtureEM(3, random_state=0), X, cv=2)
     gm = GaussianMixtureEM(3, random_state=0).fit(X[len(X) // 2 :])
     assert scores[0] == pytest.approx(gm.score(X[: len(X) // 2]))
+
+
+def test_scorers_name_an_estimator_without_the_criterion(blobs):
+    X, y, _ = blobs
+    for estimator in [EMImputer().fit(X), SemiSupervisedEM().fit(X, y)]:
+        for scorer in [bic_scorer, aic_scorer]:
+            with pytest.raises(TypeError, match=f"not {type(estimator).__name__}"):
+                scorer(estimator, X)
