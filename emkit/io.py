@@ -87,7 +87,15 @@ def to_json(estimator: BaseEstimator) -> str:
         "params": {name: _encode(value) for name, value in params.items()},
         "attributes": attributes,
     }
-    return json.dumps(document, allow_nan=False)
+    text = json.dumps(document, allow_nan=False)
+    try:  # never write a file that from_json refuses
+        from_json(text)
+    except ValueError as error:
+        raise ValueError(
+            f"{kind} cannot be saved: its parameters no longer match its fitted attributes "
+            f"(set_params after fit? fit again): {error}"
+        ) from None
+    return text
 
 
 def from_json(text: str) -> BaseEstimator:
@@ -349,9 +357,13 @@ def _derive(estimator, indicator_features) -> None:
             precisions_cholesky = covariance.precision_cholesky(covariances)
         except ValueError:
             raise ValueError("model file: the covariances are not positive-definite.") from None
+        with np.errstate(over="ignore"):
+            precisions = covariance.precisions(precisions_cholesky)
+        if not np.all(np.isfinite(precisions)):
+            raise ValueError("model file: the covariances are too close to singular.")
         if isinstance(estimator, (GaussianMixtureEM, EMImputer)):
             estimator.precisions_cholesky_ = precisions_cholesky
-            estimator.precisions_ = covariance.precisions(precisions_cholesky)
+            estimator.precisions_ = precisions
     if isinstance(estimator, EMImputer):
         estimator.indicator_ = None
         if estimator.add_indicator:

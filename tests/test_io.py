@@ -138,6 +138,18 @@ def test_tampered_documents_are_refused_clearly(text, match):
         from_json(text)
 
 
+def test_a_model_changed_after_fit_is_not_saved_unreadable(blobs):
+    gm = GaussianMixtureEM(2, random_state=0).fit(blobs[0]).set_params(n_components=3)
+    with pytest.raises(ValueError, match="cannot be saved: its parameters no longer match"):
+        to_json(gm)
+
+
+def test_nearly_singular_covariances_are_refused():
+    covariances = np.tile(np.diag([1e-320, 1.0, 1.0]), (2, 1, 1))
+    with pytest.raises(ValueError, match="too close to singular"):
+        from_json(saved(attributes__covariances_=array(covariances)))
+
+
 def test_deeply_nested_attributes_are_refused():
     text = saved(attributes__means_=0).replace('"means_": 0', '"means_": ' + "[" * 600 + "]" * 600)
     with pytest.raises(ValueError, match="nested too deeply"):
