@@ -23,7 +23,7 @@ from ._covariance import COVARIANCE_TYPES
 from .hmm import HMMEM
 from .impute import EMImputer
 from .mixture import GaussianMixtureEM
-from .semi_supervised import SemiSupervisedEM
+from .semi_supervised import SemiSupervisedEM, _is_unlabeled
 
 FORMAT = "emkit-model"
 VERSION = 1
@@ -262,6 +262,8 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
         classes = _get(estimator, "classes_")
         if not (isinstance(classes, np.ndarray) and classes.ndim == 1):
             raise ValueError("model file: classes_ must be an array of class labels.")
+        if not np.array_equal(np.unique(classes), classes) or _is_unlabeled(classes).any():
+            raise ValueError("model file: classes_ must be distinct, sorted, and not -1.")
         n_classes = len(classes)
         k, d = n_classes * estimator.n_components_per_class, estimator.n_features_in_
         shapes = {"classes_": (n_classes,), "weights_": (k,), "class_prior_": (n_classes,)}
@@ -308,6 +310,13 @@ def _restore(estimator, attributes: dict) -> None:
         if not name.endswith("_") or name.startswith("_"):
             raise ValueError(f"model file: {name!r} is not a fitted attribute.")
         setattr(estimator, name, value)
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and not (
+        isinstance(names, np.ndarray)
+        and names.shape == (estimator.n_features_in_,)
+        and all(isinstance(name, str) for name in names)
+    ):
+        raise ValueError("model file: feature_names_in_ must be n_features_in_ strings.")
     shapes = _expected_shapes(estimator)
     for name in (*_HISTORY, *shapes):
         _get(estimator, name)

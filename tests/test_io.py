@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
@@ -148,6 +149,28 @@ def test_nearly_singular_covariances_are_refused():
     covariances = np.tile(np.diag([1e-320, 1.0, 1.0]), (2, 1, 1))
     with pytest.raises(ValueError, match="too close to singular"):
         from_json(saved(attributes__covariances_=array(covariances)))
+
+
+def test_class_labels_and_feature_names_are_checked(blobs):
+    X, y, _ = blobs
+    named = SemiSupervisedEM(random_state=0).fit(X, np.array(["a", "b", "c"], dtype=object)[y])
+    numbered = SemiSupervisedEM(random_state=0).fit(X, y)
+    for clf, classes in [
+        (named, ["b", "a", "c"]),
+        (named, ["a", "a", "c"]),
+        (numbered, [-1, 0, 1]),
+    ]:
+        document = json.loads(to_json(clf))
+        document["attributes"]["classes_"]["array"] = classes
+        with pytest.raises(ValueError, match="classes_ must be distinct, sorted, and not -1"):
+            from_json(json.dumps(document))
+    columns = [f"c{i}" for i in range(X.shape[1])]
+    gm = GaussianMixtureEM(2, random_state=0).fit(pd.DataFrame(X, columns=columns))
+    document = json.loads(to_json(gm))
+    document["attributes"]["feature_names_in_"]["array"] = ["a"]
+    document["attributes"]["feature_names_in_"]["shape"] = [1]
+    with pytest.raises(ValueError, match="feature_names_in_ must be n_features_in_ strings"):
+        from_json(json.dumps(document))
 
 
 def test_deeply_nested_attributes_are_refused():
