@@ -205,14 +205,29 @@ def fit_command(args) -> int:
 
 
 def predict_command(args) -> int:
-    from ._csv import read, write
-    from .impute import EMImputer
-    from .mixture import GaussianMixtureEM
+    from ._csv import read
 
     model = _load(args.model_file)
     X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
     kind = {"HMMEM": "hmm", "SemiSupervisedEM": "semi"}.get(type(model).__name__, "gmm")
     _check_columns(kind, {name: value for name, value in extra.items() if name != "y"})
+    fitted_names = getattr(model, "feature_names_in_", None)  # fitted in Python on a DataFrame
+    if fitted_names is not None and names is not None and names != list(fitted_names):
+        raise CommandError(
+            f"{args.data}: feature columns {names}, but the model was fitted on "
+            f"{list(fitted_names)}."
+        )
+    with warnings.catch_warnings():  # the columns are checked above, by name or by position
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        _predict(model, X, extra, names, args)
+    return 0
+
+
+def _predict(model, X, extra: dict, names, args) -> None:
+    from ._csv import write
+    from .impute import EMImputer
+    from .mixture import GaussianMixtureEM
+
     routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
     if isinstance(model, EMImputer):
         if args.output != "labels":
@@ -228,7 +243,6 @@ def predict_command(args) -> int:
         write(args.out, ["log_likelihood"], model.score_samples(X))
     else:
         write(args.out, ["label"], model.predict(X, **routed))
-    return 0
 
 
 def impute_command(args) -> int:

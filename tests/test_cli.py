@@ -261,3 +261,18 @@ def test_fit_shows_progress_on_a_terminal(tmp_path):
     os.close(leader)
     assert result.returncode == 0
     assert b"\rrestart 0, E-step 1, log-likelihood per row" in b"".join(shown)
+
+
+def test_a_model_fitted_on_a_dataframe_checks_the_csv_header(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = load_faithful().data
+    frame = pd.DataFrame(X, columns=["eruptions", "waiting"])
+    (tmp_path / "m.json").write_text(to_json(GaussianMixtureEM(2, random_state=0).fit(frame)))
+    write_csv(tmp_path / "same.csv", X[:5], ["eruptions", "waiting"])
+    result = run("predict", str(tmp_path / "m.json"), str(tmp_path / "same.csv"))
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    write_csv(tmp_path / "other.csv", X[:5], ["waiting", "eruptions"])
+    result = run("predict", str(tmp_path / "m.json"), str(tmp_path / "other.csv"))
+    assert result.returncode == 1 and "the model was fitted on ['eruptions', 'waiting']" in (
+        result.stderr
+    )
