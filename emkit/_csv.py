@@ -51,16 +51,18 @@ def _number(text: str, path: str, row: int, column: int, table: Table) -> float:
     if text.lower() in MISSING:
         return math.nan
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        line = row + 1 + (table.names is not None)
-        name = f" ({table.names[column]!r})" if table.names else ""
-        hint = next(
-            (f" (cells separated by {d!r}? use --delimiter)" for d in ";\t| " if d in text), ""
-        )
-        raise CSVError(
-            f"{path}: line {line}, column {column}{name}: {text!r} is not a number{hint}."
-        ) from None
+        value = None
+    if value is not None and math.isfinite(value):
+        return value
+    line = row + 1 + (table.names is not None)
+    name = f" ({table.names[column]!r})" if table.names else ""
+    hint = next(
+        (f" (cells separated by {d!r}? use --delimiter)" for d in ";\t| " if d in text), ""
+    )
+    what = "not a number" if value is None else "not finite"
+    raise CSVError(f"{path}: line {line}, column {column}{name}: {text!r} is {what}{hint}.")
 
 
 def _is_number(text: str) -> bool:

@@ -139,7 +139,7 @@ EMImputer, SemiSupervisedEM.
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
     version = document.get("version")
-    if not isinstance(version, int) or not 1 <= version <= VERSION:
+    if type(version) is not int or not 1 <= version <= VERSION:  # not True either
         raise ValueError(
             f"model file: format version {version!r} is not supported; this emkit reads "
             f"versions 1 to {VERSION}."

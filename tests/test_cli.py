@@ -170,6 +170,7 @@ FIT = ["fit", "gmm", "DATA", "--out", "OUT"]
     [
         (FIT, "a,b\n1,x\n", "line 2, column 1 ('b'): 'x' is not a number."),
         (FIT, "1,2\n3\n", "line 2 has 1 cells, expected 2"),
+        (FIT, "a,b\n1,2\n3,inf\n", "line 3, column 1 ('b'): 'inf' is not finite."),
         (FIT, "", "the file has no rows"),
         ([*FIT, "--label-column", "z"], "a,b\n1,2\n", "no column 'z'"),
         (["fit", "semi", "DATA", "--out", "OUT"], "1,2\n3,4\n", "semi needs --label-column"),

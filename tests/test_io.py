@@ -93,6 +93,7 @@ def array(values):
         (saved(format="pickle"), "not an emkit model"),
         (saved(version=99), "version 99 is not supported"),
         (saved(version="1"), "version '1' is not supported"),
+        (saved(version=True), "version True is not supported"),
         (saved(kind="os.system"), "unknown kind 'os.system'"),
         (saved(params=[]), "must be JSON objects"),
         (saved(params__exec="x"), r"unknown parameters of GaussianMixtureEM: \['exec'\]"),
