@@ -333,7 +333,7 @@ def _restore(estimator, attributes: dict) -> None:
             got = getattr(array, "shape", type(array).__name__)
             expected = tuple("any" if s is None else s for s in shape)
             raise ValueError(f"model file: {name} has shape {got}; expected {expected}.")
-    _check_probabilities(estimator)
+    _check_values(estimator)
     _derive(estimator, indicator)
 
 
@@ -343,7 +343,8 @@ def _sums_to_one(p: np.ndarray) -> bool:
     return bool(np.allclose(p.sum(axis=-1), 1.0, rtol=0, atol=tolerance))
 
 
-def _check_probabilities(estimator) -> None:
+def _check_values(estimator) -> None:
+    """Probabilities that sum to one, positive rates, and means and rates a fit could give."""
     for name in _PROBABILITIES + _ROW_PROBABILITIES:
         if hasattr(estimator, name):
             p = getattr(estimator, name)
@@ -355,6 +356,10 @@ def _check_probabilities(estimator) -> None:
             raise ValueError("model file: exp(feature_log_prob_) rows do not sum to 1.")
     if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ <= 0):
         raise ValueError("model file: lambdas_ must be positive.")
+    for name in ("means_", "lambdas_"):  # no fit gives them: its data would be refused
+        values = getattr(estimator, name, None)
+        if values is not None and np.any(np.abs(values) > np.finfo(values.dtype).max ** (1 / 3)):
+            raise ValueError(f"model file: {name} holds values too large for EM.")
 
 
 def _derive(estimator, indicator_features) -> None:

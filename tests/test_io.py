@@ -108,6 +108,7 @@ def array(values):
         (saved(attributes__lower_bound_={"float": "nan"}), "lower_bound_ must be a number"),
         (saved(attributes__means_=array(np.zeros((3, 3)))), r"means_ has shape \(3, 3\)"),
         (saved(attributes__weights_=array([0.5, 0.6])), "weights_ are not probabilities"),
+        (saved(attributes__means_=array(np.full((2, 3), 1e200))), "means_ holds values too large"),
         (saved(attributes__weights_=array([1.5, -0.5])), "weights_ are not probabilities"),
         (saved(attributes__covariances_=array(-np.ones((2, 3, 3)))), "not positive-definite"),
         (
