@@ -50,8 +50,8 @@ def _number(text: str, path: str, row: int, column: int, table: Table) -> float:
     text = text.strip()
     if text.lower() in MISSING:
         return math.nan
-    try:
-        value = float(text)
+    try:  # float() also reads "1_000" and non-ASCII digits: a CSV cell may not hold those
+        value = float(text) if text.isascii() and "_" not in text else None
     except ValueError:
         value = None
     if value is not None and math.isfinite(value):
@@ -73,7 +73,7 @@ def _is_number(text: str) -> bool:
         float(text)
     except ValueError:
         return False
-    return True
+    return text.isascii() and "_" not in text
 
 
 def read(path: str, delimiter: str = ",") -> Table:

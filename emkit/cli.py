@@ -183,7 +183,7 @@ def _load(path: str):
     from .io import from_json
 
     try:
-        with open(path, encoding="utf-8") as file:
+        with open(path, encoding="utf-8-sig") as file:  # as CSV files, a BOM is allowed
             return from_json(file.read())
     except OSError as error:
         raise CommandError(f"{path}: cannot read the model ({error.strerror}).") from None
@@ -319,13 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser = commands.add_parser(
         "demo", help="fit Gaussian mixtures to the bundled Old Faithful data"
     )
-    demo_parser.add_argument(
+    plot_options = demo_parser.add_mutually_exclusive_group()
+    plot_options.add_argument(
         "--plot",
         default="emkit-demo.png",
         metavar="PATH",
         help="where to write the picture of the chosen mixture (default: %(default)s)",
     )
-    demo_parser.add_argument("--no-plot", action="store_true", help="do not draw")
+    plot_options.add_argument("--no-plot", action="store_true", help="do not draw")
     fit_parser = commands.add_parser("fit", help="fit a model to a CSV file, save it as JSON")
     fit_parser.add_argument("model", choices=KINDS, help="what to fit")
     _add_data_options(fit_parser, fitting=True)

@@ -171,6 +171,7 @@ FIT = ["fit", "gmm", "DATA", "--out", "OUT"]
         (FIT, "a,b\n1,x\n", "line 2, column 1 ('b'): 'x' is not a number."),
         (FIT, "1,2\n3\n", "line 2 has 1 cells, expected 2"),
         (FIT, "a,b\n1,2\n3,inf\n", "line 3, column 1 ('b'): 'inf' is not finite."),
+        (FIT, "a,b\n1,2\n3,1_0\n", "line 3, column 1 ('b'): '1_0' is not a number."),
         (FIT, "", "the file has no rows"),
         ([*FIT, "--label-column", "z"], "a,b\n1,2\n", "no column 'z'"),
         (["fit", "semi", "DATA", "--out", "OUT"], "1,2\n3,4\n", "semi needs --label-column"),
@@ -202,6 +203,8 @@ def test_bad_options_are_usage_errors():
     assert result.returncode == 2 and "expected a positive integer" in result.stderr
     result = run("impute", "x.csv", "--delimiter", ";;")
     assert result.returncode == 2 and "expected one character" in result.stderr
+    result = run("demo", "--no-plot", "--plot", "x.png")
+    assert result.returncode == 2 and "not allowed with argument" in result.stderr
 
 
 def test_impute_keeps_rows_and_names_in_their_columns(tmp_path):
@@ -277,3 +280,10 @@ def test_a_model_fitted_on_a_dataframe_checks_the_csv_header(tmp_path):
     assert result.returncode == 1 and "the model was fitted on ['eruptions', 'waiting']" in (
         result.stderr
     )
+
+
+def test_a_model_file_may_start_with_a_byte_order_mark(tmp_path):
+    model = GaussianMixtureEM(2, random_state=0).fit(load_faithful().data)
+    (tmp_path / "m.json").write_text("\ufeff" + to_json(model), encoding="utf-8")
+    result = run("info", str(tmp_path / "m.json"))
+    assert result.returncode == 0 and "GaussianMixtureEM fitted on 2 features" in result.stdout
