@@ -103,6 +103,7 @@ class DaskRows:
     sample_weight: Any
     y: Any = None
     total_weight: float = 0.0
+    n_weighted: int = 0  # rows of positive weight
 
     @classmethod
     def create(cls, X, sample_weight=None, y=None, dtype=None) -> DaskRows:
@@ -121,14 +122,16 @@ class DaskRows:
             y = da.asarray(y).rechunk(rows)
         X, sample_weight, y = dask.persist(X, sample_weight, y)
         observed = ~da.isnan(X)
-        infinite, largest, smallest, seen, weighted, negative, total = dask.compute(
+        positive = sample_weight > 0
+        infinite, largest, smallest, seen, weighted, negative, total, n_weighted = dask.compute(
             da.isinf(X).any(),
             da.where(observed, X, 0).max(),
             da.where(observed, X, 0).min(),
             observed.any(axis=0),
-            (observed & (sample_weight > 0)[:, None]).any(axis=0),
+            (observed & positive[:, None]).any(axis=0),
             (sample_weight < 0).any(),
             sample_weight.sum(),
+            positive.sum(),
         )
         if infinite:
             raise ValueError("Input X contains infinity or a value too large for its dtype.")
@@ -138,7 +141,7 @@ class DaskRows:
         if not total > 0:
             raise ValueError("sample_weight must have a positive sum.")
         raise_unobserved(seen, weighted)
-        return cls(X, sample_weight, y, float(total))
+        return cls(X, sample_weight, y, float(total), int(n_weighted))
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -279,10 +279,11 @@ class _BaseGaussianMixture(BaseEstimator):
                 f"X: expected n_samples >= n_components but got n_components = "
                 f"{self.n_components}, n_samples = {X.shape[0]}."
             )
-        if is_dask_array(X):
-            return
-        check_observed_columns(X, sample_weight)
-        n_weighted = np.count_nonzero(sample_weight)
+        if not is_dask_array(X):
+            check_observed_columns(X, sample_weight)
+            self._check_weighted_rows(np.count_nonzero(sample_weight))
+
+    def _check_weighted_rows(self, n_weighted: int) -> None:
         if n_weighted < self.n_components:
             raise ValueError(
                 f"sample_weight is positive on {n_weighted} row(s) only, fewer than "
@@ -293,6 +294,7 @@ class _BaseGaussianMixture(BaseEstimator):
         if is_dask_array(X):
             self._check_first_data(X, None)
             data = DaskRows.create(X, sample_weight)
+            self._check_weighted_rows(data.n_weighted)
         else:
             data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
             self._check_first_data(X, data.sample_weight)

@@ -129,6 +129,8 @@ def test_bad_dask_weights_and_new_features(client, blobs):
         GaussianMixtureEM(3).fit(dX, sample_weight=np.ones(5))
     only_zero_weight = np.c_[blobs[0][:, :1], np.where(np.arange(len(blobs[0])) < 5, 1.0, np.nan)]
     weights = (np.arange(len(blobs[0])) >= 5).astype(float)
+    with pytest.raises(ValueError, match="sample_weight is positive on 1 row"):
+        GaussianMixtureEM(3).fit(dX, sample_weight=(np.arange(len(blobs[0])) == 0).astype(float))
     with pytest.raises(ValueError, match=r"column\(s\) \[1\] are observed only in rows whose"):
         GaussianMixtureEM(3).fit(
             da.from_array(only_zero_weight, chunks=200), sample_weight=weights
