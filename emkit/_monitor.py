@@ -70,6 +70,7 @@ class Monitor:
         self.verbose_interval = verbose_interval
         self.callback = callback
         self.start = self.last_print = time.perf_counter()
+        self.next_print = verbose_interval  # SQUAREM records skip iterations
         self.rejected_jumps = self.invalid_jumps = 0
         if verbose >= 1:
             print(f"Initialization {restart}")
@@ -82,7 +83,8 @@ class Monitor:
         """Report one iteration; True if the callback asks to stop."""
         log_likelihood = lower_bounds[-1]
         now = time.perf_counter()
-        if self.verbose >= 1 and iteration % self.verbose_interval == 0:
+        if self.verbose >= 1 and iteration >= self.next_print:
+            self.next_print = (iteration // self.verbose_interval + 1) * self.verbose_interval
             if self.verbose >= 2:
                 print(
                     f"  Iteration {iteration}\t time lapse {now - self.last_print:.5f}s"

@@ -3,7 +3,8 @@
 A callback is called after every EM iteration of every restart with an
 :class:`IterationRecord`; returning True stops that restart. With ``n_jobs``
 other than 1, restarts run in threads and call it concurrently: the callbacks
-here keep their state per restart and are safe to share.
+here keep their state per restart and are safe to share. ``clone`` (as in
+``cross_val_score``) and pickle copy them with the estimator.
 """
 
 from __future__ import annotations
@@ -18,7 +19,23 @@ from ._monitor import IterationRecord
 __all__ = ["Checkpoint", "EarlyStopping", "History", "IterationRecord", "ProgressBar", "chain"]
 
 
-class History:
+class _Locked:
+    """A lock for restarts calling at once; copies (``clone``) and pickles get their own."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+
+class History(_Locked):
     """Collects every record, for plots and for comparing fits.
 
     Attributes
@@ -42,8 +59,8 @@ class History:
     """
 
     def __init__(self):
+        super().__init__()
         self.records: list[IterationRecord] = []
-        self._lock = threading.Lock()
 
     def __call__(self, record: IterationRecord) -> bool:
         with self._lock:
@@ -98,7 +115,7 @@ class EarlyStopping:
         return self._stalled[record.restart] >= self.patience
 
 
-class ProgressBar:
+class ProgressBar(_Locked):
     """Shows each restart's iterations and log-likelihood as the fit runs.
 
     With tqdm installed, one tqdm bar per restart; otherwise one line per
@@ -125,7 +142,8 @@ class ProgressBar:
     """
 
     def __init__(self, file=None, *, use_tqdm: bool | None = None):
-        self.file = sys.stderr if file is None else file
+        super().__init__()
+        self.file = file  # None: sys.stderr when writing, which copies cannot hold
         try:
             import tqdm  # noqa: F401
         except ImportError:
@@ -136,36 +154,39 @@ class ProgressBar:
             use_tqdm = False
         self.use_tqdm = True if use_tqdm is None else use_tqdm
         self._bars: dict[int, object] = {}
-        self._lock = threading.Lock()
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "_bars": {}}  # tqdm bars stay with the original
 
     def __call__(self, record: IterationRecord) -> bool:
+        file = sys.stderr if self.file is None else self.file
         with self._lock:
             if self.use_tqdm:
-                self._tqdm(record)
+                self._tqdm(record, file)
             else:
-                end = "\r" if getattr(self.file, "isatty", lambda: False)() else "\n"
+                end = "\r" if getattr(file, "isatty", lambda: False)() else "\n"
                 print(
                     f"restart {record.restart}, E-step {record.iteration}: "
                     f"log-likelihood per sample {record.log_likelihood:.6g}",
                     end=end,
-                    file=self.file,
+                    file=file,
                     flush=True,
                 )
         return False
 
-    def _tqdm(self, record: IterationRecord) -> None:
+    def _tqdm(self, record: IterationRecord, file) -> None:
         from tqdm import tqdm
 
         bar = self._bars.get(record.restart)
         if bar is None:
             bar = self._bars[record.restart] = tqdm(
-                desc=f"restart {record.restart}", unit=" E-step", file=self.file
+                desc=f"restart {record.restart}", unit=" E-step", file=file
             )
         bar.update(record.iteration - bar.n)
         bar.set_postfix(log_likelihood=f"{record.log_likelihood:.6g}")
 
 
-class Checkpoint:
+class Checkpoint(_Locked):
     """Writes the best iterate so far as a JSON model, every ``every`` records.
 
     After a crash, :func:`emkit.io.from_json` gives back a usable model, and a
@@ -197,15 +218,18 @@ class Checkpoint:
     def __init__(self, path, every: int = 10):
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}.")
+        super().__init__()
         self.path = os.fspath(path)
         self.every = every
         self._best: IterationRecord | None = None
         self._written: IterationRecord | None = None
         self._count = 0
-        self._lock = threading.Lock()
 
     def __call__(self, record: IterationRecord) -> bool:
         with self._lock:
+            if record.restart == 0 and record.iteration == 1:  # a new fit
+                self._best = self._written = None
+                self._count = 0
             self._count += 1
             if self._best is None or record.log_likelihood > self._best.log_likelihood:
                 self._best = record

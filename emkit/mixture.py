@@ -406,7 +406,8 @@ default="kmeans"
         1 prints each restart and every ``verbose_interval`` iterations; 2 also
         prints times and log-likelihood changes.
     verbose_interval : int, default=10
-        Iterations between two verbose prints.
+        Iterations between two verbose prints (with SQUAREM, whose records
+        skip iterations: the first record past each multiple).
     n_jobs : int, default=None
         Number of threads: restarts run at once, and each E-step's chunks of
         rows are shared among them. ``None`` means 1 unless in a

@@ -19,7 +19,9 @@ def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
     """Scatter data coloured by component, with each component's ellipse.
 
     Data of more than two features are drawn on their first two principal
-    axes, with the components' means and covariances projected on them.
+    axes (of the rows without missing values), with the components' means
+    and covariances projected on them. Rows with missing values (NaN) are
+    not drawn.
 
     Parameters
     ----------
@@ -62,8 +64,9 @@ def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
     covariance = estimator._fitted_model().gaussian.covariance
     matrices = covariance.full_matrices(estimator.covariances_, k, d)
     axes = np.eye(d)[:, :2]
-    if d > 2:  # the first two principal axes of X
-        axes = np.linalg.svd(X - X.mean(axis=0), full_matrices=False)[2][:2].T
+    if d > 2:  # the first two principal axes of X's complete rows
+        rows = X[~np.isnan(X).any(axis=1)]
+        axes = np.linalg.svd(rows - rows.mean(axis=0), full_matrices=False)[2][:2].T
         ax.set_xlabel("principal axis 1")
         ax.set_ylabel("principal axis 2")
     X, means, matrices = X @ axes, estimator.means_ @ axes, axes.T @ matrices @ axes
@@ -265,11 +268,11 @@ def plot_imputation(imputer, X, ax=None, *, feature: int = 0, bins: int = 30):
     imputer : fitted EMImputer
         The imputer.
     X : array-like of shape (n_samples, n_features)
-        Data with missing values (NaN).
+        Data with missing values (NaN, or the imputer's ``missing_values``).
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if None.
     feature : int, default=0
-        The column to draw.
+        The column of X to draw.
     bins : int, default=30
         Histogram bins, shared by both distributions.
 
@@ -293,15 +296,21 @@ def plot_imputation(imputer, X, ax=None, *, feature: int = 0, bins: int = 30):
     ['observed (211)', 'imputed (89)']
     """
     plt = _pyplot()
-    X = np.asarray(X, dtype=float)
-    missing = np.isnan(X[:, feature])
-    filled = imputer.transform(X)[:, feature]
+    missing = np.isnan(imputer._as_nan(X, reset=False))
+    kept = imputer._kept
+    if not 0 <= feature < len(kept):
+        raise ValueError(f"feature must be a column of X, 0 to {len(kept) - 1}; got {feature}.")
+    if not (kept[feature] or imputer.keep_empty_features):
+        raise ValueError(f"feature {feature} had no observed value at fit: the imputer drops it.")
+    column = feature if imputer.keep_empty_features else int(kept[:feature].sum())
+    missing = missing[:, feature]
+    filled = imputer.transform(X)[:, column]
     if ax is None:
         _, ax = plt.subplots()
     edges = np.histogram_bin_edges(filled, bins=bins)
-    observed, imputed = filled[~missing], filled[missing]
-    ax.hist(observed, bins=edges, density=True, alpha=0.5, label=f"observed ({len(observed)})")
-    ax.hist(imputed, bins=edges, density=True, alpha=0.5, label=f"imputed ({len(imputed)})")
+    for name, values in [("observed", filled[~missing]), ("imputed", filled[missing])]:
+        label = f"{name} ({len(values)})"  # a density of no values would divide by zero
+        ax.hist(values, bins=edges, density=len(values) > 0, alpha=0.5, label=label)
     ax.set_xlabel(f"feature {feature}")
     ax.set_ylabel("density")
     ax.legend()

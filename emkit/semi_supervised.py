@@ -404,7 +404,6 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         with unchanged_on_error(self):
             X = self._check_X(X, reset=True)
             labels, self.classes_ = _encode_labels(y, X.shape[0])
-            vars(self).pop("transduction_", None)  # of a previous fit: not in snapshots
             row_weight = self._row_weight(labels, sample_weight)
             self._check_first_data(X, labels, row_weight)
             if is_dask_array(X):
@@ -487,7 +486,6 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 labels, self.classes_ = _encode_labels(y, X.shape[0], known)
             else:
                 labels, _ = _encode_labels(y, X.shape[0], self.classes_)
-            vars(self).pop("transduction_", None)
             data = RowData(X, self._row_weight(labels, sample_weight), y=labels)
             model = self._model()
 
@@ -579,6 +577,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         return log_proba(X)
 
     def _set_fitted(self, model, params) -> None:
+        vars(self).pop("transduction_", None)  # the labels of other parameters
         self._fitted_structure = self._structure()
         self.weights_ = params.weights
         self.class_prior_ = params.weights.reshape(-1, self.n_components_per_class).sum(axis=1)

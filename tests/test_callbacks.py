@@ -182,3 +182,55 @@ def test_records_count_the_rejected_and_invalid_jumps(monkeypatch):
     kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
     GaussianMixtureEM(3, callback=plain, **kwargs).fit(X)
     assert all(r.rejected_jumps == r.invalid_jumps == 0 for r in plain.records)
+
+
+@pytest.mark.parametrize(
+    "make", [History, lambda: ProgressBar(use_tqdm=False), lambda: Checkpoint("unused.json")]
+)
+def test_callbacks_are_cloned_and_pickled_with_their_estimator(make, tmp_path, monkeypatch):
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    monkeypatch.chdir(tmp_path)
+    X = load_faithful().data
+    gm = GaussianMixtureEM(2, random_state=0, callback=make())
+    assert type(clone(gm).callback) is type(gm.callback)
+    scores = cross_val_score(gm, X, cv=2)
+    assert np.all(np.isfinite(scores))
+    restored = pickle.loads(pickle.dumps(gm.fit(X)))
+    np.testing.assert_array_equal(restored.means_, gm.means_)
+
+
+def test_a_reused_checkpoint_writes_the_new_fit(tmp_path):
+    X = load_faithful().data
+    checkpoint = Checkpoint(tmp_path / "model.json", every=1)
+    GaussianMixtureEM(2, random_state=0, callback=checkpoint).fit(X / 10)
+    second = GaussianMixtureEM(2, random_state=0, callback=checkpoint).fit(X)
+    saved = from_json((tmp_path / "model.json").read_text())
+    np.testing.assert_array_equal(saved.means_, second.means_)
+
+
+@pytest.mark.parametrize("interval", [2, 4, 10])
+def test_verbose_prints_once_per_interval_with_squarem(interval, capsys):
+    history = History()
+    gm = GaussianMixtureEM(3, covariance_type="tied", random_state=0, verbose=1, callback=history)
+    gm.set_params(verbose_interval=interval).fit(load_faithful().data)
+    printed = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines()
+               if line.strip().startswith("Iteration")]  # fmt: skip
+    # SQUAREM records skip iterations: a line for each record that passes a multiple
+    records = [record.iteration for record in history.records]
+    passing = [r for p, r in zip([0, *records], records) if r // interval > p // interval]
+    assert printed == passing and len(printed) >= gm.n_iter_ // (2 * interval)
+
+
+def test_semi_supervised_snapshots_have_no_labels_of_the_final_fit():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(3, 1, (100, 2))])
+    y = np.full(200, -1)
+    y[[0, 100]] = [0, 1]
+    history = History()
+    clf = SemiSupervisedEM(covariance_type="spherical", callback=history).fit(X, y)
+    assert hasattr(clf, "transduction_")
+    assert not hasattr(history.records[0].estimator(), "transduction_")

@@ -112,3 +112,32 @@ def test_plot_imputation_compares_observed_and_imputed_values():
     half = len(heights) // 2
     for part in (slice(0, half), slice(half, None)):  # each histogram is a density
         assert np.dot(heights[part], widths[part]) == pytest.approx(1.0)
+
+
+def test_plot_mixture_skips_rows_with_missing_values():
+    rng = np.random.default_rng(0)
+    wide = np.c_[X, rng.normal(size=(len(X), 1))]
+    holes = wide.copy()
+    holes[:10, 2] = np.nan
+    gm = GaussianMixtureEM(2, random_state=0).fit(holes)
+    ax = plot_mixture(gm, holes)
+    axes = np.linalg.svd(wide[10:] - wide[10:].mean(axis=0), full_matrices=False)[2][:2].T
+    points = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(points[10:], wide[10:] @ axes)
+    assert np.isnan(np.asarray(points[:10], dtype=float)).all()
+
+
+def test_plot_imputation_draws_the_column_of_x_asked_for():
+    rng = np.random.default_rng(0)
+    data = rng.multivariate_normal([0, 100], [[1, 0.8], [0.8, 1]], size=300)
+    holes = np.c_[data[:, :1], np.full(300, np.nan), data[:, 1:]]  # column 1 is empty
+    holes[rng.random(300) < 0.3, 2] = -99.0
+    holes = np.where(np.isnan(holes), -99.0, holes)
+    imputer = EMImputer(missing_values=-99.0).fit(holes)
+    ax = plot_imputation(imputer, holes, feature=2)
+    n_missing = int((holes[:, 2] == -99.0).sum())
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == [f"observed ({300 - n_missing})", f"imputed ({n_missing})"]
+    assert ax.patches[0].get_x() > 90  # column 2's values, about 100
+    with pytest.raises(ValueError, match="feature 1 had no observed value"):
+        plot_imputation(imputer, holes, feature=1)
