@@ -220,9 +220,7 @@ class Gaussian:
         precisions = self.covariance.precisions(precisions_cholesky)
         quadratic = float(np.sum(precisions * stats.sxx))  # tr(P S) in any covariance type
         if missing is not None:
-            quadratic -= weights[missing.rows] @ np.repeat(
-                missing.n_missing, np.diff(missing.offsets)
-            )
+            quadratic -= weights[missing.rows] @ missing.row_n_missing
         return stats, float(weights @ conditioned.log_prob[:, 0]) - 0.5 * quadratic
 
     def _complete_log_prob(

@@ -31,6 +31,11 @@ class Missingness:
         return self.observed.shape[1] - self.observed.sum(axis=1)
 
     @cached_property
+    def row_n_missing(self) -> np.ndarray:
+        """Number of missing columns of each row of ``rows``."""
+        return np.repeat(self.n_missing, np.diff(self.offsets))
+
+    @cached_property
     def block_ends(self) -> np.ndarray:
         """Offsets of each pattern's conditional covariance, packed as a lower triangle."""
         return np.concatenate([[0], np.cumsum(self.n_missing * (self.n_missing + 1) // 2)])

@@ -26,14 +26,19 @@ def check_X(estimator, X, *, reset: bool, **options):
     return X
 
 
-def check_magnitude(largest, smallest) -> None:
-    """Raise if X's values from ``smallest`` to ``largest`` (NumPy floats) are too large for EM.
+def largest_value(dtype) -> float:
+    """The largest magnitude EM handles in ``dtype``.
 
     EM sums squares of the values: beyond the cube root of the largest float
     (1e102 for float64, 7e12 for float32), the sums can overflow.
     """
+    return float(np.finfo(dtype).max ** (1 / 3))
+
+
+def check_magnitude(largest, smallest) -> None:
+    """Raise if X's values from ``smallest`` to ``largest`` (NumPy floats) are too large for EM."""
     size = max(float(largest), -float(smallest))
-    if size > np.finfo(largest.dtype).max ** (1 / 3):
+    if size > largest_value(largest.dtype):
         raise ValueError(
             f"X has values as large as {size:.3g}; EM squares them, which overflows. "
             "Scale X first, for instance with sklearn.preprocessing.StandardScaler."

@@ -299,14 +299,18 @@ def _delimiter(text: str) -> str:
     return text
 
 
+def _is_positive(text: str) -> bool:
+    return text.isdigit() and int(text) >= 1
+
+
 def _positive(text: str) -> int:
-    if text.isdigit() and int(text) >= 1:
+    if _is_positive(text):
         return int(text)
     raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
 
 
 def _n_components(text: str) -> str:
-    if text == "auto" or (text.isdigit() and int(text) >= 1):
+    if text == "auto" or _is_positive(text):
         return text
     raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}")
 

@@ -20,6 +20,7 @@ from sklearn.impute import MissingIndicator
 from sklearn.utils.validation import check_is_fitted
 
 from ._covariance import COVARIANCE_TYPES
+from ._validation import largest_value
 from .hmm import HMMEM
 from .impute import EMImputer
 from .mixture import GaussianMixtureEM
@@ -358,7 +359,7 @@ def _check_values(estimator) -> None:
         raise ValueError("model file: lambdas_ must be positive.")
     for name in ("means_", "lambdas_"):  # no fit gives them: its data would be refused
         values = getattr(estimator, name, None)
-        if values is not None and np.any(np.abs(values) > np.finfo(values.dtype).max ** (1 / 3)):
+        if values is not None and np.any(np.abs(values) > largest_value(values.dtype)):
             raise ValueError(f"model file: {name} holds values too large for EM.")
 
 
