@@ -18,6 +18,23 @@ import numpy as np
 _STEP_FACTOR = 4.0
 
 
+def _flat(model, params) -> np.ndarray:
+    return np.concatenate([a.ravel() for a in model.unconstrained(params)])
+
+
+def contraction(model, params0, params1, params2) -> float:
+    """|t2 - t1| / |t1 - t0| in unconstrained coordinates: how much EM's steps shrink.
+
+    Coordinates that are not finite in all three iterates are left out.
+    """
+    x0, x1, x2 = (_flat(model, p) for p in (params0, params1, params2))
+    with np.errstate(invalid="ignore"):
+        r, s = x1 - x0, x2 - x1
+    finite = np.isfinite(r) & np.isfinite(s)
+    r_norm, s_norm = np.linalg.norm(r[finite]), np.linalg.norm(s[finite])
+    return 0.0 if r_norm == 0.0 else float(s_norm / r_norm)
+
+
 class Squarem:
     """Extrapolation with an adaptive bound on the step length."""
 

@@ -151,6 +151,10 @@ class _MatrixCovariance:
 class _Full(_MatrixCovariance):
     name = "full"
 
+    def rows_needed(self, n_features: int) -> int:
+        """Rows a component needs for its estimate, without ``reg_covar``, to be regular."""
+        return n_features + 1
+
     def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
         return (n_components, n_features, n_features)
 
@@ -184,6 +188,9 @@ class _Full(_MatrixCovariance):
 
 class _Tied(_MatrixCovariance):
     name = "tied"
+
+    def rows_needed(self, n_features: int) -> int:
+        return 1  # the covariance is pooled over all components
 
     def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
         return (n_features, n_features)
@@ -219,6 +226,9 @@ class _Tied(_MatrixCovariance):
 
 class _VectorCovariance:
     """Shared code of ``diag`` and ``spherical``: diagonal matrices."""
+
+    def rows_needed(self, n_features: int) -> int:
+        return 2
 
     def precision_cholesky(self, covariances: np.ndarray) -> np.ndarray:
         # Subnormal variances too: the squares of their precisions overflow.

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._em import INIT_BYTES, RowData, _add_pairs
+from ._em import RowData, _add_pairs
 from ._missing import raise_unobserved
+from ._starts import sample_rows
 from ._validation import check_magnitude
 
 
@@ -148,11 +149,19 @@ class DaskRows:
         return self.X.shape
 
     def rows_for_init(self, rng) -> RowData:
-        """All rows, in memory, if they take at most ``INIT_BYTES``; else a random sample."""
-        n_rows, row_bytes = self.X.shape[0], self.X[:1].nbytes
-        if row_bytes * n_rows <= INIT_BYTES:
+        """The rows a start sees, in memory: all, or a random sample of ``START_ROWS``."""
+        rows = sample_rows(self.X.shape[0], rng, self._labels)
+        if rows is None:
             return self._all_rows  # fetched once for all restarts
-        return self._rows(np.sort(rng.choice(n_rows, INIT_BYTES // row_bytes, replace=False)))
+        return self._rows(rows)
+
+    @cached_property
+    def _labels(self) -> np.ndarray | None:
+        """The rows' class labels in memory (one small column), or None."""
+        if self.y is None:
+            return None
+        dask, _ = _import_dask()
+        return dask.compute(self.y)[0]
 
     @cached_property
     def _all_rows(self) -> RowData:

@@ -8,12 +8,13 @@ restarts, the loop, convergence, history, callbacks and warnings.
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import cache, partial, reduce
+from functools import partial, reduce
 from numbers import Integral, Real
 from typing import Any, Protocol
 
@@ -23,11 +24,11 @@ from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from threadpoolctl import ThreadpoolController
 
-from ._accel import Squarem
+from ._accel import Squarem, contraction
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
+from ._starts import sample_rows, threadpools
 
 # Parameter constraints of the driver's options, shared by every estimator.
 EM_CONSTRAINTS: dict = {
@@ -35,6 +36,7 @@ EM_CONSTRAINTS: dict = {
     "tol": [Interval(Real, 0.0, None, closed="left")],
     "max_iter": [Interval(Integral, 0, None, closed="left")],
     "accelerate": [None, StrOptions({"squarem"})],
+    "stopping": [StrOptions({"aitken", "change"})],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
     "verbose": ["verbose"],
@@ -71,10 +73,6 @@ class Model(Protocol):
     def from_unconstrained(self, values: Any) -> Any: ...
 
 
-# The initialisation runs in memory on at most this much of the data (a random
-# sample of larger data): scikit-learn's k-means would copy all of it.
-INIT_BYTES = 128 * 2**20
-
 # Temporaries of a chunk of this size stay in the caches: the E-step of a
 # 200k x 20 full-covariance mixture ran 1.5x faster in 2,000-8,000-row chunks
 # than in one.
@@ -88,14 +86,11 @@ def chunk_rows(row_bytes: int, n_rows: int) -> int:
 
 
 class InMemory:
-    """What the driver asks of data in memory, beyond ``chunks`` and ``total_weight``.
+    """What the driver asks of data in memory, beyond ``chunks``, ``total_weight`` and
+    ``rows_for_init``.
 
     ``_dask.DaskRows`` answers the same for data on a Dask cluster.
     """
-
-    def rows_for_init(self, rng):
-        """The data in memory for a model's initialisation: all of it (k-means samples its own)."""
-        return self
 
     def e_steps(self, chunks: list, pool) -> _Chunks:
         """The driver's E-step over ``chunks``, run by the threads of ``pool``."""
@@ -118,6 +113,14 @@ class RowData(InMemory):
     @property
     def total_weight(self) -> float:
         return float(self.sample_weight.sum())
+
+    def rows_for_init(self, rng) -> RowData:
+        """The rows a start sees: all, or a random sample of ``_starts.START_ROWS``."""
+        rows = sample_rows(self.X.shape[0], rng, self.y)
+        if rows is None:
+            return self
+        y = None if self.y is None else self.y[rows]
+        return RowData(self.X[rows], self.sample_weight[rows], None, y)
 
     def chunks(self, row_bytes: int) -> list[RowData]:
         """Split into chunks that fit scikit-learn's ``working_memory``."""
@@ -162,24 +165,77 @@ class _Chunks:
         return stats, log_likelihood + model.log_prior(params)
 
 
-def _run(model, data: _Chunks, params, restart, lower_bound, options) -> EMResult:
+@dataclass(frozen=True)
+class RunOptions:
+    """How one EM run goes: stopping rule, acceleration, and what it reports."""
+
+    tol: float
+    max_iter: int
+    stopping: str = "aitken"
+    accelerate: str | None = None
+    verbose: int = 0
+    verbose_interval: int = 10
+    callback: Callable[[IterationRecord], Any] | None = None
+    snapshot: Callable | None = None
+
+
+# Relative rounding error of a log-likelihood summed over many rows.
+_ROUNDING = 1e-12
+
+
+def _gain_ratio(change: float, gain: float) -> float:
+    """The ratio of a gain to the one before it (nan when there is none)."""
+    if not math.isfinite(gain):  # the first E-step's gain is infinite
+        return math.nan
+    if gain == 0.0:
+        return 0.0 if change == 0.0 else math.inf
+    return change / gain
+
+
+def _converged(change: float, ratio: float, tol: float, lower_bound: float) -> bool:
+    """Whether the last gain, and the gains still to come, are below ``tol``.
+
+    If each further gain is ``ratio`` times the one before (EM's linear
+    convergence), the gains still to come sum to ``change * ratio / (1 -
+    ratio)``: Aitken's delta-squared estimate of the limit, less the current
+    value. ``ratio=0`` tests the last gain alone (scikit-learn's rule). A gain
+    at the rounding level of ``lower_bound`` has no ratio to trust: EM is there.
+    """
+    if not abs(change) < tol:
+        return False
+    if change <= 0.0 or ratio <= 0.0 or abs(change) <= _ROUNDING * max(abs(lower_bound), 1.0):
+        return True
+    return ratio < 1.0 and change * ratio / (1.0 - ratio) < tol
+
+
+def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions) -> EMResult:
     """EM from ``params``.
 
     With SQUAREM, a cycle from t0 takes two EM steps (t1, t2) and evaluates
     the extrapolated point, which becomes the next t0 if its log-likelihood is
     not below t0's (as in Varadhan & Roland's R package, but never lower);
     otherwise t2 does. ``n_iter`` counts E-steps, and ``lower_bounds`` holds
-    the log-likelihoods of the cycles' starting points. Convergence is tested
-    on plain EM steps only: an accepted jump that gains little says nothing.
+    the log-likelihoods of the cycles' starting points.
+
+    Convergence is tested on plain EM steps only (an accepted jump that gains
+    little says nothing). With ``stopping="aitken"`` the rate at which EM's
+    gains shrink comes from two successive gains of plain EM, or, within a
+    SQUAREM cycle, from the steps t0 -> t1 -> t2: the squared ratio of their
+    lengths (the log-likelihood is quadratic near the optimum).
     """
-    tol, max_iter, verbose, verbose_interval, callback, accelerate, snapshot = options
-    monitor = Monitor(restart, verbose, verbose_interval, callback, snapshot)
-    squarem = Squarem() if accelerate == "squarem" else None
+    tol, max_iter = options.tol, options.max_iter
+    aitken = options.stopping == "aitken"
+    monitor = Monitor(
+        restart, options.verbose, options.verbose_interval, options.callback, options.snapshot
+    )
+    squarem = Squarem() if options.accelerate == "squarem" else None
     lower_bounds: list[float] = []
     converged = stopped = False
     n_iter = 0
     evaluated = None  # the E-step at ``params`` when already done
     jumped = False  # ``params`` is an extrapolated point
+    gain = math.nan  # the last record's change, when the next record is one EM step on
+    rate = None  # the ratio of gains measured within a SQUAREM cycle
     while evaluated is not None or n_iter < max_iter:
         if evaluated is None:
             evaluated = data.e_step(model, params)
@@ -188,8 +244,9 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options) -> EMResul
         change = log_likelihood / data.total_weight - lower_bound
         lower_bound = log_likelihood / data.total_weight
         lower_bounds.append(lower_bound)
-        converged = abs(change) < tol and not jumped
-        jumped = False
+        ratio = (_gain_ratio(change, gain) if rate is None else rate) if aitken else 0.0
+        converged = not jumped and _converged(change, ratio, tol, lower_bound)
+        jumped, gain, rate = False, math.nan, None
         m_step = partial(model.m_step, stats, params)  # for a record's estimator, on demand
         stopped = monitor.report(n_iter, lower_bounds, change, m_step)
         step1 = model.m_step(stats, params)
@@ -197,14 +254,16 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options) -> EMResul
             params = step1
             break
         if squarem is None or n_iter + 2 > max_iter:
-            params = step1
+            params, gain = step1, change
             continue
         stats1, log_likelihood1 = data.e_step(model, step1)
         n_iter += 1
-        if abs(log_likelihood1 - log_likelihood) < tol * data.total_weight:
-            params, evaluated = step1, (stats1, log_likelihood1)
-            continue  # recorded as converged at the top of the loop
         step2 = model.m_step(stats1, step1)
+        change1 = (log_likelihood1 - log_likelihood) / data.total_weight
+        ratio = contraction(model, params, step1, step2) ** 2 if aitken else 0.0
+        if _converged(change1, ratio, tol, lower_bound):
+            params, evaluated, rate = step1, (stats1, log_likelihood1), ratio
+            continue  # recorded as converged at the top of the loop
         candidate, trial = _extrapolated_e_step(model, squarem, data, params, step1, step2)
         n_iter += 1
         jumped = trial is not None and trial[1] >= log_likelihood
@@ -213,6 +272,86 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options) -> EMResul
         params, evaluated = (candidate, trial) if jumped else (step2, None)
     monitor.finish(lower_bound, converged)
     return EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
+
+
+# The exploring start: successive halving of short plain-EM runs on a sample.
+# Measured on benchmarks/defaults.py's panel (doc/defaults.rst).
+_SEEDS = 16
+_FIRST_ITER = 3
+# Aitken's projection of a short run's limit trusts a ratio of gains up to this.
+_MAX_RATIO = 0.9
+
+
+def _projected_limit(lower_bounds: list[float]) -> float:
+    """Where EM from the last of ``lower_bounds`` is heading: Aitken's estimate.
+
+    A run that gains slowly but steadily may end above one that gains fast
+    now and stops soon: ranking short runs by where they head, not where they
+    are, keeps slow starts of the better optimum in the race.
+    """
+    value = lower_bounds[-1]
+    if len(lower_bounds) < 3:
+        return value
+    change = value - lower_bounds[-2]
+    ratio = min(max(_gain_ratio(change, lower_bounds[-2] - lower_bounds[-3]), 0.0), _MAX_RATIO)
+    return value + max(change, 0.0) * ratio / (1.0 - ratio)
+
+
+def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: int):
+    """Parameters to start EM from: the survivor of short runs from many starts.
+
+    ``_SEEDS`` starts on at most ``_starts.START_ROWS`` rows: one from
+    k-means (the best of the lot on well-separated clusters), the others the
+    model's exploring seeds (``init_params(..., "short-em")``). Each runs
+    ``_FIRST_ITER`` E-steps of plain EM; then, round after round, the better
+    half by projected limit (``_projected_limit``) goes on for twice as many
+    E-steps as all runs had so far (successive halving: every round costs
+    the same), until one is left. Runs whose components collapsed (the
+    model's ``collapsed``) rank below all others. On a sample smaller than
+    the data the survivor goes on to convergence there, so that the fit on
+    all rows starts close to its end.
+    """
+    rng = np.random.RandomState(seed)
+    sample = data.rows_for_init(rng)
+    chunks = _Chunks(sample.chunks(row_bytes), sample.total_weight, None)
+    runs, error = [], None
+    for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
+        try:
+            runs.append((model.init_params(sample, rng, method), -np.inf))
+        except ValueError as raised:
+            error = raised
+    n_iter = _FIRST_ITER
+    while True:
+        ranked = []
+        for params, lower_bound in runs:
+            try:
+                run = _run(model, chunks, params, 0, lower_bound, RunOptions(0.0, n_iter))
+            except ValueError as raised:  # data impossible under, or singular at, this start
+                error = raised
+                continue
+            proper = not model.collapsed(run.params, sample.total_weight)
+            # Rounded, so that runs to one optimum rank in seed order whatever the
+            # chunks' rounding: the same survivor for every n_jobs and working_memory.
+            rank = (proper, round(_projected_limit(run.lower_bounds), 10))
+            ranked.append((rank, (run.params, run.lower_bound)))
+        if not ranked:
+            raise error
+        ranked.sort(key=lambda pair: pair[0], reverse=True)  # stable: ties keep seed order
+        runs = [state for _, state in ranked[: max(len(ranked) // 2, 1)]]
+        if len(ranked) == 1:
+            break
+        n_iter *= 2
+    params, lower_bound = runs[0]
+    if sample.X.shape[0] == data.X.shape[0]:
+        return params
+    options = RunOptions(tol, 1000, accelerate=accelerate)
+    return _run(model, chunks, params, 0, lower_bound, options).params
+
+
+def _restart(model, data: _Chunks, start, restart: int, lower_bound: float, options):
+    """One restart: EM from ``start``, parameters or a function that returns them."""
+    params = start() if callable(start) else start
+    return _run(model, data, params, restart, lower_bound, options)
 
 
 def _extrapolated_e_step(model, squarem, data, params0, params1, params2):
@@ -248,25 +387,6 @@ def fitted_copy(estimator, model, result: EMResult):
     return copied
 
 
-@cache
-def _threadpools() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-# Starting a team of OpenMP threads costs more than scikit-learn's k-means takes
-# on a few thousand rows, and far more while other libraries' threads spin on
-# the same cores: Old Faithful's fit right after a scikit-learn fit took 5.7 ms
-# (median) with two threads, 3.7 ms with one. From 10,000 rows on, two
-# threads are faster.
-_SERIAL_KMEANS_ROWS = 4096
-
-
-def kmeans_threads(n_rows: int):
-    """A context for scikit-learn's k-means on ``n_rows`` rows: one OpenMP thread if few."""
-    serial = n_rows < _SERIAL_KMEANS_ROWS
-    return _threadpools().limit(limits=1 if serial else None, user_api="openmp")
-
-
 def map_blocks(function: Callable, blocks: list, n_jobs: int | None) -> list:
     """``[function(block) for block in blocks]``, run by up to ``n_jobs`` threads.
 
@@ -275,7 +395,7 @@ def map_blocks(function: Callable, blocks: list, n_jobs: int | None) -> list:
     n_threads = min(effective_n_jobs(n_jobs), len(blocks))
     if n_threads <= 1:
         return [function(block) for block in blocks]
-    with _threadpools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(n_threads) as pool:
+    with threadpools().limit(limits=1, user_api="blas"), ThreadPoolExecutor(n_threads) as pool:
         return list(pool.map(function, blocks))
 
 
@@ -298,6 +418,7 @@ def fit_em(
     callback: Callable[[IterationRecord], Any] | None = None,
     warm_start: tuple[Any, float] | None = None,
     accelerate: str | None = None,
+    stopping: str = "aitken",
     fitted: Callable[[EMResult], Any] | None = None,
 ) -> EMResult:
     """Fit ``model`` to ``data`` by EM and return the best restart.
@@ -314,24 +435,35 @@ def fit_em(
     (``unconstrained``, ``from_unconstrained``). ``fitted(result)`` returns
     a copy of the estimator fitted to an ``EMResult``: with it, every
     callback record can give the estimator as a fit stopped there.
+
+    A model whose ``explores`` is true starts each restart from
+    ``_explored_start``, with a seed drawn from ``random_state``; the
+    others from ``model.init_params``.
     """
     # One BLAS thread: threaded OpenBLAS runs the tall, skinny products of EM
     # slower (measured 1.2-2.7x on 2 cores); chunks and restarts run in parallel.
-    with _threadpools().limit(limits=1, user_api="blas"):
+    with threadpools().limit(limits=1, user_api="blas"):
         if warm_start is not None:
             starts = [warm_start]
+        elif getattr(model, "explores", False):
+            # Each restart explores with a seed of its own, drawn now, in parallel.
+            seeds = random_state.randint(np.iinfo(np.int32).max, size=n_init)
+            explore = partial(_explored_start, model, data, row_bytes, tol, accelerate)
+            starts = [(partial(explore, seed), -np.inf) for seed in seeds]
         else:
             starts = [(model.init_params(data, random_state), -np.inf) for _ in range(n_init)]
         chunks = data.chunks(row_bytes)
         n_threads = effective_n_jobs(n_jobs)
         snapshot = None if fitted is None else partial(_snapshot, fitted)
-        options = (tol, max_iter, verbose, verbose_interval, callback, accelerate, snapshot)
+        options = RunOptions(
+            tol, max_iter, stopping, accelerate, verbose, verbose_interval, callback, snapshot
+        )
         workers = min(n_threads, len(chunks))
         with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
             shared = data.e_steps(chunks, pool)
             results = Parallel(n_jobs=min(n_threads, len(starts)), prefer="threads")(
-                delayed(_run)(model, shared, params, i, lower_bound, options)
-                for i, (params, lower_bound) in enumerate(starts)
+                delayed(_restart)(model, shared, start, i, lower_bound, options)
+                for i, (start, lower_bound) in enumerate(starts)
             )
     best = results[0]
     for result in results[1:]:
@@ -384,7 +516,7 @@ def stepwise_em(
     log_likelihoods = []
     n_threads = effective_n_jobs(n_jobs)
     with (
-        _threadpools().limit(limits=1, user_api="blas"),
+        threadpools().limit(limits=1, user_api="blas"),
         ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool,
     ):
         for batch in gen_batches(len(data.sample_weight), batch_size):

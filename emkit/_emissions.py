@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln, log_softmax, softmax
-from sklearn.cluster import KMeans
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_non_negative
 
@@ -28,9 +27,9 @@ from ._categorical import (
     poisson_log_prob,
     poisson_statistics,
 )
-from ._em import kmeans_threads
 from ._gaussian import Conditioned, Gaussian, GaussianStats
 from ._missing import check_observed_columns, fill_with_column_means
+from ._starts import kmeans_centres, seed_centres
 from ._utils import normalize_rows
 from ._validation import (
     check_finite_array,
@@ -80,6 +79,10 @@ class Scored:
 class _Scoring:
     """``condition`` of the emissions whose statistics reuse nothing of ``log_prob``."""
 
+    def collapsed(self, params, nk) -> bool:
+        """Whether a component is spurious: never, for counts and symbols."""
+        return False
+
     def condition(self, params, X, missing=None) -> Scored:
         return Scored(self.log_prob(params, X, missing), partial(self.statistics, params, X))
 
@@ -93,10 +96,12 @@ def _symmetric_kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _initial_centres(X, n_states: int, method: str, rng) -> np.ndarray:
-    """One centre per state: k-means cluster centres, or distinct rows drawn at random."""
+    """One centre per state: k-means cluster centres, k-means++ seeds (a seed of the
+    exploring start), or distinct rows drawn at random."""
     if method == "kmeans":
-        with kmeans_threads(len(X)):
-            return KMeans(n_states, n_init=1, random_state=rng).fit(X).cluster_centers_
+        return kmeans_centres(X, n_states, rng)
+    if method == "short-em":
+        return seed_centres(X, np.ones(len(X)), n_states, rng)
     return X[rng.choice(len(X), n_states, replace=False)]
 
 
@@ -142,6 +147,10 @@ class GaussianEmission:
             _, one, _ = self.gaussian.estimate(stats, centre)
             covars = np.broadcast_to(one, covariance.shape(n_states, X.shape[1])).copy()
         return GaussianParams(means, covars, covariance.precision_cholesky(covars))
+
+    def collapsed(self, params: GaussianParams, nk) -> bool:
+        """Whether a component is spurious (see ``Gaussian.collapsed``)."""
+        return self.gaussian.collapsed(params.covars, nk, params.means.shape[1])
 
     def log_prob(self, params: GaussianParams, X, missing=None) -> np.ndarray:
         return self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)

@@ -371,6 +371,20 @@ class Gaussian:
         precisions_cholesky = self.covariance.precision_cholesky(covariances)
         return centres + shift, covariances, precisions_cholesky
 
+    def collapsed(self, covariances, nk, n_features: int) -> bool:
+        """Whether a component is a spurious maximum of the likelihood.
+
+        It is if it holds less weight than ``covariance.rows_needed`` rows, or
+        has a variance at the floor that ``reg_covar`` sets (at most ten times
+        it): it sits on a few rows or on a subspace of the data. ``nk`` is the
+        weight of each component.
+        """
+        k, d = len(nk), n_features
+        matrices = self.covariance.full_matrices(covariances, k, d)
+        smallest = np.linalg.eigvalsh(matrices)[..., 0]
+        floor = 10 * self.reg_covar + np.finfo(smallest.dtype).eps * np.max(np.abs(matrices))
+        return bool(np.any(nk < self.covariance.rows_needed(d)) or np.any(smallest <= floor))
+
     def unconstrained(self, means, covariances) -> tuple[np.ndarray, np.ndarray]:
         """Means and covariances as arrays in which any values are valid."""
         return means, self.covariance.unconstrained(covariances)

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from . import _starts
 from ._em import (
     EM_CONSTRAINTS,
     InMemory,
@@ -46,6 +47,30 @@ class SequenceData(InMemory):
     @property
     def total_weight(self) -> float:
         return float(len(self.X))
+
+    def rows_for_init(self, rng) -> SequenceData:
+        """The sequences a start sees: all, or whole ones drawn at random.
+
+        Sequences in random order until ``_starts.START_ROWS`` rows; a first
+        one longer than that gives a window of ``START_ROWS`` rows.
+        """
+        size = _starts.START_ROWS
+        if len(self.X) <= size:
+            return self
+        windows, n_rows = [], 0
+        for s in rng.permutation(len(self.starts)):
+            start, end = self.starts[s], self.ends[s]
+            if end - start > size - n_rows:
+                if n_rows:
+                    break
+                start += rng.randint(end - start - size + 1)
+                end = start + size
+            windows.append((start, end))
+            n_rows += end - start
+        starts, ends = np.array(sorted(windows)).T
+        X = np.concatenate([self.X[a:b] for a, b in zip(starts, ends)])
+        new_ends = np.cumsum(ends - starts)
+        return SequenceData(X, new_ends - (ends - starts), new_ends, find_missing(X))
 
     def chunks(self, row_bytes: int) -> list[SequenceData]:
         """Blocks of whole sequences of about the rows ``working_memory`` allows."""
@@ -193,11 +218,23 @@ class HMMModel:
         self.start_allowed = given.get("startprob", np.ones(k)) > 0
         self.transition_allowed = given.get("transmat", np.ones((k, k))) > 0
 
-    def init_params(self, data: SequenceData, rng) -> HMMParams:
+    @property
+    def explores(self) -> bool:
+        """Whether the driver starts from the best of short runs (``init_params="short-em"``)."""
+        given = any(self.given.get(name) is not None for name in self.emission.names)
+        return self.init_method == "short-em" and self.n_states > 1 and not given
+
+    def collapsed(self, params: HMMParams, total_weight: float) -> bool:
+        """Whether a state's emission is spurious (a Gaussian variance at the floor)."""
+        return self.emission.collapsed(params.emission, np.full(self.n_states, np.inf))
+
+    def init_params(self, data: SequenceData, rng, method: str | None = None) -> HMMParams:
+        """Initial parameters by ``method`` (``init_params`` if None), on a sample of large data."""
         k = self.n_states
         startprob = self.given.get("startprob")
         transmat = self.given.get("transmat")
-        emission = self.emission.init(data.X, k, self.init_method, self.given, rng)
+        X = data.rows_for_init(rng).X
+        emission = self.emission.init(X, k, method or self.init_method, self.given, rng)
         return HMMParams(
             np.full(k, 1.0 / k) if startprob is None else startprob,
             np.full((k, k), 1.0 / k) if transmat is None else transmat,
@@ -395,7 +432,7 @@ class HMMEM(BaseEstimator):
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "emission": [StrOptions({"gaussian", "categorical", "poisson"})],
-        "init_params": [StrOptions({"kmeans", "random"})],
+        "init_params": [StrOptions({"short-em", "kmeans", "random"})],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
         "means_init": ["array-like", None],
@@ -414,7 +451,7 @@ class HMMEM(BaseEstimator):
         emission: str = "gaussian",
         covariance_type: str = "diag",
         n_init: int = 1,
-        init_params: str = "kmeans",
+        init_params: str = "short-em",
         startprob_init=None,
         transmat_init=None,
         means_init=None,
@@ -425,9 +462,10 @@ class HMMEM(BaseEstimator):
         transmat_prior: float = 1.0,
         reg_covar: float = 1e-6,
         update_params=None,
-        tol: float = 1e-6,
+        tol: float = 1e-5,
         max_iter: int = 1000,
         accelerate="squarem",
+        stopping: str = "aitken",
         random_state=None,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -451,6 +489,7 @@ class HMMEM(BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.accelerate = accelerate
+        self.stopping = stopping
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -562,6 +601,7 @@ class HMMEM(BaseEstimator):
                 verbose=self.verbose,
                 callback=self.callback,
                 accelerate=self.accelerate,
+                stopping=self.stopping,
                 fitted=partial(fitted_copy, self, model),
             )
             set_fit_attributes(self, model, result)

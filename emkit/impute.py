@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._dask import check_dask_array, is_dask_array, map_rows
@@ -17,7 +17,7 @@ from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._utils import log_normalize
 from ._validation import check_X, unchanged_on_error
-from .mixture import _BaseGaussianMixture
+from .mixture import INIT_PARAMS, _BaseGaussianMixture
 
 _NAN_AND_PLACEHOLDER = (
     "X contains NaN, but missing_values={!r}: mark missing entries one way only (or set "
@@ -49,16 +49,17 @@ class EMImputer(TransformerMixin, _BaseGaussianMixture):
     reg_covar : float, default=1e-6
         Added to the diagonal of the covariances.
     tol : float, default=1e-6
-        EM stops when the mean observed-data log-likelihood per row changes by
-        less.
+        EM stops when the gains of the mean observed-data log-likelihood per
+        row still to come are below ``tol`` (see ``stopping``).
     max_iter : int, default=1000
         Maximum number of EM iterations per restart.
     n_init : int, default=1
         Number of restarts.
-    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
-default="kmeans"
-        Initialisation of the responsibilities, on the data with each missing
-        entry replaced by its column mean.
+    init_params : {"short-em", "kmeans", "k-means++", "random", "random_from_data"}, \
+default="short-em"
+        The start of a mixture (``n_components > 1``), as in
+        :class:`~emkit.GaussianMixtureEM`, on the data with each missing entry
+        replaced by its column mean.
     sample_posterior : bool, default=False
         Draw each row's missing values from their conditional distribution
         (component drawn from the responsibilities) instead of filling the
@@ -86,6 +87,8 @@ default="kmeans"
         2008), keeping a step only if it does not lower the log-likelihood;
         EM under missing values converges slowly, and this takes several
         times fewer iterations to the same fit. ``None`` is plain EM.
+    stopping : {"aitken", "change"}, default="aitken"
+        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`.
     learning_decay : float, default=0.7
         Exponent ``kappa``, in (0.5, 1], of the step size of :meth:`partial_fit`
         at its ``t``-th mini-batch, ``(learning_offset + t) ** -kappa``: larger
@@ -131,7 +134,7 @@ default="kmeans"
         **GAUSSIAN_CONSTRAINTS,
         "missing_values": [Real],
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+        "init_params": [INIT_PARAMS],
         "sample_posterior": ["boolean"],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
@@ -144,10 +147,10 @@ default="kmeans"
         n_components: int = 1,
         covariance_type: str = "full",
         reg_covar: float = 1e-6,
-        tol: float = 1e-6,
+        tol: float = 1e-5,
         max_iter: int = 1000,
         n_init: int = 1,
-        init_params: str = "kmeans",
+        init_params: str = "short-em",
         sample_posterior: bool = False,
         add_indicator: bool = False,
         keep_empty_features: bool = False,
@@ -156,6 +159,7 @@ default="kmeans"
         verbose: int = 0,
         callback=None,
         accelerate="squarem",
+        stopping: str = "aitken",
         learning_decay: float = 0.7,
         learning_offset: float = 10.0,
         batch_size: int = 1024,
@@ -176,6 +180,7 @@ default="kmeans"
         self.verbose = verbose
         self.callback = callback
         self.accelerate = accelerate
+        self.stopping = stopping
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
         self.batch_size = batch_size

@@ -11,7 +11,7 @@ from numbers import Integral
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, DensityMixin, _fit_context
-from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.cluster import kmeans_plusplus
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -19,18 +19,17 @@ from sklearn.utils.validation import check_is_fitted
 from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
 from ._em import (
     EM_CONSTRAINTS,
-    INIT_BYTES,
     ONLINE_CONSTRAINTS,
     RowData,
     chunk_rows,
     fit_em,
     fitted_copy,
-    kmeans_threads,
     partial_fit_em,
     set_fit_attributes,
 )
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
+from ._starts import kmeans_labels, seed_labels
 from ._utils import column_sums, log_normalize
 from ._validation import (
     check_finite_array,
@@ -41,21 +40,8 @@ from ._validation import (
     unchanged_on_error,
 )
 
-
-def _kmeans_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
-    """Labels of scikit-learn's k-means (on a subsample of large X), as GaussianMixture's init.
-
-    k-means copies its data and takes its variance (a second copy): on more
-    than ``INIT_BYTES`` of rows it runs on a random subsample of that size.
-    """
-    kmeans = KMeans(n_clusters=n_clusters, n_init=1, random_state=rng)
-    n_rows = max(INIT_BYTES // X[:1].nbytes, n_clusters)
-    if len(X) <= n_rows:
-        with kmeans_threads(len(X)):
-            return kmeans.fit(X, sample_weight=sample_weight).labels_
-    rows = np.sort(rng.choice(len(X), size=n_rows, replace=False))
-    kmeans.set_params(copy_x=False)  # X[rows] is a copy already
-    return kmeans.fit(X[rows], sample_weight=sample_weight[rows]).predict(X)
+# The starts of a Gaussian mixture: scikit-learn's four, and the exploring one.
+INIT_PARAMS = StrOptions({"short-em", "kmeans", "k-means++", "random", "random_from_data"})
 
 
 @dataclass(frozen=True)
@@ -82,7 +68,7 @@ class GaussianMixtureModel:
         self,
         n_components: int,
         gaussian: Gaussian,
-        init_params: str = "kmeans",
+        init_params: str = "short-em",
         weights_init=None,
         means_init=None,
         precisions_init=None,
@@ -94,22 +80,39 @@ class GaussianMixtureModel:
         self.means_init = means_init
         self.precisions_init = precisions_init
 
+    @property
+    def explores(self) -> bool:
+        """Whether the driver starts from the best of short runs (``init_params="short-em"``)."""
+        given = (self.weights_init, self.means_init, self.precisions_init)
+        return (
+            self.init_params_method == "short-em"
+            and self.n_components > 1
+            and all(value is None for value in given)
+        )
+
+    def collapsed(self, params: MixtureParams, total_weight: float) -> bool:
+        """Whether a component is spurious (see ``Gaussian.collapsed``)."""
+        nk = params.weights * total_weight
+        return self.gaussian.collapsed(params.covariances, nk, params.means.shape[1])
+
     def row_bytes(self, X) -> int:
         """Bytes of the E-step's temporaries per row of X."""
         return X.itemsize * self.n_components * (X.shape[1] + 4)
 
-    def _initial_responsibilities(self, X, sample_weight, rng):
+    def _initial_responsibilities(self, X, sample_weight, rng, method: str):
         """Initial responsibilities: each row's component (-1: none), or a matrix ("random")."""
         n_samples, k = X.shape[0], self.n_components
         labels = np.full(n_samples, -1)
         if k == 1:  # every method gives the same single component
             labels[:] = 0
-        elif self.init_params_method == "kmeans":
-            labels = _kmeans_labels(X, sample_weight, k, rng)
-        elif self.init_params_method == "k-means++":
+        elif method == "kmeans":
+            labels = kmeans_labels(X, sample_weight, k, rng)
+        elif method == "short-em":  # one seed of the exploring start
+            labels = seed_labels(X, sample_weight, k, rng)
+        elif method == "k-means++":
             _, indices = kmeans_plusplus(X, k, random_state=rng, sample_weight=sample_weight)
             labels[indices] = np.arange(k)
-        elif self.init_params_method == "random":
+        elif method == "random":
             resp = rng.uniform(size=(n_samples, k)).astype(X.dtype)
             return resp / resp.sum(axis=1)[:, np.newaxis]
         else:  # "random_from_data": only rows of positive weight can be picked
@@ -118,12 +121,13 @@ class GaussianMixtureModel:
             labels[rng.choice(n_samples, size=k, replace=False, p=p)] = np.arange(k)
         return labels
 
-    def init_params(self, data: RowData, rng) -> MixtureParams:
+    def init_params(self, data: RowData, rng, method: str | None = None) -> MixtureParams:
+        """Initial parameters by ``method`` (``init_params`` if None), on a sample of large data."""
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
             data = data.rows_for_init(rng)
             X, w = fill_with_column_means(data.X, data.sample_weight), data.sample_weight
-            resp = self._initial_responsibilities(X, w, rng)
+            resp = self._initial_responsibilities(X, w, rng, method or self.init_params_method)
             # Chunk by chunk: a dense copy of the responsibilities would be the
             # largest array of a large fit.
             batches = list(gen_batches(len(X), chunk_rows(self.row_bytes(X), len(X))))
@@ -314,6 +318,7 @@ class _BaseGaussianMixture(BaseEstimator):
             callback=self.callback,
             warm_start=self._warm_start(n_features),
             accelerate=self.accelerate,
+            stopping=self.stopping,
             fitted=partial(fitted_copy, self, model),
         )
         set_fit_attributes(self, model, result)
@@ -332,7 +337,9 @@ class _BaseGaussianMixture(BaseEstimator):
             if fitted is not None:
                 return fitted
             self._check_first_data(X, data.sample_weight)
-            return model.init_params(data, check_random_state(self.random_state))
+            # Stepwise EM cannot run the exploring start's short runs: k-means instead.
+            method = "kmeans" if model.explores else None
+            return model.init_params(data, check_random_state(self.random_state), method)
 
         partial_fit_em(self, model, data, model.row_bytes(X), start)
 
@@ -501,7 +508,7 @@ default="kmeans"
         **ONLINE_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "init_params": [StrOptions({"kmeans", "random", "random_from_data", "k-means++"})],
+        "init_params": [INIT_PARAMS],
         "weights_init": ["array-like", None],
         "means_init": ["array-like", None],
         "precisions_init": ["array-like", None],
@@ -514,11 +521,11 @@ default="kmeans"
         n_components: int = 1,
         *,
         covariance_type: str = "full",
-        tol: float = 1e-6,
+        tol: float = 1e-5,
         reg_covar: float = 1e-6,
         max_iter: int = 1000,
         n_init: int = 1,
-        init_params: str = "kmeans",
+        init_params: str = "short-em",
         weights_init=None,
         means_init=None,
         precisions_init=None,
@@ -529,6 +536,7 @@ default="kmeans"
         n_jobs: int | None = None,
         callback=None,
         accelerate="squarem",
+        stopping: str = "aitken",
         learning_decay: float = 0.7,
         learning_offset: float = 10.0,
         batch_size: int = 1024,
@@ -550,6 +558,7 @@ default="kmeans"
         self.n_jobs = n_jobs
         self.callback = callback
         self.accelerate = accelerate
+        self.stopping = stopping
         self.learning_decay = learning_decay
         self.learning_offset = learning_offset
         self.batch_size = batch_size

@@ -25,13 +25,13 @@ from ._em import (
     RowData,
     fit_em,
     fitted_copy,
-    kmeans_threads,
     partial_fit_em,
     set_fit_attributes,
 )
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
+from ._starts import kmeans_threads, seed_labels
 from ._utils import column_sums, log_normalize
 from ._validation import check_sample_weight, unchanged_on_error
 
@@ -65,15 +65,30 @@ class ClassMixtureModel:
     ``sample_weight`` times ``unlabeled_weight`` for unlabeled rows.
     """
 
-    def __init__(self, n_classes: int, n_per_class: int, emission):
+    def __init__(self, n_classes: int, n_per_class: int, emission, init_params: str = "kmeans"):
         self.n_classes = n_classes
         self.n_per_class = n_per_class
         self.emission = emission
+        self.init_method = init_params
         self.component_class = np.repeat(np.arange(n_classes), n_per_class)
 
-    def init_params(self, data: RowData, rng) -> ClassMixtureParams:
-        """Estimates from the labeled rows; within a class, from k-means clusters."""
+    @property
+    def explores(self) -> bool:
+        """Whether the driver starts from the best of short runs (``init_params="short-em"``)."""
+        return self.init_method == "short-em" and self.n_per_class > 1
+
+    def collapsed(self, params: ClassMixtureParams, total_weight: float) -> bool:
+        """Whether a component is spurious (see ``Gaussian.collapsed``)."""
+        return self.emission.collapsed(params.emission, params.weights * total_weight)
+
+    def init_params(self, data: RowData, rng, method: str | None = None) -> ClassMixtureParams:
+        """Estimates from the labeled rows; within a class, from a split of its rows.
+
+        The split is k-means' (``init_params="kmeans"``, and for sparse X), or
+        the rows' nearest k-means++ seeds (a seed of the exploring start).
+        """
         data = data.rows_for_init(rng)
+        method = method or self.init_method
         W = np.zeros((data.X.shape[0], self.n_classes * self.n_per_class))
         for c in range(self.n_classes):
             rows = np.flatnonzero(data.y == c)
@@ -81,12 +96,16 @@ class ClassMixtureModel:
             if self.n_per_class == 1:
                 W[rows, first] = 1.0
             else:
-                X = data.X[rows]
-                if not sp.issparse(X):
+                X, weights = data.X[rows], data.sample_weight[rows]
+                if sp.issparse(X) or method == "kmeans":
+                    if not sp.issparse(X):
+                        X = fill_with_column_means(X, np.ones(len(rows)))
+                    kmeans = KMeans(self.n_per_class, n_init=1, random_state=rng)
+                    with kmeans_threads(len(rows)):
+                        labels = kmeans.fit(X, sample_weight=weights).labels_
+                else:
                     X = fill_with_column_means(X, np.ones(len(rows)))
-                kmeans = KMeans(self.n_per_class, n_init=1, random_state=rng)
-                with kmeans_threads(len(rows)):
-                    labels = kmeans.fit(X, sample_weight=data.sample_weight[rows]).labels_
+                    labels = seed_labels(X, weights, self.n_per_class, rng)
                 W[rows, first + labels] = 1.0
         W *= data.sample_weight[:, None]
         nk = W.sum(axis=0) + 10 * np.finfo(float).eps
@@ -225,18 +244,25 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         lambda), in [0, 1]. With 0, the model is fitted to the labeled rows
         only: a supervised generative classifier.
     n_init : int, default=1
-        Restarts (of the k-means split of classes into components); the fit
-        with the highest log-likelihood is kept.
+        Restarts; the fit with the highest log-likelihood is kept.
+    init_params : {"short-em", "kmeans"}, default="short-em"
+        How a class's rows are first split among its components (with
+        ``n_components_per_class > 1``): ``"short-em"`` is the exploring
+        start of :class:`~emkit.GaussianMixtureEM` (short EM runs from many
+        random splits, the best going on); ``"kmeans"`` is one k-means
+        split. Sparse X is always split by k-means.
     tol : float, default=1e-6
-        EM stops when the mean log-likelihood per (weighted) row changes by
-        less.
+        EM stops when the gains of the mean log-likelihood per (weighted) row
+        still to come are below ``tol`` (see ``stopping``).
     max_iter : int, default=1000
         Maximum number of EM iterations per restart.
     accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates EM steps (SQUAREM), keeping a step only
         if it does not lower the log-likelihood; ``None`` is plain EM.
+    stopping : {"aitken", "change"}, default="aitken"
+        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`.
     random_state : int, RandomState instance or None, default=None
-        Seeds the k-means split of classes into components.
+        Seeds the split of classes into components.
     n_jobs : int, default=None
         Number of threads: restarts run at once, and each E-step's chunks of
         rows are shared among them. Results do not depend on it.
@@ -321,6 +347,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         "emission": [StrOptions({"gaussian", "multinomial"})],
         "alpha": [Interval(Real, 0.0, None, closed="neither")],
         "unlabeled_weight": [Interval(Real, 0.0, 1.0, closed="both")],
+        "init_params": [StrOptions({"short-em", "kmeans"})],
     }
 
     def __init__(
@@ -333,9 +360,11 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         alpha: float = 1.0,
         unlabeled_weight: float = 1.0,
         n_init: int = 1,
-        tol: float = 1e-6,
+        init_params: str = "short-em",
+        tol: float = 1e-5,
         max_iter: int = 1000,
         accelerate="squarem",
+        stopping: str = "aitken",
         random_state=None,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -351,9 +380,11 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.unlabeled_weight = unlabeled_weight
         self.n_init = n_init
+        self.init_params = init_params
         self.tol = tol
         self.max_iter = max_iter
         self.accelerate = accelerate
+        self.stopping = stopping
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -368,7 +399,9 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         return MultinomialEmission(self.alpha)
 
     def _model(self) -> ClassMixtureModel:
-        return ClassMixtureModel(len(self.classes_), self.n_components_per_class, self._emission())
+        return ClassMixtureModel(
+            len(self.classes_), self.n_components_per_class, self._emission(), self.init_params
+        )
 
     def _fitted_model(self) -> ClassMixtureModel:
         """The model of the fitted parameters."""
@@ -423,6 +456,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 verbose=self.verbose,
                 callback=self.callback,
                 accelerate=self.accelerate,
+                stopping=self.stopping,
                 fitted=partial(fitted_copy, self, model),
             )
             set_fit_attributes(self, model, result)
@@ -506,7 +540,10 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 if fitted:
                     return self._params()
                 self._check_first_data(X, labels, data.sample_weight)
-                return model.init_params(data, check_random_state(self.random_state))
+                # Stepwise EM cannot run the exploring start's short runs: k-means instead.
+
+            method = "kmeans" if model.explores else None
+            return model.init_params(data, check_random_state(self.random_state), method)
 
             partial_fit_em(self, model, data, self._row_bytes(X), start)
         return self

@@ -63,7 +63,15 @@ def test_chunked_e_steps_equal_one_chunk(blobs, covariance_type):
 
 def test_lower_bounds_history_and_convergence():
     X = load_faithful().data
-    gm = GaussianMixtureEM(3, covariance_type="tied", tol=1e-4, random_state=0, accelerate=None)
+    gm = GaussianMixtureEM(
+        3,
+        covariance_type="tied",
+        tol=1e-4,
+        random_state=0,
+        accelerate=None,
+        init_params="kmeans",
+        stopping="change",
+    )
     gm.fit(X)
     assert gm.n_iter_ > 10
     assert gm.converged_
@@ -89,7 +97,12 @@ def test_callback_receives_records_and_can_stop(blobs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a stop asked for by the callback is not a warning
         gm = GaussianMixtureEM(
-            3, n_init=2, random_state=0, callback=stop_at_third, accelerate=None
+            3,
+            n_init=2,
+            random_state=0,
+            callback=stop_at_third,
+            accelerate=None,
+            init_params="kmeans",
         ).fit(blobs[0])
     assert [(r.restart, r.iteration) for r in records] == [
         (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)
@@ -116,7 +129,13 @@ def test_verbose_output(blobs, capsys):
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag"])
 def test_squarem_reaches_the_plain_em_optimum_in_fewer_e_steps(covariance_type):
     X = StandardScaler().fit_transform(load_faithful().data)
-    kwargs = dict(covariance_type=covariance_type, tol=1e-10, max_iter=5000, random_state=0)
+    kwargs = dict(
+        covariance_type=covariance_type,
+        tol=1e-10,
+        max_iter=5000,
+        random_state=0,
+        init_params="kmeans",
+    )
     plain = GaussianMixtureEM(3, accelerate=None, **kwargs).fit(X)
     fast = GaussianMixtureEM(3, accelerate="squarem", **kwargs).fit(X)
     assert fast.converged_
@@ -196,7 +215,7 @@ def test_squarem_results_do_not_depend_on_n_jobs(blobs):
 def test_kmeans_on_few_rows_runs_on_one_openmp_thread():
     from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-    from emkit._em import kmeans_threads
+    from emkit._starts import kmeans_threads
 
     default = _openmp_effective_n_threads()
     with kmeans_threads(272):

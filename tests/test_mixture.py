@@ -51,7 +51,7 @@ def test_reproduces_sklearn_iterates_from_same_random_state(
     X = blobs[0]
     kwargs = dict(covariance_type=covariance_type, tol=0, max_iter=max_iter, random_state=1)
     with pytest.warns(ConvergenceWarning):
-        ours = GaussianMixtureEM(3, accelerate=None, **kwargs).fit(X)
+        ours = GaussianMixtureEM(3, accelerate=None, init_params="kmeans", **kwargs).fit(X)
     with pytest.warns(ConvergenceWarning):
         theirs = GaussianMixture(3, **kwargs).fit(X)
     assert_same_params(ours, theirs, rtol=1e-8)
@@ -189,24 +189,27 @@ def test_default_tol_reaches_the_optimum_on_old_faithful():
     assert sklearn_default.score(X) * len(X) < -1126.3159 - 10
 
 
-def test_kmeans_on_a_subsample_of_large_data(blobs, monkeypatch):
+@pytest.mark.parametrize("init_params", ["kmeans", "short-em"])
+def test_starts_on_a_sample_of_large_data(blobs, monkeypatch, init_params):
     X = blobs[0]
-    whole = GaussianMixtureEM(3, random_state=0).fit(X)
-    # As if X filled more than the bytes k-means may copy: it sees 100 rows.
-    monkeypatch.setattr(emkit.mixture, "INIT_BYTES", 100 * X[:1].nbytes)
+    kwargs = dict(init_params=init_params, random_state=0, tol=1e-10)
+    whole = GaussianMixtureEM(3, **kwargs).fit(X)
+    # As if X had more rows than a start may see: it sees 100.
+    monkeypatch.setattr(emkit._starts, "START_ROWS", 100)
     seen = []
-    fit = emkit.mixture.KMeans.fit
+    e_step = emkit.mixture.GaussianMixtureModel.e_step
     monkeypatch.setattr(
-        emkit.mixture.KMeans,
-        "fit",
-        lambda self, X, **kw: seen.append(len(X)) or fit(self, X, **kw),
+        emkit.mixture.GaussianMixtureModel,
+        "e_step",
+        lambda self, params, chunk: seen.append(len(chunk.X)) or e_step(self, params, chunk),
     )
-    subsampled = GaussianMixtureEM(3, random_state=0).fit(X)
-    again = GaussianMixtureEM(3, random_state=0).fit(X)
-    assert seen == [100, 100]
-    np.testing.assert_array_equal(subsampled.means_, again.means_)
-    order, reference = np.argsort(subsampled.means_[:, 0]), np.argsort(whole.means_[:, 0])
-    np.testing.assert_allclose(subsampled.means_[order], whole.means_[reference], atol=1e-4)
+    sampled = GaussianMixtureEM(3, **kwargs).fit(X)
+    n_start = seen.index(len(X)) if len(X) in seen else len(seen)
+    assert n_start > 0 and all(n <= 100 for n in seen[:n_start])  # the start saw 100 rows
+    again = GaussianMixtureEM(3, **kwargs).fit(X)
+    np.testing.assert_array_equal(sampled.means_, again.means_)
+    order, reference = np.argsort(sampled.means_[:, 0]), np.argsort(whole.means_[:, 0])
+    np.testing.assert_allclose(sampled.means_[order], whole.means_[reference], atol=1e-4)
 
 
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
