@@ -380,8 +380,8 @@ class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
     tol : float, default=1e-6
         EM stops when the mean log-likelihood per sample changes by less than
         ``tol``. scikit-learn's ``1e-3`` stops plain EM short of the optimum on
-        slowly converging data (Old Faithful, 3 tied components: 14 below the
-        maximum log-likelihood); ``1e-6`` lands within 0.001 of it.
+        slowly converging data, where ``1e-6`` reaches it (see
+        :ref:`mixture-squarem`).
     reg_covar : float, default=1e-6
         Non-negative value added to the diagonal of every covariance, so that
         covariances stay positive-definite.
