@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.base import _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.validation import check_array, column_or_1d, validate_data
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# scikit-learn's _fit_context wraps every fit: its frame lies between the user's line and emkit's.
+_FIT_CONTEXT = _fit_context(prefer_skip_nested_validation=True)(lambda estimator: None).__code__
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the line that called emkit's public method.
+
+    The stack level is that of the first frame outside emkit (as pandas finds
+    it), so the warning names the user's file and line however deep the call.
+    """
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE) or frame.f_code is _FIT_CONTEXT
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def check_1d(y) -> np.ndarray:
+    """``column_or_1d(y, warn=True)``, warning about a column y at the user's line."""
+    options = {"ensure_all_finite": False, "ensure_min_samples": 0, "input_name": "y"}
+    y = check_array(y, ensure_2d=False, dtype=None, **options)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warn(
+            "A column-vector y was passed when a 1d array was expected: y is taken as its "
+            "one column. Give y of shape (n_samples,), for example with y.ravel().",
+            DataConversionWarning,
+        )
+    return column_or_1d(y)
 
 
 def check_X(estimator, X, *, reset: bool, **options):
