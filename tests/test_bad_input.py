@@ -345,6 +345,7 @@ BAD_SEQUENCES = {
     "overflowing lengths": ({"lengths": [2**62] * 3 + [2**62 + 40]}, "lengths"),
     "huge float lengths": ({"lengths": [1e20]}, "lengths"),
     "lengths as y": ({"y": [20, 20]}, "lengths"),
+    "ones as y": ({"y": [1] * 40}, "lengths"),
 }
 
 
