@@ -134,22 +134,27 @@ def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
     return sample_weight
 
 
-def check_probabilities(value, shape: tuple[int, ...], name: str) -> np.ndarray:
-    """Non-negative finite probabilities of ``shape`` whose last axis sums to 1."""
-    value = check_array(value, ensure_2d=False, dtype=np.float64, input_name=name)
+def check_probabilities(value, shape: tuple[int, ...], name: str, dtype=np.float64) -> np.ndarray:
+    """Non-negative finite probabilities of ``shape`` whose last axis sums to 1, as ``dtype``.
+
+    The sums are checked to the rounding of the value's own type: float32
+    probabilities that sum to 1 in float32 are accepted, as scikit-learn does.
+    """
+    value = check_array(value, ensure_2d=False, dtype=[np.float64, np.float32], input_name=name)
     if value.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {value.shape}.")
     if np.any(value < 0) or np.any(value > 1):
         raise ValueError(f"{name} must lie in [0, 1], got min {value.min()}, max {value.max()}.")
     sums = value.sum(axis=-1)
-    if not np.allclose(sums, 1.0, rtol=0, atol=1e-8):
+    atol = 1e-6 if value.dtype == np.float32 else 1e-8
+    if not np.allclose(sums, 1.0, rtol=0, atol=atol):
         raise ValueError(f"{name} must sum to 1 along its last axis, got sums {sums}.")
-    return value
+    return value.astype(dtype, copy=False)
 
 
-def check_finite_array(value, shape: tuple[int, ...], name: str) -> np.ndarray:
-    """A finite float array of exactly ``shape``."""
-    value = check_array(value, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name=name)
+def check_finite_array(value, shape: tuple[int, ...], name: str, dtype=np.float64) -> np.ndarray:
+    """A finite array of ``dtype`` of exactly ``shape``."""
+    value = check_array(value, ensure_2d=False, allow_nd=True, dtype=dtype, input_name=name)
     if value.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {value.shape}.")
     return value

@@ -219,20 +219,20 @@ class GaussianMixtureModel:
 class _BaseGaussianMixture(BaseEstimator):
     """The fit shared by GaussianMixtureEM and EMImputer (X may hold NaN)."""
 
-    def _model(self, n_features: int) -> GaussianMixtureModel:
-        """The model for the driver, with validated initial parameters."""
+    def _model(self, n_features: int, dtype=np.float64) -> GaussianMixtureModel:
+        """The model for the driver, with initial parameters validated as ``dtype`` (X's)."""
         k = self.n_components
         gaussian = Gaussian(self.covariance_type, self.reg_covar)
         weights = getattr(self, "weights_init", None)
         means = getattr(self, "means_init", None)
         precisions = getattr(self, "precisions_init", None)
         if weights is not None:
-            weights = check_probabilities(weights, (k,), "weights_init")
+            weights = check_probabilities(weights, (k,), "weights_init", dtype)
         if means is not None:
-            means = check_finite_array(means, (k, n_features), "means_init")
+            means = check_finite_array(means, (k, n_features), "means_init", dtype)
         if precisions is not None:
             shape = gaussian.covariance.shape(k, n_features)
-            precisions = check_finite_array(precisions, shape, "precisions_init")
+            precisions = check_finite_array(precisions, shape, "precisions_init", dtype)
             matrices = gaussian.covariance.full_matrices(precisions, k, n_features)
             check_positive_definite(matrices, "precisions_init")
         return GaussianMixtureModel(k, gaussian, self.init_params, weights, means, precisions)
@@ -299,7 +299,7 @@ class _BaseGaussianMixture(BaseEstimator):
             data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
             self._check_first_data(X, data.sample_weight)
         n_features = X.shape[1]
-        model = self._model(n_features)
+        model = self._model(n_features, X.dtype)
         result = fit_em(
             model,
             data,
@@ -322,7 +322,7 @@ class _BaseGaussianMixture(BaseEstimator):
     def _partial_fit_em(self, X, sample_weight) -> None:
         """Stepwise EM on X; the first call (without a fit before) initialises on X."""
         data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
-        model = self._model(X.shape[1])
+        model = self._model(X.shape[1], X.dtype)
 
         fitted = None
         if hasattr(self, "means_"):  # raises if the settings have changed since
@@ -692,11 +692,14 @@ default="kmeans"
         Returns
         -------
         log_likelihood : float
-            Weighted mean of :meth:`score_samples`.
+            ``score_samples(X).mean()``, or its average weighted by
+            ``sample_weight``.
         """
         log_prob = self.score_samples(X)
+        if sample_weight is None:
+            return float(log_prob.mean())
         sample_weight = check_sample_weight(sample_weight, len(log_prob), log_prob.dtype)
-        return float(sample_weight @ log_prob / sample_weight.sum())
+        return float(np.average(log_prob, weights=sample_weight))
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each row.
