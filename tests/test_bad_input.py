@@ -487,6 +487,8 @@ BAD_PARAMETERS = {
     "alpha": [0.0, -1.0],
     "unlabeled_weight": [-0.1, 1.5],
     "random_state": ["seed"],
+    "min_value": [np.nan, "low", [0.0, 1.0, 2.0]],
+    "max_value": [np.nan, [[1.0, 1.0]]],
 }
 
 
