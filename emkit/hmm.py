@@ -64,9 +64,9 @@ class SequenceData(InMemory):
 def _check_y_is_not_lengths(y, X) -> None:
     """hmmlearn's fit(X, lengths) passed positionally would land in y here.
 
-    y is ignored; it is refused if it could be lengths: unless it has one entry
-    per row, or if it has one per row and they are all 1 (sequences of one row;
-    for one row, the same as one sequence).
+    y is ignored, and refused where it could be lengths: when it has not one
+    entry per row, or one per row all equal to 1 (sequences of one row; for a
+    single row, one sequence either way).
     """
     if y is None or np.ndim(y) != 1:
         return
