@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -29,6 +28,7 @@ from ._accel import Squarem, contraction
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
 from ._starts import sample_rows, threadpools
+from ._validation import warn
 
 # Parameter constraints of the driver's options, shared by every estimator.
 EM_CONSTRAINTS: dict = {
@@ -470,11 +470,14 @@ def fit_em(
         if result.lower_bound > best.lower_bound:
             best = result
     if max_iter > 0 and not best.converged and not best.stopped:
-        warnings.warn(
-            "Best performing initialization did not converge. Try different init "
-            "parameters, or increase max_iter, tol, or check for degenerate data.",
+        faster = ', or set accelerate="squarem"' if accelerate is None else ""
+        warn(
+            f"EM did not converge in max_iter={max_iter} iterations (tol={tol}). Increase "
+            f"max_iter{faster}; lower_bounds_ (or a callback) shows the progress. A "
+            "log-likelihood that keeps climbing can mean a collapsing component (raise "
+            "reg_covar) or unscaled X (scale it); other starts may converge sooner "
+            "(n_init > 1, init_params).",
             ConvergenceWarning,
-            stacklevel=3,
         )
     return best
 

@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.base import _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.validation import check_array, column_or_1d, validate_data
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# scikit-learn's _fit_context wraps every fit: its frame lies between the user's line and emkit's.
+_FIT_CONTEXT = _fit_context(prefer_skip_nested_validation=True)(lambda estimator: None).__code__
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the line that called emkit's public method.
+
+    The stack level is that of the first frame outside emkit (as pandas finds
+    it), so the warning names the user's file and line however deep the call.
+    """
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE) or frame.f_code is _FIT_CONTEXT
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def check_1d(y) -> np.ndarray:
+    """``column_or_1d(y, warn=True)``, warning about a column y at the user's line."""
+    options = {"ensure_all_finite": False, "ensure_min_samples": 0, "input_name": "y"}
+    y = check_array(y, ensure_2d=False, dtype=None, **options)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warn(
+            "A column-vector y was passed when a 1d array was expected: y is taken as its "
+            "one column. Give y of shape (n_samples,), for example with y.ravel().",
+            DataConversionWarning,
+        )
+    return column_or_1d(y)
 
 
 def check_X(estimator, X, *, reset: bool, **options):
@@ -98,22 +134,27 @@ def check_sample_weight(sample_weight, n_samples: int, dtype) -> np.ndarray:
     return sample_weight
 
 
-def check_probabilities(value, shape: tuple[int, ...], name: str) -> np.ndarray:
-    """Non-negative finite probabilities of ``shape`` whose last axis sums to 1."""
-    value = check_array(value, ensure_2d=False, dtype=np.float64, input_name=name)
+def check_probabilities(value, shape: tuple[int, ...], name: str, dtype=np.float64) -> np.ndarray:
+    """Non-negative finite probabilities of ``shape`` whose last axis sums to 1, as ``dtype``.
+
+    The sums are checked to the rounding of the value's own type: float32
+    probabilities that sum to 1 in float32 are accepted, as scikit-learn does.
+    """
+    value = check_array(value, ensure_2d=False, dtype=[np.float64, np.float32], input_name=name)
     if value.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {value.shape}.")
     if np.any(value < 0) or np.any(value > 1):
         raise ValueError(f"{name} must lie in [0, 1], got min {value.min()}, max {value.max()}.")
     sums = value.sum(axis=-1)
-    if not np.allclose(sums, 1.0, rtol=0, atol=1e-8):
+    atol = 1e-6 if value.dtype == np.float32 else 1e-8
+    if not np.allclose(sums, 1.0, rtol=0, atol=atol):
         raise ValueError(f"{name} must sum to 1 along its last axis, got sums {sums}.")
-    return value
+    return value.astype(dtype, copy=False)
 
 
-def check_finite_array(value, shape: tuple[int, ...], name: str) -> np.ndarray:
-    """A finite float array of exactly ``shape``."""
-    value = check_array(value, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name=name)
+def check_finite_array(value, shape: tuple[int, ...], name: str, dtype=np.float64) -> np.ndarray:
+    """A finite array of ``dtype`` of exactly ``shape``."""
+    value = check_array(value, ensure_2d=False, allow_nd=True, dtype=dtype, input_name=name)
     if value.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {value.shape}.")
     return value

@@ -30,7 +30,7 @@ from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
 from ._utils import column_sums, normalize_rows
-from ._validation import check_probabilities, naming_errors, unchanged_on_error
+from ._validation import check_probabilities, naming_errors, unchanged_on_error, warn
 
 # --------------------------------------------------------------------------- data
 
@@ -87,17 +87,25 @@ class SequenceData(InMemory):
 
 
 def _check_y_is_not_lengths(y, X) -> None:
-    """hmmlearn's fit(X, lengths) passed positionally would land in y here."""
+    """hmmlearn's fit(X, lengths) passed positionally would land in y here.
+
+    y is ignored, and refused where it could be lengths: when it has not one
+    entry per row, or one per row all equal to 1 (sequences of one row; for a
+    single row, one sequence either way).
+    """
     if y is None or np.ndim(y) != 1:
         return
     try:
         n_samples = len(X)
     except TypeError:  # not rows at all: the check of X says so
         return
-    if len(y) != n_samples:
+    y = np.asarray(y)
+    ones = len(y) == n_samples > 1 and y.dtype.kind in "iuf" and bool(np.all(y == 1))
+    if len(y) != n_samples or ones:
+        which = ", all 1 as the lengths of one-row sequences would be," if ones else ""
         raise ValueError(
-            f"y has {len(y)} entries for {n_samples} rows and is ignored; to give the "
-            "lengths of the sequences, pass lengths=... by keyword."
+            f"y has {len(y)} entries for {n_samples} rows{which} and is ignored; to give "
+            "the lengths of the sequences, pass lengths=... by keyword."
         )
 
 
@@ -605,6 +613,7 @@ class HMMEM(BaseEstimator):
                 fitted=partial(fitted_copy, self, model),
             )
             set_fit_attributes(self, model, result)
+            self._n_fit_sequences = len(data.starts)
         return self
 
     def _set_fitted(self, model, params: HMMParams) -> None:
@@ -646,6 +655,18 @@ class HMMEM(BaseEstimator):
         _check_possible(log_likelihoods)
         return np.concatenate(posteriors), log_likelihoods
 
+    def _warn_if_one_sequence(self, method: str, lengths, sequence_ids) -> None:
+        """Warn that X is one sequence to ``method`` when fit had several and none are given."""
+        n_fit = getattr(self, "_n_fit_sequences", 1)
+        if lengths is None and sequence_ids is None and n_fit > 1:
+            warn(
+                f"HMMEM was fitted on {n_fit} sequences, but {method} got neither lengths "
+                "nor sequence_ids, so X is scored as one sequence. Pass lengths "
+                "(lengths=[len(X)] for one sequence) or sequence_ids; in cross-validation, "
+                "enable scikit-learn's metadata routing and request sequence_ids for "
+                "scoring (set_score_request(sequence_ids=True) on the HMMEM or the scorer)."
+            )
+
     def score(self, X, y=None, lengths=None, sequence_ids=None) -> float:
         """Mean log-likelihood per observation.
 
@@ -656,7 +677,8 @@ class HMMEM(BaseEstimator):
         y : None
             Ignored.
         lengths, sequence_ids : array-like, default=None
-            Sequence boundaries, as in :meth:`fit`.
+            Sequence boundaries, as in :meth:`fit`. Without either, X is one
+            sequence; a UserWarning says so if ``fit`` had several.
 
         Returns
         -------
@@ -665,6 +687,7 @@ class HMMEM(BaseEstimator):
         """
         _check_y_is_not_lengths(y, X)
         _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        self._warn_if_one_sequence("score", lengths, sequence_ids)
         return float(log_likelihoods.sum() / len(X))
 
     def predict_proba(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
@@ -775,8 +798,9 @@ class HMMEM(BaseEstimator):
         tags.input_tags.allow_nan = self.emission == "gaussian"
         return tags
 
-    def _criterion(self, X, lengths, sequence_ids, penalty) -> float:
+    def _criterion(self, name, X, lengths, sequence_ids, penalty) -> float:
         _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        self._warn_if_one_sequence(name, lengths, sequence_ids)
         n_parameters = self._fitted_model().n_parameters(self._params())
         return float(-2 * log_likelihoods.sum() + n_parameters * penalty(len(X)))
 
@@ -788,7 +812,8 @@ class HMMEM(BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Observations.
         lengths, sequence_ids : array-like, default=None
-            Sequence boundaries, as in :meth:`fit`.
+            Sequence boundaries, as in :meth:`fit`, or X is one sequence (as
+            in :meth:`score`).
 
         Returns
         -------
@@ -796,7 +821,7 @@ class HMMEM(BaseEstimator):
             ``-2 log L + n_parameters * log(n_samples)``, counting the free
             parameters that EM updates.
         """
-        return self._criterion(X, lengths, sequence_ids, math.log)
+        return self._criterion("bic", X, lengths, sequence_ids, math.log)
 
     def aic(self, X, lengths=None, sequence_ids=None) -> float:
         """Akaike information criterion on X (lower is better).
@@ -806,11 +831,12 @@ class HMMEM(BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Observations.
         lengths, sequence_ids : array-like, default=None
-            Sequence boundaries, as in :meth:`fit`.
+            Sequence boundaries, as in :meth:`fit`, or X is one sequence (as
+            in :meth:`score`).
 
         Returns
         -------
         aic : float
             ``-2 log L + 2 n_parameters``.
         """
-        return self._criterion(X, lengths, sequence_ids, lambda n: 2.0)
+        return self._criterion("aic", X, lengths, sequence_ids, lambda n: 2.0)

@@ -9,14 +9,14 @@ from sklearn.base import TransformerMixin, _fit_context
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._dask import check_dask_array, is_dask_array, map_rows
 from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
 from ._utils import log_normalize
-from ._validation import check_X, unchanged_on_error
+from ._validation import check_X, naming_errors, unchanged_on_error
 from .mixture import INIT_PARAMS, _BaseGaussianMixture
 
 _NAN_AND_PLACEHOLDER = (
@@ -72,6 +72,13 @@ default="short-em"
     keep_empty_features : bool, default=False
         Keep columns with no observed value at fit time (their missing entries
         filled with 0) instead of dropping them.
+    min_value : float or array-like of shape (n_features,), default=-np.inf
+        Smallest value of an imputed entry, for every column or one per column
+        of X: imputed values below it are raised to it, observed values are
+        left as they are (as in :class:`~sklearn.impute.IterativeImputer`).
+        With ``sample_posterior``, the draws are clipped likewise.
+    max_value : float or array-like of shape (n_features,), default=np.inf
+        Largest value of an imputed entry, as ``min_value``; not below it.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and ``sample_posterior`` draws.
     n_jobs : int, default=None
@@ -138,6 +145,8 @@ default="short-em"
         "sample_posterior": ["boolean"],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
+        "min_value": [Interval(Real, None, None, closed="both"), "array-like"],
+        "max_value": [Interval(Real, None, None, closed="both"), "array-like"],
     }
 
     def __init__(
@@ -154,6 +163,8 @@ default="short-em"
         sample_posterior: bool = False,
         add_indicator: bool = False,
         keep_empty_features: bool = False,
+        min_value=-np.inf,
+        max_value=np.inf,
         random_state=None,
         n_jobs: int | None = None,
         verbose: int = 0,
@@ -175,6 +186,8 @@ default="short-em"
         self.sample_posterior = sample_posterior
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
+        self.min_value = min_value
+        self.max_value = max_value
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -201,6 +214,45 @@ default="short-em"
             X[X == self.missing_values] = np.nan
         return X
 
+    def _limits(self, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+        """``min_value`` and ``max_value``: one bound per column of X each, checked."""
+        bounds = []
+        for name in ("min_value", "max_value"):
+            given = getattr(self, name)
+            with naming_errors(name):
+                value = check_array(
+                    np.atleast_1d(given),
+                    ensure_2d=False,
+                    dtype=np.float64,
+                    ensure_all_finite=False,
+                )
+            if np.ndim(given) == 0:  # one bound for every column
+                value = np.repeat(value, n_features)
+            if value.shape != (n_features,):
+                raise ValueError(
+                    f"{name} must be a number or have shape ({n_features},), one bound "
+                    f"per column of X, got shape {value.shape}."
+                )
+            if np.isnan(value).any():
+                raise ValueError(f"{name} must not be NaN.")
+            bounds.append(value)
+        lower, upper = bounds
+        if np.any(lower > upper):
+            columns = np.flatnonzero(lower > upper)
+            raise ValueError(
+                f"min_value must not exceed max_value; it does for column(s) "
+                f"{columns[:5].tolist()}."
+            )
+        return lower, upper
+
+    def _clip_imputed(self, filled: np.ndarray, X_all: np.ndarray) -> np.ndarray:
+        """``filled`` with its imputed entries (NaN in ``X_all``) clipped to the limits."""
+        lower, upper = self._limits(X_all.shape[1])
+        columns = slice(None) if self.keep_empty_features else self._kept
+        dtype = filled.dtype  # float32 stays float32
+        clipped = np.clip(filled, lower[columns].astype(dtype), upper[columns].astype(dtype))
+        return np.where(np.isnan(X_all[:, columns]), clipped, filled)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Fit the Gaussian (mixture) to the observed values by EM.
@@ -221,8 +273,9 @@ default="short-em"
             The fitted imputer.
         """
         with unchanged_on_error(self):
-            X = self._start(self._as_nan(X, reset=True))
-            self._fit_em(X, sample_weight)
+            X = self._as_nan(X, reset=True)
+            self._limits(X.shape[1])
+            self._fit_em(self._start(X), sample_weight)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -269,6 +322,7 @@ default="short-em"
         with unchanged_on_error(self):
             first = not hasattr(self, "means_")
             X = self._as_nan(X, reset=first)
+            self._limits(X.shape[1])
             X = self._start(X) if first else X[:, self._kept]
             self._partial_fit_em(X, sample_weight)
         return self
@@ -301,7 +355,8 @@ default="short-em"
         Returns
         -------
         X_imputed : ndarray of shape (n_samples, n_features_out)
-            X with its missing entries filled (observed entries unchanged);
+            X with its missing entries filled (observed entries unchanged),
+            within ``min_value`` and ``max_value``;
             empty columns dropped unless ``keep_empty_features``; the missing
             indicator appended if ``add_indicator``.
         """
@@ -329,6 +384,7 @@ default="short-em"
             out = np.where(np.isnan(X_all), 0.0, X_all)
             out[:, self._kept] = filled
             filled = out
+        filled = self._clip_imputed(filled, X_all)
         if self.indicator_ is not None:
             filled = np.hstack([filled, self.indicator_.transform(X_all)])
         return filled

@@ -221,22 +221,22 @@ class GaussianMixtureModel:
 
 
 class _BaseGaussianMixture(BaseEstimator):
-    """The fit shared by GaussianMixtureEM and EMImputer (X may hold NaN)."""
+    """The fit and criteria shared by GaussianMixtureEM and EMImputer (X may hold NaN)."""
 
-    def _model(self, n_features: int) -> GaussianMixtureModel:
-        """The model for the driver, with validated initial parameters."""
+    def _model(self, n_features: int, dtype=np.float64) -> GaussianMixtureModel:
+        """The model for the driver, with initial parameters validated as ``dtype`` (X's)."""
         k = self.n_components
         gaussian = Gaussian(self.covariance_type, self.reg_covar)
         weights = getattr(self, "weights_init", None)
         means = getattr(self, "means_init", None)
         precisions = getattr(self, "precisions_init", None)
         if weights is not None:
-            weights = check_probabilities(weights, (k,), "weights_init")
+            weights = check_probabilities(weights, (k,), "weights_init", dtype)
         if means is not None:
-            means = check_finite_array(means, (k, n_features), "means_init")
+            means = check_finite_array(means, (k, n_features), "means_init", dtype)
         if precisions is not None:
             shape = gaussian.covariance.shape(k, n_features)
-            precisions = check_finite_array(precisions, shape, "precisions_init")
+            precisions = check_finite_array(precisions, shape, "precisions_init", dtype)
             matrices = gaussian.covariance.full_matrices(precisions, k, n_features)
             check_positive_definite(matrices, "precisions_init")
         return GaussianMixtureModel(k, gaussian, self.init_params, weights, means, precisions)
@@ -303,7 +303,7 @@ class _BaseGaussianMixture(BaseEstimator):
             data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
             self._check_first_data(X, data.sample_weight)
         n_features = X.shape[1]
-        model = self._model(n_features)
+        model = self._model(n_features, X.dtype)
         result = fit_em(
             model,
             data,
@@ -327,7 +327,7 @@ class _BaseGaussianMixture(BaseEstimator):
     def _partial_fit_em(self, X, sample_weight) -> None:
         """Stepwise EM on X; the first call (without a fit before) initialises on X."""
         data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
-        model = self._model(X.shape[1])
+        model = self._model(X.shape[1], X.dtype)
 
         fitted = None
         if hasattr(self, "means_"):  # raises if the settings have changed since
@@ -354,6 +354,69 @@ class _BaseGaussianMixture(BaseEstimator):
     def _posteriors(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Responsibilities given the observed values, and log p(observed values)."""
         return log_normalize(self._model(X.shape[1]).log_joint(self._params(), X, find_missing(X)))
+
+    def _n_parameters(self) -> int:
+        return self._fitted_model().n_parameters(self._params())
+
+    def _criterion(self, X, sample_weight, penalty_per_parameter) -> float:
+        log_prob = self.score_samples(X)
+        sample_weight = check_sample_weight(sample_weight, len(log_prob), log_prob.dtype)
+        penalty = penalty_per_parameter(float(sample_weight.sum()))
+        return float(-2 * (sample_weight @ log_prob) + self._n_parameters() * penalty)
+
+    def bic(self, X, sample_weight=None) -> float:
+        """Bayesian information criterion on X (lower is better).
+
+        The log-likelihood is that of the observed values: NaN (or
+        ``missing_values``) entries are marginalised out, as in
+        :meth:`score_samples`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights; the sample size is their sum.
+
+        Returns
+        -------
+        bic : float
+            ``-2 log L + n_parameters * log(n_samples)``.
+
+        Examples
+        --------
+        On data with missing values, GaussianMixtureEM and EMImputer fit the
+        same mixture and give the same criterion:
+
+        >>> import numpy as np
+        >>> from emkit import EMImputer, GaussianMixtureEM
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], size=200)
+        >>> X[rng.rand(*X.shape) < 0.2] = np.nan
+        >>> gm, imputer = GaussianMixtureEM().fit(X), EMImputer().fit(X)
+        >>> print(f"{gm.bic(X):.2f} {imputer.bic(X):.2f}")
+        794.17 794.17
+        """
+        return self._criterion(X, sample_weight, math.log)
+
+    def aic(self, X, sample_weight=None) -> float:
+        """Akaike information criterion on X (lower is better).
+
+        The log-likelihood is that of the observed values, as in :meth:`bic`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        aic : float
+            ``-2 log L + 2 n_parameters``.
+        """
+        return self._criterion(X, sample_weight, lambda n: 2.0)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -701,11 +764,14 @@ default="kmeans"
         Returns
         -------
         log_likelihood : float
-            Weighted mean of :meth:`score_samples`.
+            ``score_samples(X).mean()``, or its average weighted by
+            ``sample_weight``.
         """
         log_prob = self.score_samples(X)
+        if sample_weight is None:
+            return float(log_prob.mean())
         sample_weight = check_sample_weight(sample_weight, len(log_prob), log_prob.dtype)
-        return float(sample_weight @ log_prob / sample_weight.sum())
+        return float(np.average(log_prob, weights=sample_weight))
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each row.
@@ -769,46 +835,3 @@ default="kmeans"
             ]
         )
         return X, np.repeat(np.arange(k), counts)
-
-    def _n_parameters(self) -> int:
-        return self._fitted_model().n_parameters(self._params())
-
-    def _criterion(self, X, sample_weight, penalty_per_parameter) -> float:
-        log_prob = self.score_samples(X)
-        sample_weight = check_sample_weight(sample_weight, len(log_prob), log_prob.dtype)
-        penalty = penalty_per_parameter(float(sample_weight.sum()))
-        return float(-2 * (sample_weight @ log_prob) + self._n_parameters() * penalty)
-
-    def bic(self, X, sample_weight=None) -> float:
-        """Bayesian information criterion on X (lower is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights; the sample size is their sum.
-
-        Returns
-        -------
-        bic : float
-            ``-2 log L + n_parameters * log(n_samples)``.
-        """
-        return self._criterion(X, sample_weight, math.log)
-
-    def aic(self, X, sample_weight=None) -> float:
-        """Akaike information criterion on X (lower is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        aic : float
-            ``-2 log L + 2 n_parameters``.
-        """
-        return self._criterion(X, sample_weight, lambda n: 2.0)

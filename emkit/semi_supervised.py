@@ -16,7 +16,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
 from ._em import (
@@ -33,7 +33,7 @@ from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._starts import kmeans_threads, seed_labels
 from ._utils import column_sums, log_normalize
-from ._validation import check_sample_weight, unchanged_on_error
+from ._validation import check_1d, check_sample_weight, unchanged_on_error
 
 # The Gaussian emission's covariances are ``covariances_`` here, as in GaussianMixture.
 _ATTRIBUTE_NAMES = {"covars_": "covariances_"}
@@ -175,7 +175,7 @@ def _encode_labels(y, n_samples: int, classes=None) -> tuple[np.ndarray, np.ndar
     With ``classes`` (known classes, as ``partial_fit`` has after its first
     call), y may have no labeled row, and every label must be one of them.
     """
-    y = column_or_1d(y, warn=True)
+    y = check_1d(y)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} entries, but X has {n_samples} rows.")
     if y.dtype.kind == "f":
@@ -689,7 +689,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        y = column_or_1d(y, warn=True)
+        y = check_1d(y)
         if len(y) != X.shape[0]:
             raise ValueError(f"y has {len(y)} entries, but X has {X.shape[0]} rows.")
         labeled = np.flatnonzero(~_is_unlabeled(y))

@@ -345,6 +345,7 @@ BAD_SEQUENCES = {
     "overflowing lengths": ({"lengths": [2**62] * 3 + [2**62 + 40]}, "lengths"),
     "huge float lengths": ({"lengths": [1e20]}, "lengths"),
     "lengths as y": ({"y": [20, 20]}, "lengths"),
+    "ones as y": ({"y": [1] * 40}, "lengths"),
 }
 
 
@@ -486,6 +487,8 @@ BAD_PARAMETERS = {
     "alpha": [0.0, -1.0],
     "unlabeled_weight": [-0.1, 1.5],
     "random_state": ["seed"],
+    "min_value": [np.nan, "low", [0.0, 1.0, 2.0]],
+    "max_value": [np.nan, [[1.0, 1.0]]],
 }
 
 
@@ -501,3 +504,44 @@ def test_bad_constructor_values_are_refused_by_fit(name):
                 call(make().set_params(**{parameter: value}), "fit", good, needs_y)
             checked += 1
     assert checked >= 10
+
+
+# ------------------------------------------------------------------------------ warnings
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_convergence_warning_points_at_the_callers_line(name):
+    make, good, needs_y = ESTIMATORS[name]
+    estimator = make().set_params(max_iter=1, tol=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call(estimator, "fit", good, needs_y)
+    [warning] = [w for w in caught if w.category is ConvergenceWarning]
+    assert warning.filename == __file__
+    assert "max_iter=1" in str(warning.message)
+    if name == "mixture":  # the remedies emkit has, once
+        for remedy in ["max_iter", "lower_bounds_", "callback", "n_init", "init_params"]:
+            assert remedy in str(warning.message)
+        assert "reg_covar" in str(warning.message) and "scale" in str(warning.message)
+
+
+def test_convergence_warning_suggests_squarem_only_without_it():
+    with pytest.warns(ConvergenceWarning) as squarem:
+        GaussianMixtureEM(2, max_iter=1, tol=0, random_state=0).fit(GAUSSIAN_X)
+    with pytest.warns(ConvergenceWarning) as plain:
+        GaussianMixtureEM(2, max_iter=1, tol=0, accelerate=None, random_state=0).fit(GAUSSIAN_X)
+    assert "squarem" not in str(squarem[0].message)
+    assert 'accelerate="squarem"' in str(plain[0].message)
+
+
+@pytest.mark.parametrize("method", ["fit", "score"])
+def test_column_y_warning_points_at_the_callers_line(method):
+    from sklearn.exceptions import DataConversionWarning
+
+    semi = SemiSupervisedEM(random_state=0).fit(GAUSSIAN_X, LABELS)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(semi, method)(GAUSSIAN_X, LABELS[:, None])
+    [warning] = caught
+    assert warning.category is DataConversionWarning
+    assert warning.filename == __file__

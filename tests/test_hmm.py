@@ -279,7 +279,9 @@ def test_lengths_and_sequence_ids_agree(sampled):
     np.testing.assert_array_equal(by_lengths.means_, by_ids.means_)
     np.testing.assert_array_equal(by_lengths.transmat_, by_ids.transmat_)
     assert by_lengths.score(X, lengths=lengths) == by_ids.score(X, sequence_ids=ids)
-    one_sequence = by_lengths.score(X)
+    with pytest.warns(UserWarning, match="scored as one sequence"):
+        one_sequence = by_lengths.score(X)
+    assert one_sequence == by_lengths.score(X, lengths=[len(X)])
     assert one_sequence != by_lengths.score(X, lengths=lengths)
 
 
@@ -312,7 +314,7 @@ def test_inference_in_blocks_of_sequences_shared_by_threads(sampled):
     alone = np.split(X, np.cumsum(lengths)[:-1])
     expected_states = np.concatenate([hmm.predict(x) for x in alone])
     expected_posteriors = np.concatenate([hmm.predict_proba(x) for x in alone])
-    expected_score = sum(hmm.score(x) * len(x) for x in alone) / len(X)
+    expected_score = sum(hmm.score(x, lengths=[len(x)]) * len(x) for x in alone) / len(X)
     for n_jobs in (1, 2):
         hmm.set_params(n_jobs=n_jobs)
         with config_context(working_memory=0.01):  # several blocks of sequences
@@ -364,7 +366,8 @@ def test_grid_search_over_whole_sequences_selects_the_true_number_of_states(samp
         fold = HMMEM(3, random_state=0).fit(X[train], sequence_ids=ids[train])
         expected = -fold.bic(X[test], sequence_ids=ids[test])
         assert scores["test_score"][0] == pytest.approx(expected, rel=1e-12)
-        assert expected != pytest.approx(-fold.bic(X[test]), rel=1e-6)
+        with pytest.warns(UserWarning, match="scored as one sequence"):
+            assert expected != pytest.approx(-fold.bic(X[test]), rel=1e-6)
 
 
 BAD = [
@@ -444,6 +447,51 @@ def test_lengths_passed_positionally_as_in_hmmlearn_are_refused(sampled):
     hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
     with pytest.raises(ValueError, match=r"pass lengths=\.\.\. by keyword"):
         hmm.score(X, lengths)
+    # n sequences of one row each: as many lengths as rows, all 1
+    ones = [1] * len(X)
+    before = hmm.means_.copy()
+    for method in [hmm.score, hmm.fit]:
+        with pytest.raises(ValueError, match="y has 3000 entries for 3000 rows, all 1"):
+            method(X, ones)
+    np.testing.assert_array_equal(hmm.means_, before)
+    assert hmm.score(X, np.zeros(len(X)), lengths=lengths) == hmm.score(X, lengths=lengths)
+
+
+@pytest.mark.parametrize("method", ["score", "bic", "aic"])
+def test_scoring_several_sequences_as_one_warns(sampled, method):
+    X, _, lengths, _ = sampled
+    hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        as_one = getattr(hmm, method)(X)
+    [warning] = caught
+    assert warning.category is UserWarning
+    assert warning.filename == __file__
+    message = str(warning.message)
+    assert f"fitted on {len(lengths)} sequences" in message
+    for words in ["lengths", "sequence_ids", "metadata routing", "set_score_request"]:
+        assert words in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert getattr(hmm, method)(X, lengths=[len(X)]) == as_one  # one sequence, said so
+        getattr(hmm, method)(X, sequence_ids=np.repeat(np.arange(len(lengths)), lengths))
+        one = HMMEM(3, random_state=0).fit(X[: lengths[0]])  # fitted on one sequence
+        getattr(one, method)(X)
+
+
+def test_cross_validation_without_metadata_routing_warns(sampled):
+    X, _, lengths, _ = sampled
+    ids = np.repeat(np.arange(len(lengths)), lengths)
+    # Without routing, fit gets each fold's sequence_ids and score none.
+    with pytest.warns(UserWarning, match="metadata routing"):
+        cross_validate(
+            HMMEM(3, random_state=0),
+            X,
+            groups=ids,
+            cv=GroupKFold(4),
+            params={"sequence_ids": ids},
+            scoring=bic_scorer,
+        )
 
 
 def test_impossible_sequences_are_refused_at_inference():

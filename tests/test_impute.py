@@ -205,3 +205,102 @@ def test_keep_empty_features_keeps_later_observed_values():
     out = imputer.transform(new)
     np.testing.assert_array_equal(out[:, 1], new[:, 1])
     assert not np.isnan(out).any()
+
+
+# ------------------------------------------------------------- min_value, max_value
+
+
+@pytest.mark.parametrize("sample_posterior", [False, True])
+def test_min_and_max_value_clip_imputed_entries_only(sample_posterior):
+    X = with_holes(correlated())
+    X[0, 0], X[1, 3] = -10.0, 10.0  # observed values far outside the bounds stay
+    X[2, 2] = np.nan
+    lower, upper = [0.0, -2.5, 0.4, -np.inf], [1.5, -1.5, np.inf, 3.2]
+    kwargs = dict(sample_posterior=sample_posterior, random_state=0)
+    free = EMImputer(**kwargs).fit(X)
+    bounded = EMImputer(min_value=lower, max_value=upper, **kwargs).fit(X)
+    # the bounds do not change the fit
+    np.testing.assert_array_equal(bounded.covariances_, free.covariances_)
+    missing = np.isnan(X)
+    expected = np.where(missing, np.clip(free.transform(X), lower, upper), X)
+    np.testing.assert_array_equal(bounded.transform(X), expected)
+    assert bounded.transform(X)[0, 0] == -10.0 and bounded.transform(X)[1, 3] == 10.0
+    imputed = bounded.transform(X)[missing]
+    assert (imputed != free.transform(X)[missing]).sum() > 20  # the bounds bite
+    # one number bounds every column
+    scalar = EMImputer(min_value=-1.0, max_value=1.0, **kwargs).fit(X).transform(X)
+    np.testing.assert_array_equal(scalar, np.where(missing, np.clip(free.transform(X), -1, 1), X))
+
+
+def test_bounds_apply_to_kept_empty_columns_and_follow_the_input_columns():
+    X = with_holes(correlated())
+    X[:, 1] = np.nan  # empty at fit time: dropped, or kept and filled with 0 (then bounded)
+    lower = [-np.inf, 2.0, -np.inf, 3.5]
+    dropped = EMImputer(min_value=lower).fit(X).transform(X)
+    assert dropped.shape[1] == 3 and np.all(dropped[np.isnan(X[:, 3]), 2] >= 3.5)
+    kept = EMImputer(min_value=lower, keep_empty_features=True).fit(X).transform(X)
+    np.testing.assert_array_equal(kept[:, 1], 2.0)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"min_value": [0.0, 1.0]}, r"min_value must be a number or have shape \(4,\)"),
+        ({"max_value": [[1.0] * 4]}, r"max_value must be a number or have shape \(4,\)"),
+        ({"min_value": [0.0, np.nan, 0.0, 0.0]}, "min_value must not be NaN"),
+        ({"min_value": ["a"] * 4}, "min_value"),
+        ({"min_value": 1.0, "max_value": 0.0}, r"min_value must not exceed max_value.*\[0, 1, 2"),
+        ({"min_value": [0, 0, 5, 0], "max_value": 4}, r"for column\(s\) \[2\]"),
+        ({"min_value": np.nan}, "min_value"),
+    ],
+)
+def test_bad_bounds_are_refused_before_any_work(params, match):
+    X = with_holes(correlated())
+    fitted = EMImputer().fit(X)
+    means = fitted.means_
+    with pytest.raises(ValueError, match=match):
+        fitted.set_params(**params).fit(X)
+    assert fitted.means_ is means
+    with pytest.raises(ValueError, match=match):
+        EMImputer(**params).partial_fit(X)
+    equal = EMImputer(min_value=1.0, max_value=1.0).fit(X).transform(X)  # min == max is allowed
+    np.testing.assert_array_equal(equal[np.isnan(X)], 1.0)
+
+
+# --------------------------------------------------------------------------- bic, aic
+
+
+def test_bic_and_aic_are_those_of_the_observed_values():
+    X = with_holes(np.vstack([correlated(300, 1), correlated(300, 2) + 6.0]), 0.25)
+    imputer = EMImputer(n_components=2, covariance_type="diag", random_state=0).fit(X)
+    mixture = GaussianMixtureEM(2, covariance_type="diag", random_state=0).fit(X)
+    n_parameters = 1 + 2 * 4 + 2 * 4  # weights, means, diagonal variances
+    log_likelihood = imputer.score_samples(X).sum()
+    assert imputer.bic(X) == pytest.approx(-2 * log_likelihood + n_parameters * np.log(len(X)))
+    assert imputer.aic(X) == pytest.approx(-2 * log_likelihood + 2 * n_parameters)
+    assert imputer.bic(X) == pytest.approx(mixture.bic(X), rel=1e-10)
+    w = np.random.RandomState(0).randint(0, 3, len(X))
+    assert imputer.bic(X, sample_weight=w) == pytest.approx(imputer.bic(np.repeat(X, w, axis=0)))
+    # with a placeholder and an empty column, on the columns the imputer models
+    X_coded = np.where(np.isnan(X), -99.0, X)
+    coded = EMImputer(missing_values=-99.0, n_components=2, covariance_type="diag")
+    assert coded.set_params(random_state=0).fit(X_coded).bic(X_coded) == imputer.bic(X)
+    X_empty = np.c_[X, np.full(len(X), np.nan)]
+    wide = EMImputer(n_components=2, covariance_type="diag", random_state=0).fit(X_empty)
+    assert wide.bic(X_empty) == pytest.approx(imputer.bic(X), rel=1e-12)
+
+
+def test_bic_scorer_chooses_the_number_of_components_of_an_imputer():
+    from emkit.model_selection import AllRowsSplit, bic_scorer
+
+    rng = np.random.RandomState(0)
+    X = with_holes(np.vstack([correlated(200, s) + 6.0 * s for s in range(3)]), 0.2)
+    X = X * [1.0, 10.0, 100.0, 0.1]  # unequal scales: the pipeline scales them
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), EMImputer(random_state=0)),
+        {"emimputer__n_components": [1, 2, 3, 4, 5]},
+        scoring=bic_scorer,
+        cv=AllRowsSplit(),
+    ).fit(X[rng.permutation(len(X))])
+    assert search.best_params_ == {"emimputer__n_components": 3}
+    assert not np.isnan(search.cv_results_["mean_test_score"]).any()

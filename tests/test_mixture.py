@@ -233,6 +233,69 @@ def test_float32_fit_stays_float32_and_agrees_with_float64(covariance_type):
     assert all(getattr(accelerated, name).dtype == np.float32 for name in FITTED)
 
 
+def random_data(dtype, covariance_type, n_samples=400, seed=0):
+    """Two well-separated components and their parameters in ``dtype``, as scikit-learn's
+    RandomData: X, the true labels, and weights/means/precisions to start from."""
+    rng = np.random.RandomState(seed)
+    weights = rng.rand(2).astype(dtype)
+    weights = weights / weights.sum()  # sums to 1 in dtype, not exactly in float64
+    means = np.array([[0.0, 0.0], [30.0, 30.0]], dtype=dtype)
+    variances = (0.5 + rng.rand(2, 2)).astype(dtype)
+    p = weights.astype(float)
+    labels = rng.choice(2, size=n_samples, p=p / p.sum())
+    X = means[labels] + rng.standard_normal((n_samples, 2)) * np.sqrt(variances[labels])
+    precisions = {
+        "full": np.array([np.diag(1 / v) for v in variances]),
+        "tied": np.diag(1 / variances.mean(axis=0)),
+        "diag": 1 / variances,
+        "spherical": 1 / variances.mean(axis=1),
+    }[covariance_type]
+    start = {"weights_init": weights, "means_init": means, "precisions_init": precisions}
+    return X.astype(dtype), labels, {name: value.astype(dtype) for name, value in start.items()}
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("given", ["weights_init", "means_init", "precisions_init", "all"])
+def test_initial_parameters_keep_the_dtype_of_X(covariance_type, dtype, given):
+    # scikit-learn's test_gaussian_mixture_fit_predict and precisions_init_diag
+    X, labels, start = random_data(dtype, covariance_type)
+    start = start if given == "all" else {given: start[given]}
+    gm = GaussianMixtureEM(2, covariance_type=covariance_type, random_state=0, **start)
+    predicted = gm.fit_predict(X)
+    for name in FITTED:
+        assert getattr(gm, name).dtype == dtype, name
+    assert np.mean(predicted == labels) in (0.0, 1.0)  # the two components, found exactly
+    # the initial parameters themselves, too
+    assert gm.set_params(max_iter=0).fit(X).means_.dtype == dtype
+
+
+def test_float32_weights_init_is_checked_to_float32_rounding():
+    # scikit-learn's _check_weights: |1 - sum| <= 1e-6 for float32, 1e-8 for float64
+    X = random_data(np.float32, "full")[0]
+    weights = np.array([0.1, 0.2, 0.3, 0.4], dtype=np.float32)
+    weights = weights / weights.sum()
+    assert abs(weights.sum() - 1) == 0 and abs(weights.astype(float).sum() - 1) > 1e-8
+    gm = GaussianMixtureEM(4, weights_init=weights, random_state=0).fit(X)
+    assert gm.weights_.dtype == np.float32
+    for off in [np.float32(1e-5), 1e-7]:  # float32 beyond its tolerance; float64 beyond its
+        wrong = np.array([0.5, 0.5 + off, 0.0, 0.0]).astype(type(off))
+        with pytest.raises(ValueError, match="weights_init must sum to 1"):
+            GaussianMixtureEM(4, weights_init=wrong).fit(X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_score_is_the_mean_of_score_samples(dtype):
+    # scikit-learn's test_score: score(X) is score_samples(X).mean(), exactly
+    X = random_data(dtype, "full", n_samples=1001)[0]
+    gm = GaussianMixtureEM(2, random_state=0).fit(X)
+    log_prob = gm.score_samples(X)
+    assert log_prob.dtype == dtype
+    assert gm.score(X) == log_prob.mean()
+    w = np.random.RandomState(0).uniform(0, 3, len(X)).astype(dtype)
+    assert gm.score(X, sample_weight=w) == np.average(log_prob, weights=w)
+
+
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_rowwise_and_blas_paths_give_the_same_densities_and_statistics(
