@@ -19,6 +19,9 @@ class CSVError(ValueError):
 class Table:
     names: list[str] | None  # from the header row, if there is one
     cells: list[list[str]]  # the data rows, as text
+    # The first column is a row index, as pandas' ``DataFrame.to_csv`` writes it: its header
+    # cell is empty and the others are not.
+    index_column: bool = False
 
     @property
     def n_columns(self) -> int:
@@ -98,6 +101,7 @@ def read(path: str, delimiter: str = ",") -> Table:
         names, rows = [cell.strip() for cell in rows[0]], rows[1:]
     if not rows:
         raise CSVError(f"{path}: the file has a header but no data rows.")
+    index_column = names is not None and len(names) > 1 and names[0] == "" and all(names[1:])
     width = len(names) if names is not None else len(rows[0])
     # A blank line is an empty cell in a file of one column, else a gap between rows.
     rows = [row or [""] for row in rows] if width == 1 else [row for row in rows if row]
@@ -108,20 +112,26 @@ def read(path: str, delimiter: str = ",") -> Table:
                 f"{path}: line {line} has {len(row)} cells, expected {width} "
                 f"(delimiter {delimiter!r}; change it with --delimiter)."
             )
-    return Table(names, rows)
+    return Table(names, rows, index_column)
 
 
 def write(path: str | None, names: list[str], values: np.ndarray) -> None:
     """Write a header and rows of numbers (labels as they are) to ``path`` or stdout."""
-    file = sys.stdout if path is None else open(path, "w", encoding="utf-8", newline="")
+    if path is None:
+        _write_rows(sys.stdout, names, values)
+        return
     try:
-        writer = csv.writer(file, lineterminator="\n")
-        writer.writerow(names)
-        for row in np.asarray(values, dtype=object).reshape(len(values), -1):
-            writer.writerow(_text(v) for v in row)
-    finally:
-        if path is not None:
-            file.close()
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            _write_rows(file, names, values)
+    except OSError as error:
+        raise CSVError(f"{path}: cannot write the file ({error.strerror}).") from None
+
+
+def _write_rows(file, names: list[str], values: np.ndarray) -> None:
+    writer = csv.writer(file, lineterminator="\n")
+    writer.writerow(names)
+    for row in np.asarray(values, dtype=object).reshape(len(values), -1):
+        writer.writerow(_text(v) for v in row)
 
 
 def _text(value) -> str:

@@ -1,4 +1,9 @@
-"""The ``emkit`` command (also ``python -m emkit``)."""
+"""The ``emkit`` command (also ``python -m emkit``).
+
+Only the standard library is imported at the top: numpy, scikit-learn and the
+estimators are imported inside the subcommands, so that ``emkit --help`` and
+``emkit --version`` answer at once.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,20 @@ import os
 import sys
 import warnings
 
-import numpy as np
+from . import __version__
 
-from ._covariance import COVARIANCE_TYPES
+# emkit._covariance.COVARIANCE_TYPES, written out so that --help needs no numpy (tested equal).
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+KINDS = ("gmm", "hmm", "impute", "semi")
+# The four estimators' defaults, as --help shows them: the command passes these options
+# only when they are given (tested equal to the estimators' signatures).
+ESTIMATOR_DEFAULTS = {"n_init": 1, "reg_covar": 1e-6, "max_iter": 1000, "tol": 1e-6}
 
 
 def demo(plot_path: str | None) -> int:
     """Choose a mixture for Old Faithful by BIC and print the table."""
+    import numpy as np
+
     from .datasets import load_faithful
     from .mixture import GaussianMixtureEM
 
@@ -79,17 +91,16 @@ class CommandError(ValueError):
     """Bad input to a command: printed as one line, exit status 1."""
 
 
-KINDS = ("gmm", "hmm", "impute", "semi")
-
-
-def _estimator(kind: str, n_components: int, args):
+def _estimator(kind: str, n_components: int | None, args):
     from . import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
 
-    common = dict(covariance_type=args.covariance_type, callback=_progress())
-    if kind == "semi":
-        return SemiSupervisedEM(n_components_per_class=n_components, **common)
-    cls = {"gmm": GaussianMixtureEM, "hmm": HMMEM, "impute": EMImputer}[kind]
-    return cls(n_components=n_components, random_state=args.random_state, **common)
+    names = ("covariance_type", *ESTIMATOR_DEFAULTS)
+    options = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    options.update(random_state=args.random_state, callback=_progress())
+    if n_components is not None:
+        options["n_components_per_class" if kind == "semi" else "n_components"] = n_components
+    cls = {"gmm": GaussianMixtureEM, "hmm": HMMEM, "impute": EMImputer, "semi": SemiSupervisedEM}
+    return cls[kind](**options)
 
 
 def _progress():
@@ -109,14 +120,36 @@ def _progress():
     return show
 
 
-def _data(args, table, path: str):
-    """Features, the sequence ids or labels the options name, and the feature names."""
+# ---------------------------------------------------------------- the data
+
+
+def _data(args, model=None):
+    """Features, the sequence ids or labels the options name, and the feature names.
+
+    A model that records the names of its features (``feature_names_in_``)
+    takes its columns from a file with a header by name, in any order.
+    """
+    import numpy as np
+
+    from ._csv import read
+
+    path = args.data
+    table = read(path, args.delimiter)
     special = {}
     for option in ("sequence_column", "label_column"):
-        key = getattr(args, option)
+        key = getattr(args, option, None)
         if key is not None:
             special[option] = table.column(key, path)
-    features = [c for c in range(table.n_columns) if c not in special.values()]
+    features = _chosen_columns(args, table, special.values())
+    names = [table.names[c] for c in features] if table.names else None
+    fitted = None if model is None else getattr(model, "feature_names_in_", None)
+    if names is not None:
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise CommandError(f"{path}: two columns are named {twice!r}.")
+        if fitted is not None:
+            features = _by_name(table, features, list(fitted), path)
+            names = list(fitted)
     if not features:
         raise CommandError(f"{path}: no feature columns left.")
     X = table.numbers(features, path)
@@ -126,41 +159,120 @@ def _data(args, table, path: str):
         extra["sequence_ids"] = np.unique(ids, return_inverse=True)[1]
     if "label_column" in special:
         extra["y"] = _labels([row[special["label_column"]].strip() for row in table.cells])
-    names = [table.names[c] for c in features] if table.names else None
     return X, extra, names
 
 
-def _labels(cells: list[str]) -> np.ndarray:
-    """Class labels; missing cells (empty, NA, NaN) and -1 mark unlabeled rows."""
-    from ._csv import MISSING
+def _chosen_columns(args, table, special) -> list[int]:
+    """The columns --columns names, else all but pandas' row index; less --drop's, less special."""
+    path = args.data
+    if args.columns is not None:
+        features = [table.column(key, path) for key in _keys(args.columns)]
+    else:
+        features = list(range(table.n_columns))
+        if table.index_column:
+            features.remove(0)
+            print(
+                f"{path}: the first column has no name: read as the row index (as pandas' "
+                "to_csv writes it) and left out.",
+                file=sys.stderr,
+            )
+    dropped = [table.column(key, path) for key in _keys(args.drop or "")]
+    return [c for c in dict.fromkeys(features) if c not in dropped and c not in special]
 
-    cells = ["-1" if cell.lower() in MISSING else cell for cell in cells]
-    try:
-        return np.array([int(cell) for cell in cells])
-    except ValueError:
-        return np.array([-1 if cell == "-1" else cell for cell in cells], dtype=object)
+
+def _keys(text: str) -> list[str]:
+    return [key.strip() for key in text.split(",") if key.strip()]
 
 
-def _check_columns(kind: str, extra: dict) -> None:
-    """Raise if --sequence-column or --label-column is given to a model that has no use for it."""
-    if "sequence_ids" in extra and kind != "hmm":
+def _by_name(table, features: list[int], fitted: list[str], path: str) -> list[int]:
+    """The columns of the model's features, in the model's order."""
+    available = {table.names[c]: c for c in features}
+    missing = [name for name in fitted if name not in available]
+    if missing:
+        raise CommandError(
+            f"{path}: no column {', '.join(map(repr, missing))}; the model was fitted on {fitted}."
+        )
+    extra = [name for name in available if name not in fitted]
+    if extra:
+        raise CommandError(
+            f"{path}: column {', '.join(map(repr, extra))} is not one the model was fitted on "
+            f"({fitted}): leave it out with --drop."
+        )
+    return [available[name] for name in fitted]
+
+
+def _labels(cells: list[str]):
+    """Class labels as given: numbers (integers if whole) if all are numbers, else text.
+
+    Missing cells (empty, NA, NaN) and -1 mark unlabeled rows.
+    """
+    import numpy as np
+
+    from ._csv import MISSING, _is_number
+
+    missing = [cell.lower() in MISSING for cell in cells]
+    if all(_is_number(cell) for cell in cells):
+        values = np.array([-1.0 if gone else float(cell) for cell, gone in zip(cells, missing)])
+        if np.all(np.isfinite(values)):
+            whole = np.all(values == np.round(values)) and np.all(np.abs(values) < 2**53)
+            return values.astype(int) if whole else values
+    return np.array(
+        [-1 if gone or cell == "-1" else cell for cell, gone in zip(cells, missing)], dtype=object
+    )
+
+
+def _check_columns(kind: str, args, *, predicting: bool = False) -> None:
+    """Refuse --sequence-column or --label-column for a model that has no use for it."""
+    if getattr(args, "sequence_column", None) is not None and kind != "hmm":
         raise CommandError("--sequence-column is for hmm models.")
-    if "y" in extra and kind != "semi":
+    if getattr(args, "label_column", None) is not None and kind != "semi" and not predicting:
         raise CommandError("--label-column is for semi models.")
 
 
+def _check_options(kind: str, args) -> None:
+    """Refuse options that do not go together, before reading anything."""
+    if kind == "semi" and args.label_column is None:
+        raise CommandError("semi needs --label-column (empty cells or -1: unlabeled rows).")
+    if kind == "semi" and args.n_components == "auto":
+        raise CommandError("--n-components auto is for gmm, hmm and impute.")
+    if kind == "hmm" and args.n_components is None:
+        raise CommandError(
+            "hmm needs --n-components: a number of states, or auto to choose it by BIC."
+        )
+
+
+def _check_out(path: str | None) -> None:
+    """Refuse, before any work, a file to write that is a directory or has none."""
+    if path is None:
+        return
+    directory = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        raise CommandError(f"{path}: cannot write the file (it is a directory).")
+    if not os.path.isdir(directory):
+        raise CommandError(f"{path}: cannot write the file (no directory {directory!r}).")
+
+
+# ----------------------------------------------------------------- the model
+
+
 def _fit(kind: str, X, extra: dict, args):
-    """Fit, choosing n_components by BIC over 1..--max-components when asked."""
+    """The fitted model: the estimator, after a StandardScaler with --standardize.
+
+    With --n-components auto, the number of components is the one of lowest BIC
+    among 1..--max-components.
+    """
     routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
     y = extra.get("y")
-    _check_columns(kind, extra)
-    if kind == "semi" and y is None:
-        raise CommandError("semi needs --label-column (empty cells or -1: unlabeled rows).")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if args.n_components == "auto":
-            if kind == "semi":
-                raise CommandError("--n-components auto is for gmm, hmm and impute.")
+        scaler = None
+        if args.standardize:
+            from sklearn.preprocessing import StandardScaler
+
+            scaler = StandardScaler().fit(X)
+            X = scaler.transform(X)
+        n_components = args.n_components
+        if n_components == "auto":
             bics = {}
             for k in range(1, min(args.max_components, len(X)) + 1):
                 # impute: the same mixture, fitted with its missing values, scores itself
@@ -169,54 +281,129 @@ def _fit(kind: str, X, extra: dict, args):
                 print(f"n_components={k}: BIC {bics[k]:.2f}")
             n_components = min(bics, key=bics.get)
             print(f"chosen by BIC: n_components={n_components}")
-        else:
-            n_components = int(args.n_components)
-        model = _estimator(kind, n_components, args)
+        model = _estimator(kind, None if n_components is None else int(n_components), args)
         model.fit(X, *([] if y is None else [y]), **routed)
     if model.callback is not None:
         print(file=sys.stderr)
         model.set_params(callback=None)
-    return model
+    if scaler is None:
+        return model
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("standardize", scaler), (kind, model)])
+
+
+def _steps(model):
+    """The preprocessing of a model (None if it has none) and its estimator."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        return model[:-1], model.steps[-1][1]
+    return None, model
+
+
+def _record(model, names: list[str] | None, args) -> None:
+    """Keep in the model the names of its feature columns, and its sequence column."""
+    import numpy as np
+
+    preprocessing, estimator = _steps(model)
+    if names is not None:
+        first = estimator if preprocessing is None else model.steps[0][1]
+        first.feature_names_in_ = np.array(names, dtype=object)
+    if getattr(args, "sequence_column", None) is not None:
+        estimator.sequence_column_ = args.sequence_column
+
+
+def _save(model, path: str) -> None:
+    """Write a model as JSON, or a Pipeline with emkit.io.save."""
+    from sklearn.pipeline import Pipeline
+
+    from .io import save, to_json
+
+    try:
+        if isinstance(model, Pipeline):
+            save(model, path)
+        else:
+            text = to_json(model)
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(text)
+    except OSError as error:
+        raise CommandError(f"{path}: cannot write the model ({error.strerror}).") from None
 
 
 def _load(path: str):
-    from .io import from_json
+    from .io import load
 
     try:
-        with open(path, encoding="utf-8-sig") as file:  # as CSV files, a BOM is allowed
-            return from_json(file.read())
+        return load(path)
     except OSError as error:
         raise CommandError(f"{path}: cannot read the model ({error.strerror}).") from None
     except ValueError as error:
         raise CommandError(f"{path}: {error}") from None
 
 
-def fit_command(args) -> int:
-    from ._csv import read
-    from .io import to_json
+def _imputed(model, X, names):
+    """The column names and X with its empty cells filled, in X's units.
 
-    X, extra, _ = _data(args, read(args.data, args.delimiter), args.data)
-    model = _fit(args.model, X, extra, args)
-    with open(args.out, "w", encoding="utf-8") as file:
-        file.write(to_json(model))
-    converged = "converged" if model.converged_ else "NOT converged"
-    print(f"{type(model).__name__}: {model.n_iter_} E-steps, {converged}; wrote {args.out}")
+    After preprocessing (--standardize), the filled values are mapped back by
+    its ``inverse_transform``; the observed cells are X's. Columns that
+    EMImputer drops (no value at all) are left out, as EMImputer leaves them out.
+    """
+    import numpy as np
+
+    preprocessing, imputer = _steps(model)
+    names = list(model.get_feature_names_out(names))
+    if preprocessing is None:
+        return names, imputer.transform(X)
+    filled = imputer.transform(preprocessing.transform(X))
+    kept = imputer._kept
+    if len(kept) != X.shape[1] or not hasattr(preprocessing, "inverse_transform"):
+        raise CommandError("the imputer's preprocessing cannot be undone, column by column.")
+    full = np.full((len(X), len(kept)), np.nan)
+    full[:, kept] = filled[:, : kept.sum()]
+    back = preprocessing.inverse_transform(full)[:, kept]
+    observed = X[:, kept]
+    values = np.where(np.isnan(observed), back, observed)
+    return names, np.hstack([values, filled[:, kept.sum() :]])  # then the indicator, if any
+
+
+# -------------------------------------------------------------- the commands
+
+
+def fit_command(args) -> int:
+    kind = args.model
+    _check_options(kind, args)
+    _check_out(args.out)
+    if args.standardize:
+        from .io import _skops
+
+        _skops()  # the Pipeline is saved in skops' format
+    X, extra, names = _data(args)
+    _check_columns(kind, args)
+    model = _fit(kind, X, extra, args)
+    _record(model, names, args)
+    _save(model, args.out)
+    estimator = _steps(model)[1]
+    converged = "converged" if estimator.converged_ else "NOT converged"
+    print(
+        f"{type(estimator).__name__}: {estimator.n_iter_} E-steps, {converged}; wrote {args.out}"
+    )
     return 0
 
 
 def predict_command(args) -> int:
-    from ._csv import read
-
     model = _load(args.model_file)
-    X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
-    kind = {"HMMEM": "hmm", "SemiSupervisedEM": "semi"}.get(type(model).__name__, "gmm")
-    _check_columns(kind, {name: value for name, value in extra.items() if name != "y"})
-    fitted_names = getattr(model, "feature_names_in_", None)  # fitted in Python on a DataFrame
-    if fitted_names is not None and names is not None and names != list(fitted_names):
+    estimator = _steps(model)[1]
+    kind = {"HMMEM": "hmm", "SemiSupervisedEM": "semi"}.get(type(estimator).__name__, "gmm")
+    _check_columns(kind, args, predicting=True)
+    recorded = getattr(estimator, "sequence_column_", None)
+    if recorded is not None and args.sequence_column is None:
         raise CommandError(
-            f"{args.data}: feature columns {names}, but the model was fitted on "
-            f"{list(fitted_names)}."
+            f"{args.model_file}: the model was fitted with --sequence-column {recorded}: "
+            "give the sequence ids of these rows the same way."
         )
+    _check_out(args.out)
+    X, extra, names = _data(args, model)
     with warnings.catch_warnings():  # the columns are checked above, by name or by position
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
         _predict(model, X, extra, names, args)
@@ -228,68 +415,148 @@ def _predict(model, X, extra: dict, names, args) -> None:
     from .impute import EMImputer
     from .mixture import GaussianMixtureEM
 
+    preprocessing, estimator = _steps(model)
     routed = {"sequence_ids": extra["sequence_ids"]} if "sequence_ids" in extra else {}
-    if isinstance(model, EMImputer):
+    if isinstance(estimator, EMImputer):
         if args.output != "labels":
             raise CommandError("an impute model fills the empty cells: leave out --output.")
-        write(args.out, list(model.get_feature_names_out(names)), model.transform(X))
-    elif args.output == "proba":
-        proba = model.predict_proba(X, **routed)
-        classes = getattr(model, "classes_", range(proba.shape[1]))
+        write(args.out, *_imputed(model, X, names))
+        return
+    X = X if preprocessing is None else preprocessing.transform(X)
+    if args.output == "proba":
+        proba = estimator.predict_proba(X, **routed)
+        classes = getattr(estimator, "classes_", range(proba.shape[1]))
         write(args.out, [f"p_{c}" for c in classes], proba)
     elif args.output == "loglik":
-        if not isinstance(model, GaussianMixtureEM):
+        if not isinstance(estimator, GaussianMixtureEM):
             raise CommandError("--output loglik is for gmm models.")
-        write(args.out, ["log_likelihood"], model.score_samples(X))
+        write(args.out, ["log_likelihood"], estimator.score_samples(X))
     else:
-        write(args.out, ["label"], model.predict(X, **routed))
+        write(args.out, ["label"], estimator.predict(X, **routed))
 
 
 def impute_command(args) -> int:
-    from ._csv import read, write
+    from ._csv import write
 
-    X, extra, names = _data(args, read(args.data, args.delimiter), args.data)
+    _check_options("impute", args)
+    _check_out(args.out)
+    X, extra, names = _data(args)
+    _check_columns("impute", args)
     model = _fit("impute", X, extra, args)
-    write(args.out, list(model.get_feature_names_out(names)), model.transform(X))
+    write(args.out, *_imputed(model, X, names))
     return 0
 
 
 def info_command(args) -> int:
-    """Print what a model file holds, after checking it as ``from_json`` does."""
+    """Print what a model file holds, after checking it as ``emkit.io.load`` does."""
     model = _load(args.model_file)
-    n_features = getattr(model, "_kept", np.ones(model.n_features_in_, bool)).sum()
-    print(f"{type(model).__name__} fitted on {n_features} features")
-    for name, value in model.get_params(deep=False).items():
-        if value is not None and not isinstance(value, np.ndarray):
+    preprocessing, estimator = _steps(model)
+    if preprocessing is not None:
+        steps = ", then ".join(f"{name} ({type(step).__name__})" for name, step in model.steps)
+        print(f"Pipeline: {steps}")
+    kept = getattr(estimator, "_kept", None)
+    n_features = estimator.n_features_in_ if kept is None else int(kept.sum())
+    print(f"{type(estimator).__name__} fitted on {n_features} features")
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        print(f"  columns: {', '.join(names)}")
+    for name, value in estimator.get_params(deep=False).items():
+        if value is not None and not hasattr(value, "shape"):
             print(f"  {name} = {value!r}")
-    converged = "converged" if model.converged_ else "not converged"
-    bound = f"{model.lower_bound_:.6g}"
-    print(f"EM: {model.n_iter_} E-steps, {converged}, log-likelihood per row {bound}")
+    converged = "converged" if estimator.converged_ else "not converged"
+    bound = f"{estimator.lower_bound_:.6g}"
+    print(f"EM: {estimator.n_iter_} E-steps, {converged}, log-likelihood per row {bound}")
     return 0
 
 
-def _add_data_options(parser, *, fitting: bool) -> None:
-    parser.add_argument("data", metavar="DATA.csv", help="numbers; empty cells are missing")
+# --------------------------------------------------------------- the options
+
+
+def _add_data_options(parser, *, special_columns: bool) -> None:
+    parser.add_argument(
+        "data", metavar="DATA.csv", help="numbers, empty cells missing ('-': standard input)"
+    )
     parser.add_argument(
         "--delimiter",
         default=",",
         type=_delimiter,
-        help="cell separator (default: ','; '\\t': tab)",
+        help="cell separator (default: ','; '\\t' for a tab)",
     )
-    parser.add_argument("--sequence-column", metavar="NAME", help="hmm: the sequence ids")
     parser.add_argument(
-        "--label-column", metavar="NAME", help="semi: the labels (empty cells: unlabeled)"
+        "--columns",
+        metavar="NAMES",
+        help="the feature columns, by header name or number from 0, comma-separated "
+        "(default: all the others)",
     )
-    if fitting:
+    parser.add_argument(
+        "--drop", metavar="NAMES", help="columns to leave out, comma-separated (default: none)"
+    )
+    if special_columns:
         parser.add_argument(
-            "--n-components",
-            default="1",
-            type=_n_components,
-            help="a positive integer, or 'auto' to choose by BIC (default: 1)",
+            "--sequence-column",
+            metavar="NAME",
+            help="hmm: the column of sequence ids, whose rows are consecutive (default: none, "
+            "one sequence)",
         )
-        parser.add_argument("--max-components", type=_positive, default=8, help="for auto")
-        parser.add_argument("--covariance-type", choices=list(COVARIANCE_TYPES), default="full")
-        parser.add_argument("--random-state", type=int, default=0)
+        parser.add_argument(
+            "--label-column",
+            metavar="NAME",
+            help="semi: the class labels; empty cells, NA or -1: unlabeled (default: none)",
+        )
+
+
+def _add_model_options(parser, *, saving: bool) -> None:
+    parser.add_argument(
+        "--n-components",
+        type=_n_components,
+        metavar="K",
+        help="a positive integer, or 'auto' to choose by BIC (default: 1; hmm: required; "
+        "semi: per class)",
+    )
+    parser.add_argument(
+        "--max-components",
+        type=_positive,
+        default=8,
+        metavar="K",
+        help="the most components auto tries (default: 8)",
+    )
+    parser.add_argument(
+        "--covariance-type",
+        choices=COVARIANCE_TYPES,
+        help="the shape of the covariance matrices (default: full; hmm: diag)",
+    )
+    defaults = ESTIMATOR_DEFAULTS
+    parser.add_argument(
+        "--n-init",
+        type=_positive,
+        metavar="N",
+        help=f"EM runs from different starts, the best kept (default: {defaults['n_init']})",
+    )
+    parser.add_argument(
+        "--reg-covar",
+        type=_non_negative,
+        metavar="X",
+        help=f"added to the covariances' diagonal (default: {defaults['reg_covar']})",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=_positive,
+        metavar="N",
+        help=f"the most E-steps of a run (default: {defaults['max_iter']})",
+    )
+    parser.add_argument(
+        "--tol",
+        type=_non_negative,
+        metavar="X",
+        help=f"stop when the mean log-likelihood per row gains less (default: {defaults['tol']})",
+    )
+    parser.add_argument("--random-state", type=int, default=0, metavar="SEED", help="(default: 0)")
+    parser.add_argument(
+        "--standardize",
+        action="store_true",
+        help="scale each column to mean 0 and variance 1 before the model"
+        + (": the file keeps both, in skops' format (pip install 'emkit[io]')" if saving else ""),
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -309,16 +576,27 @@ def _positive(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
 
 
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 <= value < float("inf"):
+        return value
+    raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
+
+
 def _n_components(text: str) -> str:
     if text == "auto" or _is_positive(text):
         return text
     raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    from ._csv import CSVError
-
-    parser = argparse.ArgumentParser(prog="emkit", description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emkit", description="Fit, apply and check EM models on CSV files."
+    )
+    parser.add_argument("--version", action="version", version=f"emkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser(
         "demo", help="fit Gaussian mixtures to the bundled Old Faithful data"
@@ -331,23 +609,41 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write the picture of the chosen mixture (default: %(default)s)",
     )
     plot_options.add_argument("--no-plot", action="store_true", help="do not draw")
-    fit_parser = commands.add_parser("fit", help="fit a model to a CSV file, save it as JSON")
+    fit_parser = commands.add_parser("fit", help="fit a model to a CSV file and save it")
     fit_parser.add_argument("model", choices=KINDS, help="what to fit")
-    _add_data_options(fit_parser, fitting=True)
-    fit_parser.add_argument("--out", required=True, metavar="MODEL.json")
-    predict_parser = commands.add_parser("predict", help="apply a saved model to a CSV file")
-    predict_parser.add_argument("model_file", metavar="MODEL.json")
-    _add_data_options(predict_parser, fitting=False)
-    predict_parser.add_argument(
-        "--output", choices=("labels", "proba", "loglik"), default="labels"
+    _add_data_options(fit_parser, special_columns=True)
+    _add_model_options(fit_parser, saving=True)
+    fit_parser.add_argument(
+        "--out",
+        required=True,
+        metavar="MODEL",
+        help="the model file to write: JSON, or skops' format with --standardize (required)",
     )
-    predict_parser.add_argument("--out", metavar="FILE.csv", help="default: standard output")
+    predict_parser = commands.add_parser("predict", help="apply a saved model to a CSV file")
+    predict_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
+    _add_data_options(predict_parser, special_columns=True)
+    predict_parser.add_argument(
+        "--output",
+        choices=("labels", "proba", "loglik"),
+        default="labels",
+        help="labels, probabilities of each, or log-likelihood of each row (default: labels)",
+    )
+    predict_parser.add_argument(
+        "--out", metavar="FILE.csv", help="the file to write (default: standard output)"
+    )
     impute_parser = commands.add_parser("impute", help="fill the empty cells of a CSV file")
-    _add_data_options(impute_parser, fitting=True)
-    impute_parser.add_argument("--out", metavar="FILE.csv", help="default: standard output")
+    _add_data_options(impute_parser, special_columns=False)
+    _add_model_options(impute_parser, saving=False)
+    impute_parser.add_argument(
+        "--out", metavar="FILE.csv", help="the file to write (default: standard output)"
+    )
     info_parser = commands.add_parser("info", help="check a model file and say what it holds")
-    info_parser.add_argument("model_file", metavar="MODEL.json")
-    args = parser.parse_args(argv)
+    info_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     run = {
         "demo": lambda args: demo(None if args.no_plot else args.plot),
         "fit": fit_command,
@@ -360,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early, as `| head` does: not an error
         sys.stdout = open(os.devnull, "w")  # nothing more may reach the closed pipe
         return 0
-    except (CSVError, CommandError, ValueError, OSError) as error:
+    except (ValueError, OSError, ImportError) as error:  # CommandError and CSVError too
         print(f"emkit {args.command}: {error}", file=sys.stderr)
         return 1
 

@@ -1,22 +1,30 @@
-"""Fitted models as JSON: no pickle, nothing executed on load, everything checked.
+"""Fitted models saved and loaded safely: no pickle, nothing executed on load, everything checked.
 
 ``to_json`` writes an estimator's constructor parameters and fitted attributes
 with a format version; ``from_json`` rebuilds the estimator and checks what it
 read (kind, version, shapes, finiteness, probabilities that sum to one,
 positive-definite covariances) before returning it, so that a model file from
 an untrusted source either loads as a valid model or raises ``ValueError``.
+
+``save`` and ``load`` do the same for a whole workflow, a scikit-learn
+``Pipeline`` ending in an emkit estimator, in skops' safe format (the ``io``
+extra); each emkit estimator in it goes through ``from_json``'s checks.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+import os
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.impute import MissingIndicator
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._covariance import COVARIANCE_TYPES
@@ -62,6 +70,19 @@ def to_json(estimator: BaseEstimator) -> str:
     >>> bool((loaded.predict_proba(X) == gm.predict_proba(X)).all())
     True
     """
+    text = _document(estimator)
+    try:  # never write a file that from_json refuses
+        from_json(text)
+    except ValueError as error:
+        raise ValueError(
+            f"{type(estimator).__name__} cannot be saved: its parameters no longer match its "
+            f"fitted attributes (set_params after fit? fit again): {error}"
+        ) from None
+    return text
+
+
+def _document(estimator: BaseEstimator) -> str:
+    """The JSON text of :func:`to_json`, before it is read back."""
     kind = type(estimator).__name__
     if kind not in _KINDS or type(estimator) is not _KINDS[kind]:
         raise TypeError(
@@ -70,7 +91,7 @@ def to_json(estimator: BaseEstimator) -> str:
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
     if params.get("callback") is not None:
-        raise ValueError("callback cannot be saved; set callback=None before to_json.")
+        raise ValueError("callback cannot be saved; set callback=None first.")
     if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
         raise ValueError(
             "random_state cannot be saved unless it is None or an integer, got "
@@ -88,15 +109,7 @@ def to_json(estimator: BaseEstimator) -> str:
         "params": {name: _encode(value) for name, value in params.items()},
         "attributes": attributes,
     }
-    text = json.dumps(document, allow_nan=False)
-    try:  # never write a file that from_json refuses
-        from_json(text)
-    except ValueError as error:
-        raise ValueError(
-            f"{kind} cannot be saved: its parameters no longer match its fitted attributes "
-            f"(set_params after fit? fit again): {error}"
-        ) from None
-    return text
+    return json.dumps(document, allow_nan=False)
 
 
 def from_json(text: str) -> BaseEstimator:
@@ -105,7 +118,8 @@ def from_json(text: str) -> BaseEstimator:
     Parameters
     ----------
     text : str
-        A document written by :func:`to_json`.
+        A document written by :func:`to_json`: the text, not the name of a
+        file (``from_json(open(path).read())``, or :func:`load`).
 
     Returns
     -------
@@ -129,6 +143,11 @@ def from_json(text: str) -> BaseEstimator:
     ValueError: model file: unknown kind 'Pickle'; expected one of GaussianMixtureEM, HMMEM, \
 EMImputer, SemiSupervisedEM.
     """
+    if isinstance(text, os.PathLike) or (isinstance(text, str) and _names_a_file(text)):
+        raise ValueError(
+            f"from_json takes the JSON text, not a path ({os.fspath(text)!r}): use "
+            "from_json(open(path).read()), or emkit.io.load(path)."
+        )
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
     try:
@@ -175,6 +194,226 @@ EMImputer, SemiSupervisedEM.
     except (TypeError, ValueError) as error:
         raise ValueError(f"model file: invalid parameters: {error}") from None
     return estimator
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether text is a file name rather than JSON: it ends in .json or names a file."""
+    name = text.strip()
+    if name.startswith(("{", "[")):
+        return False
+    return name.lower().endswith(".json") or os.path.isfile(name)
+
+
+# --------------------------------------------------------------- whole models
+
+# Beside the types skops trusts (scikit-learn's estimators, numpy arrays, Python's
+# containers): emkit's four estimators, rebuilt and checked by from_json below, and the
+# numpy dtypes SimpleImputer keeps.
+_TRUSTED = [*(f"{cls.__module__}.{cls.__name__}" for cls in _KINDS.values()), "numpy.dtype"]
+
+
+def save(model: BaseEstimator, path: str | os.PathLike) -> None:
+    """Save a fitted emkit estimator, or a scikit-learn Pipeline ending in one.
+
+    The file is written in skops' safe format (``pip install "emkit[io]"``):
+    no pickle, and :func:`load` builds only trusted types, executes nothing,
+    and checks every emkit estimator in it as :func:`from_json` does.
+
+    Parameters
+    ----------
+    model : estimator or Pipeline
+        A fitted GaussianMixtureEM, HMMEM, EMImputer or SemiSupervisedEM, or a
+        fitted ``Pipeline`` of scikit-learn preprocessing steps (scalers,
+        ``SimpleImputer``, ``PCA``, a ``ColumnTransformer`` of those, or an
+        ``EMImputer``) whose last step is one of them. Each emkit estimator
+        must be one :func:`to_json` can save (``callback=None``).
+    path : str or path-like
+        The file to write (by convention, ``.skops``).
+
+    Raises
+    ------
+    ImportError
+        If skops is not installed.
+    TypeError, ValueError
+        If the model is not one of the above, or one of its emkit estimators
+        cannot be saved; nothing is written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.datasets import load_faithful
+    >>> from emkit.io import load, save
+    >>> X = load_faithful().data
+    >>> pipe = make_pipeline(StandardScaler(), GaussianMixtureEM(2, random_state=0)).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "faithful.skops")
+    >>> save(pipe, path)
+    >>> bool(np.array_equal(load(path).predict_proba(X), pipe.predict_proba(X)))
+    True
+    """
+    skops_io = _skops()
+    if _final_estimator(model) is None:
+        raise TypeError(
+            f"save takes a fitted {', '.join(_KINDS)} or a Pipeline ending in one; "
+            f"got {type(model).__name__}."
+        )
+    # As from_json would give them: the file holds what to_json saves, nothing more.
+    model = _replace_estimators(model, lambda estimator: from_json(to_json(estimator)), {})
+    data = skops_io.dumps(model)
+    _from_skops(data)  # never write a file that load refuses
+    with open(path, "wb") as file:
+        file.write(data)
+
+
+def load(path: str | os.PathLike) -> BaseEstimator:
+    """The model saved by :func:`save` (or :func:`to_json`), checked.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save` (skops' format; needs skops), or a
+        JSON document written by :func:`to_json` (read by :func:`from_json`).
+
+    Returns
+    -------
+    model : estimator or Pipeline
+        The fitted model; its predictions equal those of the saved one.
+
+    Raises
+    ------
+    ImportError
+        If the file is in skops' format and skops is not installed.
+    ValueError
+        If the file is not such a model: it holds a type other than
+        scikit-learn's, numpy's and emkit's, an emkit estimator that
+        :func:`from_json` refuses, or preprocessing steps that do not turn a
+        row of zeros into as many finite numbers as the estimator takes.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from emkit import EMImputer
+    >>> from emkit.io import load, to_json
+    >>> imputer = EMImputer(random_state=0).fit([[1.0, 2.0], [2.0, float("nan")], [3.0, 5.0]])
+    >>> path = os.path.join(tempfile.mkdtemp(), "imputer.json")
+    >>> with open(path, "w") as file:
+    ...     _ = file.write(to_json(imputer))
+    >>> load(path).transform([[4.0, float("nan")]]).shape
+    (1, 2)
+    """
+    with open(path, "rb") as file:
+        data = file.read()
+    if data[:4] == b"PK\x03\x04":  # a zip archive: skops' format
+        return _from_skops(data)
+    return from_json(data)
+
+
+def _skops():
+    try:
+        import skops.io
+    except ImportError:
+        raise ImportError('emkit.io.save and load need skops: pip install "emkit[io]"') from None
+    return skops.io
+
+
+def _final_estimator(model) -> BaseEstimator | None:
+    """The emkit estimator that model is or ends in, else None."""
+    if isinstance(model, Pipeline) and isinstance(model.steps, list) and model.steps:
+        model = model.steps[-1][-1] if isinstance(model.steps[-1], tuple) else None
+    return model if type(model) in _KINDS.values() else None
+
+
+def _from_skops(data: bytes) -> BaseEstimator:
+    skops_io = _skops()
+    try:
+        model = skops_io.loads(data, trusted=_TRUSTED)
+    except Exception as error:  # skops raises many kinds of error on a damaged file
+        raise ValueError(f"model file: not one that emkit.io.save writes ({error}).") from None
+    if _final_estimator(model) is None:
+        raise ValueError(
+            f"model file: holds a {type(model).__name__}, not an emkit estimator or a "
+            "Pipeline ending in one."
+        )
+    try:
+        model = _replace_estimators(model, _read_back, {})
+    except RecursionError:
+        raise ValueError("model file: nested too deeply.") from None
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        _check_steps(model)
+    return model
+
+
+def _read_back(estimator: BaseEstimator) -> BaseEstimator:
+    """The estimator from_json rebuilds, and checks, from this one's saved values."""
+    try:
+        text = _document(estimator)
+    except (TypeError, ValueError, AttributeError) as error:
+        raise ValueError(f"model file: invalid {type(estimator).__name__}: {error}") from None
+    return from_json(text)
+
+
+def _replace_estimators(value, replace, memo: dict):
+    """value with each emkit estimator in it replaced by ``replace(estimator)``.
+
+    The search goes through scikit-learn estimators' attributes (a Pipeline's
+    steps, a ColumnTransformer's transformers) and lists, tuples and dicts;
+    what holds a replaced estimator is copied, the rest is kept as it is.
+    """
+    if id(value) in memo:
+        return memo[id(value)]
+    result = value
+    if type(value) in _KINDS.values():
+        result = replace(value)
+    elif isinstance(value, (BaseEstimator, list, tuple, dict)):
+        old = vars(value) if isinstance(value, BaseEstimator) else value
+        old = old if isinstance(old, dict) else dict(enumerate(old))
+        new = {key: _replace_estimators(item, replace, memo) for key, item in old.items()}
+        if any(new[key] is not item for key, item in old.items()):
+            if isinstance(value, BaseEstimator):
+                result = copy.copy(value)
+                vars(result).update(new)
+            elif isinstance(value, dict):
+                result = new
+            elif hasattr(value, "_make"):  # a named tuple
+                result = value._make(new.values())
+            else:
+                result = type(value)(new.values())
+    memo[id(value)] = result
+    return result
+
+
+def _check_steps(pipeline: Pipeline) -> None:
+    """The steps before the estimator turn a row of zeros into finite numbers it takes."""
+    name, estimator = pipeline.steps[-1]
+    n_features = getattr(pipeline.steps[0][1], "n_features_in_", None)
+    if not isinstance(n_features, Integral) or n_features < 1:
+        raise ValueError("model file: the pipeline's first step has no number of features.")
+    zeros = np.zeros((1, int(n_features)))
+    names = getattr(pipeline.steps[0][1], "feature_names_in_", None)
+    if names is not None:  # a ColumnTransformer may choose its columns by name
+        try:
+            import pandas
+        except ImportError:
+            pass
+        else:
+            zeros = pandas.DataFrame(zeros, columns=list(names))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = np.asarray(pipeline[:-1].transform(zeros), dtype=float)
+    except Exception as error:  # any step may refuse what it holds
+        raise ValueError(
+            f"model file: the steps before {name!r} fail on a row of zeros ({error})."
+        ) from None
+    if out.shape != (1, estimator.n_features_in_) or not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"model file: the steps before {name!r} turn a row of zeros into {out.shape[-1]} "
+            f"values{'' if np.all(np.isfinite(out)) else ', not all finite'}; {name!r} takes "
+            f"{estimator.n_features_in_} features."
+        )
 
 
 # ---------------------------------------------------------------------- values

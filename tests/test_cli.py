@@ -1,14 +1,23 @@
+import inspect
 import os
+import re
 import subprocess
 import sys
 import threading
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from emkit import HMMEM, EMImputer, GaussianMixtureEM
+import emkit
+from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit.cli import COVARIANCE_TYPES, ESTIMATOR_DEFAULTS
 from emkit.datasets import load_faithful
-from emkit.io import from_json, to_json
+from emkit.io import from_json, load, to_json
+
+# A model fitted with named columns warns when Python gives it a bare array, as scikit-learn's.
+by_position = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 
 
 def run(*args):
@@ -79,6 +88,7 @@ def command_csv(*args):
     return lines[0].split(","), [line.split(",") for line in lines[1:]]
 
 
+@by_position
 def test_fit_auto_predict_and_info_agree_with_the_library(tmp_path):
     X = load_faithful().data
     data, model_file = str(tmp_path / "faithful.csv"), str(tmp_path / "gmm.json")
@@ -180,7 +190,6 @@ FIT = ["fit", "gmm", "DATA", "--out", "OUT"]
         (["info", "DATA"], "1,2\n", "not valid JSON"),
         (["fit", "gmm", "MISSING", "--out", "OUT"], None, "cannot read the file"),
         ([*FIT, "--sequence-column", "a"], "a,b,c\n1,2,3\n4,5,6\n", "is for hmm models"),
-        (["impute", "DATA", "--label-column", "a"], "a,b\n1,2\n3,\n4,5\n", "is for semi"),
         (["predict", "MODEL", "DATA", "--sequence-column", "a"], "a,b,c\n1,2,3\n", "hmm"),
         (["demo", "--plot", "MISSING/x.png"], None, "there is no directory"),
     ],
@@ -205,6 +214,10 @@ def test_bad_options_are_usage_errors():
     assert result.returncode == 2 and "expected one character" in result.stderr
     result = run("demo", "--no-plot", "--plot", "x.png")
     assert result.returncode == 2 and "not allowed with argument" in result.stderr
+    result = run("impute", "x.csv", "--label-column", "a")  # impute takes no labels
+    assert result.returncode == 2 and "unrecognized arguments: --label-column" in result.stderr
+    result = run("fit", "gmm", "x.csv", "--out", "m.json", "--tol", "-1")
+    assert result.returncode == 2 and "expected a non-negative number" in result.stderr
 
 
 def test_impute_keeps_rows_and_names_in_their_columns(tmp_path):
@@ -267,17 +280,18 @@ def test_fit_shows_progress_on_a_terminal(tmp_path):
     assert b"\rrestart 0, E-step 1, log-likelihood per row" in b"".join(shown)
 
 
-def test_a_model_fitted_on_a_dataframe_checks_the_csv_header(tmp_path):
+def test_a_model_fitted_on_a_dataframe_takes_the_csv_columns_by_name(tmp_path):
     pd = pytest.importorskip("pandas")
     X = load_faithful().data
     frame = pd.DataFrame(X, columns=["eruptions", "waiting"])
-    (tmp_path / "m.json").write_text(to_json(GaussianMixtureEM(2, random_state=0).fit(frame)))
-    write_csv(tmp_path / "same.csv", X[:5], ["eruptions", "waiting"])
-    result = run("predict", str(tmp_path / "m.json"), str(tmp_path / "same.csv"))
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    write_csv(tmp_path / "other.csv", X[:5], ["waiting", "eruptions"])
-    result = run("predict", str(tmp_path / "m.json"), str(tmp_path / "other.csv"))
-    assert result.returncode == 1 and "the model was fitted on ['eruptions', 'waiting']" in (
+    model = GaussianMixtureEM(2, random_state=0).fit(frame)
+    (tmp_path / "m.json").write_text(to_json(model))
+    write_csv(tmp_path / "other.csv", X[:, ::-1], ["waiting", "eruptions"])
+    _, rows = command_csv("predict", str(tmp_path / "m.json"), str(tmp_path / "other.csv"))
+    np.testing.assert_array_equal(np.array(rows, dtype=int)[:, 0], model.predict(frame))
+    write_csv(tmp_path / "one.csv", X[:, :1], ["eruptions"])
+    result = run("predict", str(tmp_path / "m.json"), str(tmp_path / "one.csv"))
+    assert result.returncode == 1 and "no column 'waiting'; the model was fitted on" in (
         result.stderr
     )
 
@@ -287,3 +301,320 @@ def test_a_model_file_may_start_with_a_byte_order_mark(tmp_path):
     (tmp_path / "m.json").write_text("\ufeff" + to_json(model), encoding="utf-8")
     result = run("info", str(tmp_path / "m.json"))
     assert result.returncode == 0 and "GaussianMixtureEM fitted on 2 features" in result.stdout
+
+
+# ------------------------------------------------ columns by name (issue 19, items 1 and 2)
+
+
+def clusters(n=60, seed=0):
+    """Two well-separated clusters in three columns of very different scales."""
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 0.0, 0.0], [3.0, 30.0, 300.0]])
+    return centers[np.repeat([0, 1], n // 2)] + rng.normal(size=(n, 3)) * [1, 10, 100]
+
+
+def load_json(path):
+    with open(path) as file:
+        return from_json(file.read())
+
+
+@by_position
+def test_fit_keeps_the_header_and_predict_takes_columns_by_name(tmp_path):
+    X = clusters()
+    write_csv(tmp_path / "train.csv", X, ["a", "b", "c"])
+    model_file = str(tmp_path / "m.json")
+    result = run(
+        "fit", "gmm", str(tmp_path / "train.csv"), "--n-components", "2", "--out", model_file
+    )
+    assert result.returncode == 0, result.stderr
+    model = load_json(model_file)
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+    write_csv(tmp_path / "shuffled.csv", X[:, [2, 0, 1]], ["c", "a", "b"])
+    write_csv(tmp_path / "headerless.csv", X)  # by position, as before
+    for data in ("shuffled.csv", "headerless.csv"):
+        for output, method in [("labels", model.predict), ("loglik", model.score_samples)]:
+            _, rows = command_csv("predict", model_file, str(tmp_path / data), "--output", output)
+            np.testing.assert_array_equal(np.array(rows, dtype=float)[:, 0], method(X))
+    write_csv(tmp_path / "two.csv", X[:, :2], ["a", "b"])
+    write_csv(tmp_path / "four.csv", np.c_[X, X[:, 0]], ["a", "b", "c", "d"])
+    for data, message in [
+        ("two.csv", "two.csv: no column 'c'; the model was fitted on ['a', 'b', 'c']"),
+        ("four.csv", "four.csv: column 'd' is not one the model was fitted on"),
+    ]:
+        result = run("predict", model_file, str(tmp_path / data))
+        assert result.returncode == 1 and result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+    _, rows = command_csv("predict", model_file, str(tmp_path / "four.csv"), "--drop", "d")
+    np.testing.assert_array_equal(np.array(rows, dtype=int)[:, 0], model.predict(X))
+
+
+@by_position
+def test_an_impute_model_fills_the_columns_it_knows_by_name(tmp_path):
+    X = clusters()
+    X[::4, 1] = np.nan
+    write_csv(tmp_path / "train.csv", X, ["a", "b", "c"])
+    model_file = str(tmp_path / "m.json")
+    result = run("fit", "impute", str(tmp_path / "train.csv"), "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    write_csv(tmp_path / "shuffled.csv", X[:, [1, 2, 0]], ["b", "c", "a"])
+    header, rows = command_csv("predict", model_file, str(tmp_path / "shuffled.csv"))
+    assert header == ["a", "b", "c"]
+    np.testing.assert_array_equal(np.array(rows, dtype=float), load_json(model_file).transform(X))
+
+
+def test_a_pandas_csv_with_its_row_index_and_chosen_columns(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = clusters()
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=np.arange(100, 160))
+    frame.to_csv(tmp_path / "frame.csv")  # the row index first, in a column with no name
+    data, model_file = str(tmp_path / "frame.csv"), str(tmp_path / "m.json")
+    result = run("fit", "gmm", data, "--n-components", "2", "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    assert "first column has no name: read as the row index" in result.stderr
+    model = load_json(model_file)
+    assert list(model.feature_names_in_) == ["a", "b", "c"]
+    np.testing.assert_array_equal(model.means_, GaussianMixtureEM(2, random_state=0).fit(X).means_)
+    for option, columns in [("--columns", [2, 0]), ("--drop", [0, 2])]:
+        names = {"--columns": "c,a", "--drop": "b"}[option]
+        result = run("fit", "gmm", data, option, names, "--out", model_file)
+        assert result.returncode == 0, result.stderr
+        model = load_json(model_file)
+        assert list(model.feature_names_in_) == [["a", "b", "c"][c] for c in columns]
+        expected = GaussianMixtureEM(random_state=0).fit(X[:, columns])
+        np.testing.assert_array_equal(model.means_, expected.means_)
+    result = run("fit", "gmm", data, "--columns", "a,z", "--out", model_file)
+    assert result.returncode == 1 and "no column 'z'" in result.stderr
+    (tmp_path / "twice.csv").write_text("a,b,a\n1,2,3\n4,5,6\n")
+    result = run("fit", "gmm", str(tmp_path / "twice.csv"), "--out", model_file)
+    assert result.returncode == 1 and "two columns are named 'a'" in result.stderr
+
+
+# ------------------------------------------------------------ --standardize (item 4)
+
+
+@by_position
+def test_standardize_saves_the_scaler_with_the_model_and_predict_applies_both(tmp_path):
+    X = clusters()
+    data, model_file = str(tmp_path / "d.csv"), str(tmp_path / "m.skops")
+    write_csv(tmp_path / "d.csv", X, ["a", "b", "c"])
+    result = run("fit", "gmm", data, "--n-components", "2", "--standardize", "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    pipeline = load(model_file)
+    assert isinstance(pipeline, Pipeline) and isinstance(pipeline[0], StandardScaler)
+    expected = make_pipeline(StandardScaler(), GaussianMixtureEM(2, random_state=0)).fit(X)
+    np.testing.assert_array_equal(pipeline.predict_proba(X), expected.predict_proba(X))
+    write_csv(tmp_path / "shuffled.csv", X[:, [2, 1, 0]], ["c", "b", "a"])
+    _, rows = command_csv(
+        "predict", model_file, str(tmp_path / "shuffled.csv"), "--output", "proba"
+    )
+    np.testing.assert_array_equal(np.array(rows, dtype=float), expected.predict_proba(X))
+    info = run("info", model_file).stdout
+    assert "Pipeline: standardize (StandardScaler), then gmm (GaussianMixtureEM)" in info
+
+
+def test_standardize_imputes_in_the_datas_units(tmp_path):
+    X = clusters()
+    holes = np.where(np.random.default_rng(1).random(X.shape) < 0.1, np.nan, X)
+    scaler = StandardScaler().fit(holes)
+    filled = EMImputer(random_state=0).fit_transform(scaler.transform(holes))
+    expected = np.where(np.isnan(holes), scaler.inverse_transform(filled), holes)
+    data, model_file = str(tmp_path / "holes.csv"), str(tmp_path / "m.skops")
+    write_csv(tmp_path / "holes.csv", holes)
+    _, rows = command_csv("impute", data, "--standardize")
+    np.testing.assert_array_equal(np.array(rows, dtype=float), expected)
+    result = run("fit", "impute", data, "--standardize", "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    _, rows = command_csv("predict", model_file, data)
+    np.testing.assert_array_equal(np.array(rows, dtype=float), expected)
+
+
+def test_standardize_without_skops_names_the_extra(tmp_path):
+    write_csv(tmp_path / "d.csv", clusters())
+    code = (
+        "import sys\n"
+        "sys.modules['skops'] = None\n"
+        "from emkit.cli import main\n"
+        f"sys.exit(main(['fit', 'gmm', {str(tmp_path / 'd.csv')!r}, '--standardize', "
+        f"'--out', {str(tmp_path / 'm.skops')!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert 'pip install "emkit[io]"' in result.stderr
+    assert not (tmp_path / "m.skops").exists()
+
+
+# ----------------------------------------------- the command a user expects (item 5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fit_options_reach_the_estimator(tmp_path):
+    X = clusters()
+    write_csv(tmp_path / "d.csv", X)
+    params = dict(
+        n_components=2, covariance_type="diag", n_init=3, reg_covar=0.01, max_iter=7, tol=1e-3,
+        random_state=5,
+    )  # fmt: skip
+    options = [f"--{name.replace('_', '-')}={value}" for name, value in params.items()]
+    result = run("fit", "gmm", str(tmp_path / "d.csv"), *options, "--out", str(tmp_path / "m"))
+    assert result.returncode == 0, result.stderr
+    model = load_json(tmp_path / "m")
+    assert {name: model.get_params()[name] for name in params} == params
+    np.testing.assert_array_equal(model.means_, GaussianMixtureEM(**params).fit(X).means_)
+
+
+def option_help(text):
+    """Each option of a --help text, with its help on one line."""
+    options, name = {}, None
+    for line in text.split("options:", 1)[1].splitlines():
+        match = re.match(r"  (-[-\w]+)", line)
+        if match:
+            name = match.group(1)
+            options[name] = line[match.end() :]
+        elif name is not None:
+            options[name] += line
+    return {name: " ".join(help_text.split()) for name, help_text in options.items()}
+
+
+def test_help_shows_the_estimators_defaults_and_only_what_a_command_takes():
+    for cls in (GaussianMixtureEM, HMMEM, EMImputer, SemiSupervisedEM):
+        parameters = inspect.signature(cls).parameters
+        assert {name: parameters[name].default for name in ESTIMATOR_DEFAULTS} == (
+            ESTIMATOR_DEFAULTS
+        ), cls
+        assert parameters["covariance_type"].default == ("diag" if cls is HMMEM else "full")
+    from emkit._covariance import COVARIANCE_TYPES as types
+
+    assert COVARIANCE_TYPES == tuple(types)
+    fit_help = run("fit", "--help").stdout
+    options = option_help(fit_help)
+    for option, default in [
+        ("--n-components", "1; hmm: required"),
+        ("--max-components", 8),
+        ("--covariance-type", "full; hmm: diag"),
+        *((f"--{name.replace('_', '-')}", value) for name, value in ESTIMATOR_DEFAULTS.items()),
+        ("--random-state", 0),
+        ("--delimiter", "','"),
+    ]:
+        assert f"(default: {default}" in options[option], (option, options[option])
+    assert "%(" not in fit_help and "``" not in fit_help
+    impute_options = set(option_help(run("impute", "--help").stdout))
+    assert impute_options == set(options) - {"--sequence-column", "--label-column"}
+
+
+def test_version_is_emkits():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"emkit {emkit.__version__}"
+
+
+def test_class_labels_print_as_they_were_given(tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 2)) + np.repeat([[0, 0], [5, 0]], 30, axis=0)
+    labels = pd.Series(np.repeat([1, 2], 30)).where(rng.random(60) < 0.3)
+    labels[[0, 30]] = [1, 2]
+    frame = pd.DataFrame(X, columns=["x", "y"]).assign(label=labels)
+    frame.to_csv(tmp_path / "d.csv", index=False)  # pandas writes the labels 1.0 and 2.0
+    assert ",1.0\n" in (tmp_path / "d.csv").read_text()
+    data, model_file = [str(tmp_path / "d.csv"), "--label-column", "label"], str(tmp_path / "m")
+    assert run("fit", "semi", *data, "--out", model_file).returncode == 0
+    _, rows = command_csv("predict", model_file, *data)
+    assert {row[0] for row in rows} == {"1", "2"}
+    header, _ = command_csv("predict", model_file, *data, "--output", "proba")
+    assert header == ["p_1", "p_2"]
+
+
+def test_hmm_states_are_chosen_by_bic_or_asked_for(tmp_path):
+    rng = np.random.default_rng(4)
+    states = np.tile(np.repeat([0, 1, 0, 1], 10), 4)
+    values = rng.normal(5.0 * states, 1.0)
+    sequence_ids = np.repeat([0, 1, 2, 3], 40)
+    write_csv(tmp_path / "d.csv", zip(np.array(list("abcd"))[sequence_ids], values), ["id", "v"])
+    data, model_file = str(tmp_path / "d.csv"), str(tmp_path / "m.json")
+    by_id = ["--sequence-column", "id"]
+    result = run("fit", "hmm", data, *by_id, "--out", model_file)
+    assert result.returncode == 1 and "hmm needs --n-components" in result.stderr
+    assert not os.path.exists(model_file)
+    auto = ["--n-components", "auto", "--max-components", "3"]
+    result = run("fit", "hmm", data, *by_id, *auto, "--out", model_file)
+    assert result.returncode == 0, result.stderr
+    X = values[:, None]
+    bics = [
+        HMMEM(k, random_state=0)
+        .fit(X, sequence_ids=sequence_ids)
+        .bic(X, sequence_ids=sequence_ids)
+        for k in (1, 2, 3)
+    ]
+    assert int(np.argmin(bics)) + 1 == 2  # the truth, which the command finds
+    assert "chosen by BIC: n_components=2" in result.stdout
+    result = run("predict", model_file, data)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert "the model was fitted with --sequence-column id" in result.stderr
+
+
+def test_a_failed_write_names_the_file_and_why(tmp_path):
+    write_csv(tmp_path / "d.csv", clusters())
+    data, model_file = str(tmp_path / "d.csv"), str(tmp_path / "m.json")
+    assert run("fit", "gmm", data, "--out", model_file).returncode == 0
+    nowhere = str(tmp_path / "no" / "m.json")
+    for args, message in [
+        (
+            ["fit", "gmm", data, "--out", nowhere],
+            f"{nowhere}: cannot write the file (no directory",
+        ),
+        (["predict", model_file, data, "--out", str(tmp_path)], "(it is a directory)"),
+        (
+            ["fit", "gmm", data, "--out", "/dev/full"],
+            "/dev/full: cannot write the model (No space",
+        ),
+        (["predict", model_file, data, "--out", "/dev/full"], "/dev/full: cannot write the file"),
+    ]:
+        if "/dev/full" in args and not os.path.exists("/dev/full"):
+            continue  # a device that refuses every write, on Linux
+        result = run(*args)
+        assert result.returncode == 1 and result.stdout == "", result.stdout
+        assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+# ------------------------------------------------------- start-up (issue 18, item 4)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"]])
+def test_help_and_version_answer_without_numpy(argv):
+    code = (
+        "import contextlib, io, sys\n"
+        "from emkit.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        main({argv!r})\n"
+        "    except SystemExit as exit:\n"
+        "        assert exit.code == 0, exit.code\n"
+        "heavy = [m for m in ('numpy', 'scipy', 'sklearn', 'numba') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "print(out.getvalue(), end='')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    if argv == ["--version"]:
+        assert result.stdout == f"emkit {emkit.__version__}\n"
+    else:
+        assert result.stdout.startswith("usage: emkit")
+
+
+def test_public_names_are_imported_when_first_used():
+    code = (
+        "import sys, emkit\n"
+        "assert 'numpy' not in sys.modules\n"
+        "assert set(emkit.__all__) <= set(dir(emkit))\n"
+        "from emkit import GaussianMixtureEM\n"
+        "assert GaussianMixtureEM.__module__ == 'emkit.mixture' and 'numpy' in sys.modules\n"
+        "assert emkit.IterationRecord is sys.modules['emkit._monitor'].IterationRecord\n"
+        "try:\n"
+        "    emkit.GaussianMixture\n"
+        "except AttributeError as error:\n"
+        "    assert 'GaussianMixture' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -1,14 +1,21 @@
 """emkit.io: JSON models round-trip exactly, and any tampering is refused clearly."""
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
-from emkit.io import from_json, to_json
+from emkit.io import from_json, load, save, to_json
 
 RNG = np.random.default_rng(0)
 X = RNG.random((60, 3))
@@ -199,3 +206,136 @@ def test_what_cannot_be_saved():
         to_json(fitted.set_params(callback=None, random_state=np.random.RandomState(0)))
     with pytest.raises(TypeError, match="takes the JSON text"):
         from_json({"format": "emkit-model"})
+
+
+def test_from_json_given_a_path_says_it_takes_the_text(tmp_path):
+    path = tmp_path / "model.txt"
+    path.write_text(to_json(GaussianMixtureEM(2, random_state=0).fit(X)))
+    for given in ("model.json", str(path), path):
+        with pytest.raises(ValueError, match=r"takes the JSON text, not a path.*open\(path\)"):
+            from_json(given)
+
+
+# ------------------------------------------------- whole models: save and load (skops)
+
+
+def pipelines():
+    yield make_pipeline(StandardScaler(), GaussianMixtureEM(2, random_state=0)), (X,), X
+    columns = ColumnTransformer(
+        [
+            ("scaled", make_pipeline(SimpleImputer(), StandardScaler()), [0, 1]),
+            ("filled", SimpleImputer(strategy="median"), [2]),
+        ]
+    )
+    yield make_pipeline(columns, PCA(2), HMMEM(2, random_state=0)), (X_MISSING,), X_MISSING
+    yield (
+        make_pipeline(
+            EMImputer(n_components=2, random_state=0), MinMaxScaler(), SemiSupervisedEM()
+        ),
+        (X_MISSING, Y),
+        X_MISSING,
+    )
+    yield make_pipeline(RobustScaler(), EMImputer(random_state=0)), (X_MISSING,), X_MISSING
+
+
+@pytest.mark.parametrize(
+    "model, args, X_new",
+    [*cases(), *pipelines()],
+    ids=lambda value: repr(value).replace("\n", "")[:60],
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_save_and_load_preserve_every_prediction_exactly(tmp_path, model, args, X_new):
+    model.fit(*args)
+    save(model, tmp_path / "model.skops")
+    loaded = load(tmp_path / "model.skops")
+    assert type(loaded) is type(model)
+    for method in METHODS:
+        if hasattr(model, method):
+            expected, got = getattr(model, method)(X_new), getattr(loaded, method)(X_new)
+            np.testing.assert_array_equal(got, expected, err_msg=method)
+
+
+def written_by_skops(tmp_path, model):
+    """A file as anyone could write it with skops, without save's checks."""
+    path = tmp_path / "model.skops"
+    path.write_bytes(skops.io.dumps(model))
+    return path
+
+
+def scaled_mixture():
+    return make_pipeline(StandardScaler(), GaussianMixtureEM(2, random_state=0)).fit(X)
+
+
+def test_load_checks_each_emkit_estimator_as_from_json_does(tmp_path):
+    pipeline = scaled_mixture()
+    pipeline[-1].weights_ = np.array([0.5, 0.6])
+    with pytest.raises(ValueError, match="weights_ are not probabilities summing to 1"):
+        load(written_by_skops(tmp_path, pipeline))
+    with pytest.raises(ValueError, match="weights_ are not probabilities summing to 1"):
+        save(pipeline, tmp_path / "refused.skops")  # never writes a file that load refuses
+    assert not (tmp_path / "refused.skops").exists()
+
+
+def test_load_derives_what_from_json_derives(tmp_path):
+    pipeline = scaled_mixture()
+    expected = pipeline.predict_proba(X)
+    mixture = pipeline[-1]
+    mixture.precisions_cholesky_ = 2 * mixture.precisions_cholesky_  # disagrees with covariances_
+    loaded = load(written_by_skops(tmp_path, pipeline))
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+
+
+def damaged(what):
+    pipeline = scaled_mixture()
+    if what == "function":
+        pipeline[-1].callback = print
+    elif what == "nan":
+        pipeline[0].mean_ = np.array([0.0, np.nan, 0.0])
+    elif what == "width":
+        pipeline.steps[0] = ("standardscaler", StandardScaler().fit(np.c_[X, X[:, 0]]))
+    elif what == "scaler":
+        return StandardScaler().fit(X)
+    return pipeline
+
+
+@pytest.mark.parametrize(
+    "what, match",
+    [
+        ("function", r"not one that emkit.io.save writes \(Untrusted types found.*builtins.print"),
+        ("scaler", "holds a StandardScaler, not an emkit estimator or a Pipeline ending in one"),
+        ("nan", "turn a row of zeros into 3 values, not all finite"),
+        ("width", "turn a row of zeros into 4 values; 'gaussianmixtureem' takes 3 features"),
+    ],
+)
+def test_load_refuses_what_is_not_a_checked_emkit_model(tmp_path, what, match):
+    with pytest.raises(ValueError, match=match):
+        load(written_by_skops(tmp_path, damaged(what)))
+
+
+def test_load_refuses_a_damaged_archive(tmp_path):
+    (tmp_path / "model.skops").write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(ValueError, match=r"not one that emkit\.io\.save writes"):
+        load(tmp_path / "model.skops")
+
+
+def test_what_save_refuses(tmp_path):
+    with pytest.raises(TypeError, match="save takes a fitted GaussianMixtureEM"):
+        save(StandardScaler().fit(X), tmp_path / "m.skops")
+    with pytest.raises(NotFittedError):
+        save(make_pipeline(StandardScaler(), GaussianMixtureEM()), tmp_path / "m.skops")
+    with pytest.raises(ValueError, match="callback cannot be saved"):
+        save(GaussianMixtureEM(2, callback=print, random_state=0).fit(X), tmp_path / "m.skops")
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_save_and_load_name_the_extra_without_skops(tmp_path, monkeypatch):
+    mixture = GaussianMixtureEM(2, random_state=0).fit(X)
+    save(mixture, tmp_path / "m.skops")
+    (tmp_path / "m.json").write_text(to_json(mixture))
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    with pytest.raises(ImportError, match=r'pip install "emkit\[io\]"'):
+        save(mixture, tmp_path / "other.skops")
+    with pytest.raises(ImportError, match=r'pip install "emkit\[io\]"'):
+        load(tmp_path / "m.skops")
+    assert to_json(load(tmp_path / "m.json")) == to_json(mixture)  # JSON needs no skops
