@@ -19,7 +19,7 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 KINDS = ("gmm", "hmm", "impute", "semi")
 # The four estimators' defaults, as --help shows them: the command passes these options
 # only when they are given (tested equal to the estimators' signatures).
-ESTIMATOR_DEFAULTS = {"n_init": 1, "reg_covar": 1e-6, "max_iter": 1000, "tol": 1e-6}
+ESTIMATOR_DEFAULTS = {"n_init": 1, "reg_covar": 1e-6, "max_iter": 1000, "tol": 1e-5}
 
 
 def demo(plot_path: str | None) -> int:
