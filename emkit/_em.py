@@ -306,42 +306,47 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     ``_FIRST_ITER`` E-steps of plain EM; then, round after round, the better
     half by projected limit (``_projected_limit``) goes on for twice as many
     E-steps as all runs had so far (successive halving: every round costs
-    the same), until one is left. Runs whose components collapsed (the
-    model's ``collapsed``) rank below all others. On a sample smaller than
+    the same), until one is left or all left have converged (at ``tol``; of
+    runs converged to the same value, the first counts). Runs whose
+    components collapsed (the model's ``collapsed``) rank below all others. On a sample smaller than
     the data the survivor goes on to convergence there, so that the fit on
     all rows starts close to its end.
     """
     rng = np.random.RandomState(seed)
     sample = data.rows_for_init(rng)
     chunks = _Chunks(sample.chunks(row_bytes), sample.total_weight, None)
-    runs, error = [], None
+    runs, error = [], None  # (rank, params, lower bound, converged)
     for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
         try:
-            runs.append((model.init_params(sample, rng, method), -np.inf))
+            runs.append((None, model.init_params(sample, rng, method), -np.inf, False))
         except ValueError as raised:
             error = raised
     n_iter = _FIRST_ITER
     while True:
         ranked = []
-        for params, lower_bound in runs:
-            try:
-                run = _run(model, chunks, params, 0, lower_bound, RunOptions(0.0, n_iter))
-            except ValueError as raised:  # data impossible under, or singular at, this start
-                error = raised
-                continue
-            proper = not model.collapsed(run.params, sample.total_weight)
-            # Rounded, so that runs to one optimum rank in seed order whatever the
-            # chunks' rounding: the same survivor for every n_jobs and working_memory.
-            rank = (proper, round(_projected_limit(run.lower_bounds), 10))
-            ranked.append((rank, (run.params, run.lower_bound)))
+        for rank, params, lower_bound, converged in runs:
+            if not converged:
+                try:
+                    run = _run(model, chunks, params, 0, lower_bound, RunOptions(tol, n_iter))
+                except ValueError as raised:  # data impossible under, or singular at, it
+                    error = raised
+                    continue
+                params, lower_bound, converged = run.params, run.lower_bound, run.converged
+                proper = not model.collapsed(params, sample.total_weight)
+                # Rounded, so that runs to one optimum rank in seed order whatever the
+                # chunks' rounding: the same survivor for every n_jobs and working_memory.
+                limit = lower_bound if converged else _projected_limit(run.lower_bounds)
+                rank = (proper, round(limit, 10))
+            if not (converged and any(r[3] and r[0] == rank for r in ranked)):  # no twins
+                ranked.append((rank, params, lower_bound, converged))
         if not ranked:
             raise error
-        ranked.sort(key=lambda pair: pair[0], reverse=True)  # stable: ties keep seed order
-        runs = [state for _, state in ranked[: max(len(ranked) // 2, 1)]]
-        if len(ranked) == 1:
+        ranked.sort(key=lambda run: run[0], reverse=True)  # stable: ties keep seed order
+        runs = ranked[: max(len(ranked) // 2, 1)]
+        if len(ranked) == 1 or all(run[3] for run in runs):
             break
         n_iter *= 2
-    params, lower_bound = runs[0]
+    _, params, lower_bound, _ = runs[0]
     if sample.X.shape[0] == data.X.shape[0]:
         return params
     options = RunOptions(tol, 1000, accelerate=accelerate)
@@ -442,10 +447,13 @@ def fit_em(
     """
     # One BLAS thread: threaded OpenBLAS runs the tall, skinny products of EM
     # slower (measured 1.2-2.7x on 2 cores); chunks and restarts run in parallel.
-    with threadpools().limit(limits=1, user_api="blas"):
+    # Exploring starts run k-means in the restarts' threads: one OpenMP thread
+    # too, as a limit set and restored by one thread would change another's.
+    explores = warm_start is None and getattr(model, "explores", False)
+    with threadpools().limit(limits=1, user_api=None if explores else "blas"):
         if warm_start is not None:
             starts = [warm_start]
-        elif getattr(model, "explores", False):
+        elif explores:
             # Each restart explores with a seed of its own, drawn now, in parallel.
             seeds = random_state.randint(np.iinfo(np.int32).max, size=n_init)
             explore = partial(_explored_start, model, data, row_bytes, tol, accelerate)

@@ -541,9 +541,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                     return self._params()
                 self._check_first_data(X, labels, data.sample_weight)
                 # Stepwise EM cannot run the exploring start's short runs: k-means instead.
-
-            method = "kmeans" if model.explores else None
-            return model.init_params(data, check_random_state(self.random_state), method)
+                method = "kmeans" if model.explores else None
+                return model.init_params(data, check_random_state(self.random_state), method)
 
             partial_fit_em(self, model, data, self._row_bytes(X), start)
         return self
