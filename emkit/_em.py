@@ -308,13 +308,19 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     E-steps as all runs had so far (successive halving: every round costs
     the same), until one is left or all left have converged (at ``tol``; of
     runs converged to the same value, the first counts). Runs whose
-    components collapsed (the model's ``collapsed``) rank below all others. On a sample smaller than
-    the data the survivor goes on to convergence there, so that the fit on
-    all rows starts close to its end.
+    components collapsed (the model's ``collapsed``) rank below all others.
+    On a sample smaller than the data, runs are ranked by their fit to a
+    second sample (plus their projected gain), as the first one rewards
+    overfitting it, and the survivor goes on to convergence on the first,
+    so that the fit on all rows starts close to its end.
     """
     rng = np.random.RandomState(seed)
     sample = data.rows_for_init(rng)
     chunks = _Chunks(sample.chunks(row_bytes), sample.total_weight, None)
+    whole = sample.X.shape[0] == data.X.shape[0]
+    if not whole:  # rows the runs do not fit, to rank them by: no prize for overfitting
+        held_out = data.rows_for_init(rng)
+        held_out = _Chunks(held_out.chunks(row_bytes), held_out.total_weight, None)
     runs, error = [], None  # (rank, params, lower bound, converged)
     for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
         try:
@@ -336,6 +342,9 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
                 # Rounded, so that runs to one optimum rank in seed order whatever the
                 # chunks' rounding: the same survivor for every n_jobs and working_memory.
                 limit = lower_bound if converged else _projected_limit(run.lower_bounds)
+                if not whole:
+                    fit = held_out.e_step(model, params)[1] / held_out.total_weight
+                    limit += fit - lower_bound
                 rank = (proper, round(limit, 10))
             if not (converged and any(r[3] and r[0] == rank for r in ranked)):  # no twins
                 ranked.append((rank, params, lower_bound, converged))
@@ -347,7 +356,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
             break
         n_iter *= 2
     _, params, lower_bound, _ = runs[0]
-    if sample.X.shape[0] == data.X.shape[0]:
+    if whole:
         return params
     options = RunOptions(tol, 1000, accelerate=accelerate)
     return _run(model, chunks, params, 0, lower_bound, options).params
