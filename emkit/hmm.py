@@ -348,9 +348,20 @@ class HMMEM(BaseEstimator):
         Covariance structure of Gaussian emissions.
     n_init : int, default=1
         Number of restarts; the one with the highest log-likelihood is kept.
-    init_params : {"kmeans", "random"}, default="kmeans"
-        Initial Gaussian means or Poisson rates: k-means centres or random
-        rows. Categorical emission probabilities start random.
+    init_params : {"short-em", "kmeans", "random"}, default="short-em"
+        Initial Gaussian means or Poisson rates. ``"short-em"`` runs plain
+        Baum-Welch for a few E-steps from 16 starts (k-means centres, and 15
+        seeds drawn by k-means++'s rule without greedy trials), keeps the
+        better half by the limit Aitken's method projects, and doubles their
+        E-steps, round after round, until one is left; the fit starts from
+        the survivor (see :ref:`defaults`). ``"kmeans"``: k-means centres;
+        ``"random"``: random rows. Every start runs on whole sequences drawn
+        at random up to 10,000 rows, or a window of 10,000 rows of one longer
+        sequence. Categorical emission probabilities start random (with
+        ``"short-em"``, 16 random starts compete); Gaussian covariances start
+        at the data's covariance. With emission parameters given
+        (``means_init``, ``covars_init``, ``emissionprob_init``,
+        ``lambdas_init``), there are no short runs.
     startprob_init, transmat_init : array-like, default=None
         Initial start probabilities (n_components,) and transition matrix
         (n_components, n_components); uniform if None. Zeros in
@@ -371,14 +382,22 @@ class HMMEM(BaseEstimator):
         Parameters that EM updates, among ``"startprob"``, ``"transmat"`` and
         the emission's (``"means"``, ``"covars"``; ``"emissionprob"``;
         ``"lambdas"``). None updates all.
-    tol : float, default=1e-6
-        EM stops when the mean log-likelihood per observation changes by less.
+    tol : float, default=1e-5
+        EM stops when the mean log-likelihood per observation is within about
+        ``tol`` of where it is heading (see ``stopping``). hmmlearn's ``tol``
+        bounds the gain of the total log-likelihood instead.
     max_iter : int, default=1000
         Maximum number of iterations per restart.
     accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates Baum-Welch steps (SQUAREM), keeping a step
         only if it does not lower the log-likelihood; ``None`` is plain
-        Baum-Welch, which reproduces hmmlearn's iterates.
+        Baum-Welch, which reproduces hmmlearn's iterates from the same start.
+    stopping : {"aitken", "change"}, default="aitken"
+        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`:
+        ``"aitken"`` stops when the last gain and the gains still to come
+        (Aitken's delta-squared estimate) are below ``tol``; ``"change"``
+        when the last gain is, as hmmlearn does (with ``tol`` per
+        observation).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisations and :meth:`sample`.
     n_jobs : int, default=None
@@ -421,12 +440,12 @@ class HMMEM(BaseEstimator):
     >>> X = rng.normal(loc=3.0 * states, size=200)[:, None]
     >>> hmm = HMMEM(2, random_state=0).fit(X)
     >>> hmm.means_.round(1).ravel()
-    array([2.9, 0.2])
+    array([0.2, 2.9])
     >>> hmm.transmat_.round(2)
-    array([[0.99, 0.01],
-           [0.02, 0.98]])
+    array([[0.98, 0.02],
+           [0.01, 0.99]])
     >>> hmm.predict(X[48:53])
-    array([1, 1, 0, 0, 0])
+    array([0, 0, 1, 1, 1])
 
     Several sequences, given by their lengths or by one id per row:
 

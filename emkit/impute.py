@@ -48,9 +48,11 @@ class EMImputer(TransformerMixin, _BaseGaussianMixture):
         Covariance structure, as in :class:`~emkit.GaussianMixtureEM`.
     reg_covar : float, default=1e-6
         Added to the diagonal of the covariances.
-    tol : float, default=1e-6
-        EM stops when the gains of the mean observed-data log-likelihood per
-        row still to come are below ``tol`` (see ``stopping``).
+    tol : float, default=1e-5
+        EM stops when the last gain of the mean observed-data log-likelihood
+        per row, and the gains still to come, are below ``tol`` (see
+        ``stopping``). The imputed values are known to fewer digits: lower
+        ``tol`` for more.
     max_iter : int, default=1000
         Maximum number of EM iterations per restart.
     n_init : int, default=1
@@ -58,8 +60,10 @@ class EMImputer(TransformerMixin, _BaseGaussianMixture):
     init_params : {"short-em", "kmeans", "k-means++", "random", "random_from_data"}, \
 default="short-em"
         The start of a mixture (``n_components > 1``), as in
-        :class:`~emkit.GaussianMixtureEM`, on the data with each missing entry
-        replaced by its column mean.
+        :class:`~emkit.GaussianMixtureEM`: by default, short EM runs from 16
+        starts, the most promising going on (see :ref:`defaults`). Drawn
+        from the data with each missing entry replaced by its column mean,
+        on at most 10,000 rows.
     sample_posterior : bool, default=False
         Draw each row's missing values from their conditional distribution
         (component drawn from the responsibilities) instead of filling the
@@ -95,7 +99,9 @@ default="short-em"
         EM under missing values converges slowly, and this takes several
         times fewer iterations to the same fit. ``None`` is plain EM.
     stopping : {"aitken", "change"}, default="aitken"
-        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`.
+        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`:
+        ``"aitken"`` also bounds the gains still to come (Aitken's
+        delta-squared estimate), ``"change"`` only the last gain.
     learning_decay : float, default=0.7
         Exponent ``kappa``, in (0.5, 1], of the step size of :meth:`partial_fit`
         at its ``t``-th mini-batch, ``(learning_offset + t) ** -kappa``: larger

@@ -430,7 +430,8 @@ class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
     A drop-in for :class:`sklearn.mixture.GaussianMixture` (same parameters,
     attributes and methods) that adds ``sample_weight``, parallel restarts
     (``n_jobs``), a per-iteration ``callback`` and bounded-memory E-steps,
-    with a default stopping rule tight enough to reach the optimum.
+    with a default start that explores many and a default stopping rule
+    that stops close to the optimum (see :ref:`defaults`).
 
     Parameters
     ----------
@@ -440,10 +441,12 @@ class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
         Structure of the covariance matrices: each component has its own
         general matrix (``"full"``), all share one (``"tied"``), each has its
         own diagonal (``"diag"``) or a single variance (``"spherical"``).
-    tol : float, default=1e-6
-        EM stops when the mean log-likelihood per sample changes by less than
-        ``tol``. scikit-learn's ``1e-3`` stops plain EM short of the optimum on
-        slowly converging data, where ``1e-6`` reaches it (see
+    tol : float, default=1e-5
+        EM stops when the mean log-likelihood per sample is within about
+        ``tol`` of where it is heading: the last gain, and with
+        ``stopping="aitken"`` the gains still to come, are below ``tol``.
+        scikit-learn's ``1e-3``, on the last gain alone, stops plain EM
+        short of the optimum on slowly converging data (see
         :ref:`mixture-squarem`).
     reg_covar : float, default=1e-6
         Non-negative value added to the diagonal of every covariance, so that
@@ -452,12 +455,21 @@ class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
         Maximum number of EM iterations per restart.
     n_init : int, default=1
         Number of restarts; the one with the highest log-likelihood is kept.
-    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, \
-default="kmeans"
-        How initial responsibilities are drawn, as in scikit-learn. On data
-        larger than 128 MiB, ``"kmeans"`` runs on a random subsample of that
-        size and labels every row by its nearest centre: scikit-learn's
-        k-means would take two copies of the data.
+    init_params : {"short-em", "kmeans", "k-means++", "random", "random_from_data"}, \
+default="short-em"
+        Where EM starts. ``"short-em"`` runs plain EM for a few E-steps from
+        16 starts (k-means, and 15 seeds drawn by k-means++'s rule without
+        greedy trials, in units of each column's spread), keeps the better
+        half by the limit Aitken's method projects, and doubles their
+        E-steps, round after round, until one is left; runs with a
+        collapsed component rank last. The fit starts from the survivor.
+        The others are scikit-learn's starts: initial responsibilities from
+        k-means, k-means++ seeds, random values or random rows. Every start
+        runs on at most 10,000 rows, a random sample of larger data (on
+        which ``"short-em"``'s survivor first converges). :meth:`partial_fit`
+        starts from k-means when ``"short-em"`` is asked for. With
+        ``weights_init``, ``means_init`` or ``precisions_init`` given, there
+        are no short runs.
     weights_init : array-like of shape (n_components,), default=None
         Initial weights; drawn by ``init_params`` if None.
     means_init : array-like of shape (n_components, n_features), default=None
@@ -466,9 +478,11 @@ default="kmeans"
         Initial precisions (inverse covariances), of the shape of
         ``covariances_``; drawn by ``init_params`` if None.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialisations and :meth:`sample`. With an int, the fit is
-        the same for every ``n_jobs``, and equals scikit-learn's for the same
-        ``random_state`` up to rounding when ``tol`` and ``max_iter`` agree.
+        Seeds the starts and :meth:`sample`. With an int, the fit is the same
+        for every ``n_jobs``; with ``init_params="kmeans"``,
+        ``accelerate=None``, ``stopping="change"`` and scikit-learn's ``tol``
+        and ``max_iter``, it equals scikit-learn's for the same
+        ``random_state`` up to rounding (on at most 10,000 rows).
     warm_start : bool, default=False
         If True, each ``fit`` starts from the previous solution with a single
         restart.
@@ -492,7 +506,14 @@ default="kmeans"
         ``"squarem"`` extrapolates EM steps (SQUAREM: Varadhan & Roland,
         2008), keeping a step only if it does not lower the log-likelihood:
         usually several times fewer iterations. ``None`` is plain EM, which
-        reproduces scikit-learn's iterates.
+        reproduces scikit-learn's iterates (from ``init_params="kmeans"``).
+    stopping : {"aitken", "change"}, default="aitken"
+        The stopping rule. ``"aitken"``: the last gain of the mean
+        log-likelihood per sample and the gains still to come, ``gain * r /
+        (1 - r)`` with ``r`` the ratio of successive gains (Aitken's
+        delta-squared method), are below ``tol``. ``"change"``:
+        scikit-learn's rule, the last gain below ``tol``, which stops short
+        where EM gains slowly.
     learning_decay : float, default=0.7
         Exponent ``kappa``, in (0.5, 1], of the step size of :meth:`partial_fit`
         at its ``t``-th mini-batch, ``(learning_offset + t) ** -kappa``: larger
@@ -528,7 +549,8 @@ default="kmeans"
     converged_ : bool
         Whether the best restart converged.
     n_iter_ : int
-        Iterations of the best restart.
+        E-steps of the best restart, from its start on (not counting the
+        exploring start's runs on the sample).
     lower_bound_ : float
         Mean log-likelihood per sample at the start of the last iteration of
         the best restart.
@@ -547,13 +569,13 @@ default="kmeans"
     --------
     >>> import numpy as np
     >>> from emkit import GaussianMixtureEM
-    >>> X = np.array([[1, 2], [1, 4], [1, 0], [10, 2], [10, 4], [10, 0]])
+    >>> X = np.array([[0, 1], [1, 4], [2, 1], [9, 1], [10, 4], [11, 1]])
     >>> gm = GaussianMixtureEM(n_components=2, random_state=0).fit(X)
     >>> gm.means_
-    array([[10.,  2.],
-           [ 1.,  2.]])
+    array([[ 1.,  2.],
+           [10.,  2.]])
     >>> gm.predict([[0, 0], [12, 3]])
-    array([1, 0])
+    array([0, 1])
 
     Weights act as repeated rows:
 
@@ -663,7 +685,8 @@ default="kmeans"
         ``(learning_offset + t) ** -learning_decay`` at the ``t``-th
         mini-batch, then re-estimates the parameters (Cappé & Moulines, 2009).
         The first call on an unfitted estimator initialises the mixture on X by
-        ``init_params`` and takes its first mini-batch's statistics as they
+        ``init_params`` (k-means for ``"short-em"``, whose short runs a stream
+        cannot make) and takes its first mini-batch's statistics as they
         are, so that one call with at most ``batch_size`` rows is one EM step.
         After :meth:`fit`, a call starts a new stream from the fitted
         parameters. ``n_iter_`` counts the mini-batches of the stream,

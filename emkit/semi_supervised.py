@@ -246,21 +246,28 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     n_init : int, default=1
         Restarts; the fit with the highest log-likelihood is kept.
     init_params : {"short-em", "kmeans"}, default="short-em"
-        How a class's rows are first split among its components (with
-        ``n_components_per_class > 1``): ``"short-em"`` is the exploring
-        start of :class:`~emkit.GaussianMixtureEM` (short EM runs from many
-        random splits, the best going on); ``"kmeans"`` is one k-means
-        split. Sparse X is always split by k-means.
-    tol : float, default=1e-6
-        EM stops when the gains of the mean log-likelihood per (weighted) row
-        still to come are below ``tol`` (see ``stopping``).
+        How a class's labeled rows are first split among its components
+        (with ``n_components_per_class > 1``): ``"short-em"`` is the
+        exploring start of :class:`~emkit.GaussianMixtureEM` (short EM runs
+        from 16 splits, one by k-means and 15 by spread-out seeds, the most
+        promising going on; see :ref:`defaults`); ``"kmeans"`` is one
+        k-means split. Sparse X is always split by k-means. On more than
+        10,000 rows, the starts see a random sample of 10,000 and every
+        labeled row (if at most 10,000 are). :meth:`partial_fit` starts from
+        a k-means split.
+    tol : float, default=1e-5
+        EM stops when the last gain of the mean log-likelihood per (weighted)
+        row, and the gains still to come, are below ``tol`` (see
+        ``stopping``).
     max_iter : int, default=1000
         Maximum number of EM iterations per restart.
     accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates EM steps (SQUAREM), keeping a step only
         if it does not lower the log-likelihood; ``None`` is plain EM.
     stopping : {"aitken", "change"}, default="aitken"
-        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`.
+        The stopping rule, as in :class:`~emkit.GaussianMixtureEM`:
+        ``"aitken"`` also bounds the gains still to come (Aitken's
+        delta-squared estimate), ``"change"`` only the last gain.
     random_state : int, RandomState instance or None, default=None
         Seeds the split of classes into components.
     n_jobs : int, default=None
