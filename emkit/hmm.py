@@ -352,9 +352,10 @@ class HMMEM(BaseEstimator):
         Initial Gaussian means or Poisson rates. ``"short-em"`` runs plain
         Baum-Welch for a few E-steps from 16 starts (k-means centres, and 15
         seeds drawn by k-means++'s rule without greedy trials), keeps the
-        better half by the limit Aitken's method projects, and doubles their
-        E-steps, round after round, until one is left; the fit starts from
-        the survivor (see :ref:`defaults`). ``"kmeans"``: k-means centres;
+        better half by the limit Aitken's method projects (on larger data,
+        by the fit to a second sample plus the projected gain), and doubles
+        their E-steps, round after round, until one is left; the fit starts
+        from the survivor (see :ref:`defaults`). ``"kmeans"``: k-means centres;
         ``"random"``: random rows. Every start runs on whole sequences drawn
         at random up to 10,000 rows, or a window of 10,000 rows of one longer
         sequence. Categorical emission probabilities start random (with

@@ -460,7 +460,8 @@ default="short-em"
         Where EM starts. ``"short-em"`` runs plain EM for a few E-steps from
         16 starts (k-means, and 15 seeds drawn by k-means++'s rule without
         greedy trials, in units of each column's spread), keeps the better
-        half by the limit Aitken's method projects, and doubles their
+        half by the limit Aitken's method projects (on larger data, by the
+        fit to a second sample plus the projected gain), and doubles their
         E-steps, round after round, until one is left; runs with a
         collapsed component rank last. The fit starts from the survivor.
         The others are scikit-learn's starts: initial responsibilities from
