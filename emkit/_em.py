@@ -219,9 +219,11 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
 
     Convergence is tested on plain EM steps only (an accepted jump that gains
     little says nothing). With ``stopping="aitken"`` the rate at which EM's
-    gains shrink comes from two successive gains of plain EM, or, within a
-    SQUAREM cycle, from the steps t0 -> t1 -> t2: the squared ratio of their
-    lengths (the log-likelihood is quadratic near the optimum).
+    gains shrink comes from two successive gains of plain EM; with SQUAREM,
+    from the larger of the squared ratio of the lengths of the cycle's steps
+    t0 -> t1 -> t2 (the log-likelihood is quadratic near the optimum) and the
+    ratio of the gains of successive cycles' first steps (on a plateau the
+    steps shrink but the gains do not).
     """
     tol, max_iter = options.tol, options.max_iter
     aitken = options.stopping == "aitken"
@@ -236,6 +238,7 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
     jumped = False  # ``params`` is an extrapolated point
     gain = math.nan  # the last record's change, when the next record is one EM step on
     rate = None  # the ratio of gains measured within a SQUAREM cycle
+    cycle_gain = math.nan  # the gain of the last SQUAREM cycle's first EM step
     while evaluated is not None or n_iter < max_iter:
         if evaluated is None:
             evaluated = data.e_step(model, params)
@@ -260,7 +263,11 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
         n_iter += 1
         step2 = model.m_step(stats1, step1)
         change1 = (log_likelihood1 - log_likelihood) / data.total_weight
-        ratio = contraction(model, params, step1, step2) ** 2 if aitken else 0.0
+        ratio = 0.0
+        if aitken:  # the steps must shrink, and so must the gains from cycle to cycle
+            ratio = contraction(model, params, step1, step2) ** 2
+            ratio = max(ratio, _gain_ratio(change1, cycle_gain))
+            cycle_gain = change1
         if _converged(change1, ratio, tol, lower_bound):
             params, evaluated, rate = step1, (stats1, log_likelihood1), ratio
             continue  # recorded as converged at the top of the loop
@@ -280,6 +287,7 @@ _SEEDS = 16
 _FIRST_ITER = 3
 # Aitken's projection of a short run's limit trusts a ratio of gains up to this.
 _MAX_RATIO = 0.9
+_GROWING_RATIO = 0.75
 
 
 def _projected_limit(lower_bounds: list[float]) -> float:
@@ -293,8 +301,12 @@ def _projected_limit(lower_bounds: list[float]) -> float:
     if len(lower_bounds) < 3:
         return value
     change = value - lower_bounds[-2]
-    ratio = min(max(_gain_ratio(change, lower_bounds[-2] - lower_bounds[-3]), 0.0), _MAX_RATIO)
-    return value + max(change, 0.0) * ratio / (1.0 - ratio)
+    ratio = _gain_ratio(change, lower_bounds[-2] - lower_bounds[-3])
+    if not ratio > 0.0:
+        return value
+    # Growing gains (leaving a saddle) say little of where the run ends: one more.
+    ratio = min(ratio, _MAX_RATIO) if ratio < 1.0 else _GROWING_RATIO
+    return value + change * ratio / (1.0 - ratio)
 
 
 def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: int):
@@ -341,7 +353,9 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
                 proper = not model.collapsed(params, sample.total_weight)
                 # Rounded, so that runs to one optimum rank in seed order whatever the
                 # chunks' rounding: the same survivor for every n_jobs and working_memory.
-                limit = lower_bound if converged else _projected_limit(run.lower_bounds)
+                # The last two are ranked by where they are: nothing is left to race.
+                final = converged or len(runs) <= 2
+                limit = lower_bound if final else _projected_limit(run.lower_bounds)
                 if not whole:
                     fit = held_out.e_step(model, params)[1] / held_out.total_weight
                     limit += fit - lower_bound

@@ -237,7 +237,7 @@ class HMMModel:
         return self.emission.collapsed(params.emission, np.full(self.n_states, np.inf))
 
     def init_params(self, data: SequenceData, rng, method: str | None = None) -> HMMParams:
-        """Initial parameters by ``method`` (``init_params`` if None), on a sample of large data."""
+        """Initial parameters by ``method`` (``init_params`` if None), on a sample of big data."""
         k = self.n_states
         startprob = self.given.get("startprob")
         transmat = self.given.get("transmat")

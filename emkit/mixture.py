@@ -122,7 +122,7 @@ class GaussianMixtureModel:
         return labels
 
     def init_params(self, data: RowData, rng, method: str | None = None) -> MixtureParams:
-        """Initial parameters by ``method`` (``init_params`` if None), on a sample of large data."""
+        """Initial parameters by ``method`` (``init_params`` if None), on a sample of big data."""
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
             data = data.rows_for_init(rng)
