@@ -27,7 +27,9 @@ def test_history_holds_every_restart_trace_even_from_threads():
 
 @pytest.mark.parametrize("patience, min_gain", [(1, 1e-2), (3, 1e-3), (5, 1e-4)])
 def test_early_stopping_stops_at_the_first_run_of_small_gains(patience, min_gain):
-    kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
+    # From k-means: a long run with stretches of small gains (the default start is
+    # so close to the optimum that EM stops after a few E-steps).
+    kwargs = dict(covariance_type="tied", init_params="kmeans", accelerate=None, random_state=0)
     history = History()
     GaussianMixtureEM(3, callback=history, **kwargs).fit(X)
     changes = [record.change for record in history.records]
@@ -137,7 +139,8 @@ def test_every_estimator_saves_its_iterates(tmp_path, estimator, args):
 
 def test_checkpoint_resumes_after_a_crash(tmp_path):
     path = tmp_path / "model.json"
-    kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
+    # From k-means: a run long enough to crash in (the default start converges in 3 E-steps).
+    kwargs = dict(covariance_type="tied", init_params="kmeans", accelerate=None, random_state=0)
     whole = GaussianMixtureEM(3, **kwargs).fit(X)
 
     def crash(record):
@@ -159,8 +162,10 @@ def test_checkpoint_resumes_after_a_crash(tmp_path):
 
 
 def test_records_count_the_rejected_and_invalid_jumps(monkeypatch):
+    # From k-means: a run long enough for SQUAREM to jump (and have jumps rejected).
+    kwargs = dict(covariance_type="tied", init_params="kmeans", random_state=0)
     history = History()
-    GaussianMixtureEM(3, covariance_type="tied", random_state=0, callback=history).fit(X)
+    GaussianMixtureEM(3, callback=history, **kwargs).fit(X)
     records = history.records
     # A rejected jump costs the cycle a third E-step; an accepted one becomes the next start.
     for before, after in itertools.pairwise(records):
@@ -173,14 +178,13 @@ def test_records_count_the_rejected_and_invalid_jumps(monkeypatch):
 
     monkeypatch.setattr("emkit._accel.Squarem.extrapolate", invalid)
     history = History()
-    GaussianMixtureEM(3, covariance_type="tied", random_state=0, callback=history).fit(X)
+    GaussianMixtureEM(3, callback=history, **kwargs).fit(X)
     gaps = [b.iteration - a.iteration for a, b in itertools.pairwise(history.records)]
     last = history.records[-1]
     assert last.invalid_jumps == last.rejected_jumps == gaps.count(3) > 0
     assert set(gaps) <= {1, 3}  # every jump invalid: no cycle of two E-steps
     plain = History()
-    kwargs = dict(covariance_type="tied", accelerate=None, random_state=0)
-    GaussianMixtureEM(3, callback=plain, **kwargs).fit(X)
+    GaussianMixtureEM(3, callback=plain, accelerate=None, **kwargs).fit(X)
     assert all(r.rejected_jumps == r.invalid_jumps == 0 for r in plain.records)
 
 

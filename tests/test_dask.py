@@ -6,7 +6,7 @@ import joblib
 import numpy as np
 import pytest
 
-import emkit._dask
+import emkit._starts
 from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
 
 da = pytest.importorskip("dask.array")
@@ -62,7 +62,7 @@ def test_mixture_on_the_cluster_equals_the_in_memory_fit(client, blobs, covarian
 
 def test_large_data_initialise_on_a_sample(client, blobs, monkeypatch):
     X = np.random.RandomState(1).permutation(np.tile(blobs[0], (5, 1)))
-    monkeypatch.setattr(emkit._dask, "INIT_BYTES", 300 * X[:1].nbytes)
+    monkeypatch.setattr(emkit._starts, "START_ROWS", 300)  # as if X were larger
     remote = GaussianMixtureEM(3, random_state=0, tol=1e-10).fit(da.from_array(X, 1000))
     local = GaussianMixtureEM(3, random_state=0, tol=1e-10).fit(X)
     order_remote, order_local = np.argsort(remote.means_[:, 0]), np.argsort(local.means_[:, 0])

@@ -71,7 +71,13 @@ def test_fit_equals_gaussian_mixture_on_the_same_data(accelerate):
     X = with_holes(correlated())
     imputer = EMImputer(n_components=2, random_state=0, accelerate=accelerate).fit(X)
     mixture = GaussianMixtureEM(2, random_state=0, accelerate=accelerate).fit(X)
-    np.testing.assert_allclose(imputer.means_, mixture.means_, rtol=1e-8)
+    assert imputer.n_iter_ == mixture.n_iter_
+    assert imputer.lower_bound_ == pytest.approx(mixture.lower_bound_, rel=1e-10)
+    # The imputer's copy of X's columns has another memory layout, which BLAS rounds
+    # otherwise (by an ulp); SQUAREM's jumps along this flat likelihood (two components
+    # of one Gaussian) grow that to ~3e-8 over its ~100 E-steps.
+    rtol = 1e-8 if accelerate is None else 1e-6
+    np.testing.assert_allclose(imputer.means_, mixture.means_, rtol=rtol)
     np.testing.assert_allclose(imputer.score_samples(X), mixture.score_samples(X))
 
 
