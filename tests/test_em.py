@@ -10,6 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 from emkit import GaussianMixtureEM, IterationRecord
 from emkit._accel import Squarem
+from emkit._em import _converged, _gain_ratio, _projected_limit
 from emkit.datasets import load_faithful
 
 FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_"]
@@ -224,3 +225,80 @@ def test_kmeans_on_few_rows_runs_on_one_openmp_thread():
     with kmeans_threads(10**6):
         assert _openmp_effective_n_threads() == default
     assert _openmp_effective_n_threads() == default
+
+
+# ------------------------------------------------------------- the stopping rule
+
+
+def geometric_lower_bounds(limit=-2.0, distance=0.5, ratio=0.8, n=12):
+    """Lower bounds ``limit - distance * ratio**t``: gains that shrink by ``ratio``."""
+    return [limit - distance * ratio**t for t in range(n)]
+
+
+@pytest.mark.parametrize("ratio", [0.3, 0.8, 0.9])
+def test_aitken_projects_the_remaining_gain_of_geometric_gains_exactly(ratio):
+    limit, distance = -2.0, 0.5
+    bounds = geometric_lower_bounds(limit, distance, ratio)
+    for t in range(2, len(bounds)):
+        change, gain = bounds[t] - bounds[t - 1], bounds[t - 1] - bounds[t - 2]
+        assert _gain_ratio(change, gain) == pytest.approx(ratio, rel=1e-9)
+        remaining = limit - bounds[t]  # distance * ratio**t
+        assert change * ratio / (1 - ratio) == pytest.approx(remaining, rel=1e-9)
+        assert _projected_limit(bounds[: t + 1]) == pytest.approx(limit, rel=1e-12)
+        # Converged once both the last gain and the gains to come are below tol.
+        tol = max(change, remaining)
+        assert _converged(change, ratio, tol * (1 + 1e-6), bounds[t])
+        assert not _converged(change, ratio, remaining * (1 - 1e-6), bounds[t])
+        # ratio=0 is scikit-learn's rule: the last gain alone.
+        assert _converged(change, 0.0, change * (1 + 1e-6), bounds[t])
+        assert not _converged(change, 0.0, change * (1 - 1e-6), bounds[t])
+
+
+def test_aitken_without_a_ratio_to_trust():
+    assert _gain_ratio(0.1, np.inf) != _gain_ratio(0.1, np.inf)  # first gain: nan
+    assert not _converged(1e-7, np.nan, 1e-5, -2.0)  # no ratio yet: go on
+    assert not _converged(1e-7, 1.2, 1e-5, -2.0)  # growing gains: go on
+    assert _converged(-1e-9, 0.5, 1e-5, -2.0)  # a loss: EM is at its optimum's rounding
+    assert _converged(1e-13, 1.2, 1e-5, -2.0)  # a gain at the rounding of the value
+    assert not _converged(2e-5, 0.1, 1e-5, -2.0)
+    # The projected limit of a short run trusts ratios up to 0.9: no further.
+    bounds = geometric_lower_bounds(ratio=0.99, n=3)
+    change = bounds[2] - bounds[1]
+    assert _projected_limit(bounds) == pytest.approx(bounds[2] + change * 9, rel=1e-12)
+
+
+def stopping_data():
+    """Old Faithful, iris and wine-standardised, with a covariance type that suits each."""
+    from sklearn.datasets import load_iris, load_wine
+
+    wine = StandardScaler().fit_transform(load_wine().data)
+    return {
+        "faithful": (load_faithful().data, "full"),
+        "iris": (load_iris().data, "full"),
+        "wine": (wine, "diag"),
+    }
+
+
+@pytest.mark.parametrize("accelerate", [None, "squarem"])
+def test_aitken_stops_within_a_few_tol_of_the_limit_and_closer_than_change(accelerate):
+    # From one k-means start, a tol=1e-12 run gives the limit the runs head to.
+    aitken_gaps, change_gaps = [], []
+    for name, (X, covariance_type) in stopping_data().items():
+        kwargs = dict(
+            covariance_type=covariance_type,
+            init_params="kmeans",
+            accelerate=accelerate,
+            random_state=0,
+            max_iter=10_000,
+        )
+        limit = GaussianMixtureEM(3, tol=1e-12, **kwargs).fit(X).lower_bound_
+        for tol in [1e-4, 1e-5, 1e-6]:
+            aitken = GaussianMixtureEM(3, tol=tol, **kwargs).fit(X)
+            change = GaussianMixtureEM(3, tol=tol, stopping="change", **kwargs).fit(X)
+            assert aitken.converged_ and change.converged_
+            gap, change_gap = limit - aitken.lower_bound_, limit - change.lower_bound_
+            assert -1e-12 <= gap <= 3 * tol, (name, tol, gap / tol)
+            assert gap <= change_gap, (name, tol)  # it stops at change's iterate or later
+            aitken_gaps.append(gap / tol)
+            change_gaps.append(change_gap / tol)
+    assert sum(aitken_gaps) < 0.5 * sum(change_gaps)
