@@ -18,11 +18,12 @@ from numbers import Integral, Real
 from typing import Any, Protocol
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed  # the caller's config reaches threads
 
 from ._accel import Squarem, contraction
 from ._missing import Missingness, find_missing
@@ -333,7 +334,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     if not whole:  # rows the runs do not fit, to rank them by: no prize for overfitting
         held_out = data.rows_for_init(rng)
         held_out = _Chunks(held_out.chunks(row_bytes), held_out.total_weight, None)
-    runs, error = [], None  # (rank, params, lower bound, converged)
+    runs, error, reserve = [], None, None  # (rank, params, lower bound, converged)
     for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
         try:
             runs.append((None, model.init_params(sample, rng, method), -np.inf, False))
@@ -366,9 +367,14 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
             raise error
         ranked.sort(key=lambda run: run[0], reverse=True)  # stable: ties keep seed order
         runs = ranked[: max(len(ranked) // 2, 1)]
+        dropped = [run for run in ranked[len(runs) :] if run[0][0]]
+        if dropped and (reserve is None or dropped[0][0] > reserve[0]):
+            reserve = dropped[0]  # the best proper run left behind
         if len(ranked) == 1 or all(run[3] for run in runs):
             break
         n_iter *= 2
+    if not runs[0][0][0] and reserve is not None:  # never a collapsed run over a proper one
+        runs = [reserve]
     _, params, lower_bound, _ = runs[0]
     if whole:
         return params
