@@ -347,6 +347,8 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
             if not converged:
                 try:
                     run = _run(model, chunks, params, 0, lower_bound, RunOptions(tol, n_iter))
+                    if not whole:
+                        held_out_fit = held_out.e_step(model, run.params)[1]
                 except ValueError as raised:  # data impossible under, or singular at, it
                     error = raised
                     continue
@@ -358,8 +360,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
                 final = converged or len(runs) <= 2
                 limit = lower_bound if final else _projected_limit(run.lower_bounds)
                 if not whole:
-                    fit = held_out.e_step(model, params)[1] / held_out.total_weight
-                    limit += fit - lower_bound
+                    limit += held_out_fit / held_out.total_weight - lower_bound
                 rank = (proper, round(limit, 10))
             if not (converged and any(r[3] and r[0] == rank for r in ranked)):  # no twins
                 ranked.append((rank, params, lower_bound, converged))

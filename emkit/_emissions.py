@@ -231,6 +231,8 @@ def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:
 
 class CategoricalEmission(_Scoring):
     names = ("emissionprob",)
+    # Short runs on a sample would give its unseen symbols probability 0.
+    explores = False
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         X = _check_counts(estimator, X, reset, "symbols (integers 0, 1, ...)")
@@ -257,19 +259,20 @@ class CategoricalEmission(_Scoring):
 
     def init(self, X, n_states, method, given, rng) -> CategoricalParams:
         emissionprob = given.get("emissionprob")
+        largest = int(np.max(given.get("largest", X.max())))  # of all the data, not X alone
         if emissionprob is None:
             try:
-                emissionprob = rng.rand(n_states, int(X.max()) + 1)
+                emissionprob = rng.rand(n_states, largest + 1)
             except MemoryError:
                 raise ValueError(
-                    f"X holds symbol {X.max()}: a table of {n_states} x {X.max() + 1} emission "
+                    f"X holds symbol {largest}: a table of {n_states} x {largest + 1} emission "
                     "probabilities does not fit in memory. Symbols are the codes 0..m-1 of m "
                     "categories; sklearn.preprocessing.OrdinalEncoder makes them."
                 ) from None
             emissionprob /= emissionprob.sum(axis=1, keepdims=True)
-        elif X.max() >= emissionprob.shape[1]:
+        elif largest >= emissionprob.shape[1]:
             raise ValueError(
-                f"X holds symbol {X.max()}, but emissionprob_init has only "
+                f"X holds symbol {largest}, but emissionprob_init has only "
                 f"{emissionprob.shape[1]} symbols."
             )
         return CategoricalParams(emissionprob)

@@ -230,7 +230,8 @@ class HMMModel:
     def explores(self) -> bool:
         """Whether the driver starts from the best of short runs (``init_params="short-em"``)."""
         given = any(self.given.get(name) is not None for name in self.emission.names)
-        return self.init_method == "short-em" and self.n_states > 1 and not given
+        explores = getattr(self.emission, "explores", True)
+        return self.init_method == "short-em" and self.n_states > 1 and explores and not given
 
     def collapsed(self, params: HMMParams, total_weight: float) -> bool:
         """Whether a state's emission is spurious (a Gaussian variance at the floor)."""
@@ -358,8 +359,8 @@ class HMMEM(BaseEstimator):
         from the survivor (see :ref:`defaults`). ``"kmeans"``: k-means centres;
         ``"random"``: random rows. Every start runs on whole sequences drawn
         at random up to 10,000 rows, or a window of 10,000 rows of one longer
-        sequence. Categorical emission probabilities start random (with
-        ``"short-em"``, 16 random starts compete); Gaussian covariances start
+        sequence. Categorical emission probabilities start random (one start:
+        short runs on a sample would rule out its unseen symbols); Gaussian covariances start
         at the data's covariance. With emission parameters given
         (``means_init``, ``covars_init``, ``emissionprob_init``,
         ``lambdas_init``), there are no short runs.
@@ -616,6 +617,8 @@ class HMMEM(BaseEstimator):
                     f"{self.n_components}, n_samples = {n_samples}."
                 )
             model = self._model(n_features)
+            # A categorical table needs every symbol of the data, a start's sample or not.
+            model.given["largest"] = data.X.max(axis=0)
             k = self.n_components
             result = fit_em(
                 model,

@@ -332,3 +332,13 @@ def test_bad_init_params_and_stopping_are_named(cls, args, param):
         fitted.set_params(**{param: "nope"}).fit(*args)
     for key, value in before.items():  # the fitted estimator is left as it was
         assert getattr(fitted, key) is value, key
+
+
+def test_categorical_symbols_missing_from_the_sample_keep_their_place(monkeypatch):
+    # The start sees 100 of 3,000 symbols; the one 7 is almost surely not among them.
+    monkeypatch.setattr(emkit._starts, "START_ROWS", 100)
+    X = np.random.RandomState(0).randint(0, 3, (3000, 1))
+    X[1234, 0] = 7
+    hmm = HMMEM(2, emission="categorical", random_state=0).fit(X)
+    assert hmm.emissionprob_.shape == (2, 8)
+    assert np.isfinite(hmm.score(X))
