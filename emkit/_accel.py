@@ -18,29 +18,13 @@ import numpy as np
 _STEP_FACTOR = 4.0
 
 
-def _flat(model, params) -> np.ndarray:
-    return np.concatenate([a.ravel() for a in model.unconstrained(params)])
-
-
-def contraction(model, params0, params1, params2) -> float:
-    """|t2 - t1| / |t1 - t0| in unconstrained coordinates: how much EM's steps shrink.
-
-    Coordinates that are not finite in all three iterates are left out.
-    """
-    x0, x1, x2 = (_flat(model, p) for p in (params0, params1, params2))
-    with np.errstate(invalid="ignore"):
-        r, s = x1 - x0, x2 - x1
-    finite = np.isfinite(r) & np.isfinite(s)
-    r_norm, s_norm = np.linalg.norm(r[finite]), np.linalg.norm(s[finite])
-    return 0.0 if r_norm == 0.0 else float(s_norm / r_norm)
-
-
 class Squarem:
     """Extrapolation with an adaptive bound on the step length."""
 
     def __init__(self):
         self.step_max = 1.0
         self.step = 1.0
+        self.contraction = 0.0
 
     def extrapolate(self, model, params0, params1, params2):
         """The extrapolated parameters from three consecutive EM iterates.
@@ -53,10 +37,14 @@ class Squarem:
         with np.errstate(invalid="ignore"):
             r = x1 - x0
             v = x2 - x1 - r
+            s = x2 - x1
         finite = np.isfinite(v)  # v is finite only where x0, x1 and x2 are
         r = np.where(finite, r, 0.0)
         v = np.where(finite, v, 0.0)
         r_norm, v_norm = math.sqrt(r @ r), math.sqrt(v @ v)
+        # |t2 - t1| / |t1 - t0|: how much EM's steps shrink (for the stopping rule).
+        s_norm = np.linalg.norm(np.where(finite, s, 0.0))
+        self.contraction = 0.0 if r_norm == 0.0 else float(s_norm / r_norm)
         self.step = 1.0 if v_norm == 0.0 else min(max(r_norm / v_norm, 1.0), self.step_max)
         a = self.step
         x = np.where(finite, x0 + 2 * a * r + a * a * v, x2)

@@ -25,7 +25,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed  # the caller's config reaches threads
 
-from ._accel import Squarem, contraction
+from ._accel import Squarem
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
 from ._starts import sample_rows, threadpools
@@ -263,16 +263,16 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
         stats1, log_likelihood1 = data.e_step(model, step1)
         n_iter += 1
         step2 = model.m_step(stats1, step1)
+        candidate = _extrapolated(model, squarem, params, step1, step2)
         change1 = (log_likelihood1 - log_likelihood) / data.total_weight
         ratio = 0.0
         if aitken:  # the steps must shrink, and so must the gains from cycle to cycle
-            ratio = contraction(model, params, step1, step2) ** 2
-            ratio = max(ratio, _gain_ratio(change1, cycle_gain))
+            ratio = max(squarem.contraction**2, _gain_ratio(change1, cycle_gain))
             cycle_gain = change1
         if _converged(change1, ratio, tol, lower_bound):
             params, evaluated, rate = step1, (stats1, log_likelihood1), ratio
             continue  # recorded as converged at the top of the loop
-        candidate, trial = _extrapolated_e_step(model, squarem, data, params, step1, step2)
+        trial = None if candidate is None else _trial_e_step(model, data, candidate)
         n_iter += 1
         jumped = trial is not None and trial[1] >= log_likelihood
         monitor.count_jump(invalid=trial is None, rejected=not jumped)
@@ -389,15 +389,23 @@ def _restart(model, data: _Chunks, start, restart: int, lower_bound: float, opti
     return _run(model, data, params, restart, lower_bound, options)
 
 
-def _extrapolated_e_step(model, squarem, data, params0, params1, params2):
-    """The SQUAREM point and its E-step, or None for the E-step if the point is invalid."""
+def _extrapolated(model, squarem, params0, params1, params2):
+    """The SQUAREM point, or None if it is not valid (not positive-definite)."""
     with np.errstate(all="ignore"):
         try:
-            candidate = squarem.extrapolate(model, params0, params1, params2)
+            return squarem.extrapolate(model, params0, params1, params2)
+        except ValueError:
+            return None
+
+
+def _trial_e_step(model, data, candidate):
+    """The E-step at a SQUAREM point, or None if the data are impossible under it."""
+    with np.errstate(all="ignore"):
+        try:
             trial = data.e_step(model, candidate)
-        except ValueError:  # not positive-definite, or data impossible under the point
-            return None, None
-    return candidate, trial if np.isfinite(trial[1]) else None
+        except ValueError:
+            return None
+    return trial if np.isfinite(trial[1]) else None
 
 
 def _snapshot(fitted, m_step, n_iter: int, lower_bounds: list):

@@ -70,43 +70,44 @@ def kmeans_centres(X, n_clusters: int, rng) -> np.ndarray:
 
 
 def seed_centres(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
-    """Rows drawn by k-means++'s rule, in units of each column's spread.
+    """Rows drawn by k-means++'s rule, in units of each column's spread."""
+    return X[_seed_rows(X / _scales(X, sample_weight), sample_weight, n_clusters, rng)]
+
+
+def seed_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
+    """Each row's nearest seed (``seed_centres``): a random, spread-out partition."""
+    scaled = X / _scales(X, sample_weight)
+    centres = scaled[_seed_rows(scaled, sample_weight, n_clusters, rng)]
+    # The squared distances less |x|^2, which every centre shares.
+    distances = np.einsum("ij,ij->i", centres, centres)[None, :] - 2.0 * scaled @ centres.T
+    return np.argmin(distances, axis=1)
+
+
+def _seed_rows(scaled, sample_weight, n_clusters: int, rng) -> list[int]:
+    """Rows drawn by k-means++'s rule from ``scaled`` (columns in units of their spread).
 
     Each seed is a row drawn with probability proportional to its weight
     times its squared distance to the nearest seed so far (Arthur &
-    Vassilvitskii, 2007), in columns divided by their standard deviations,
-    so that the seeds do not depend on the data's units. Without the greedy
-    trials of scikit-learn's k-means++ (the best of several draws), which
-    make the seeds of different random states alike.
+    Vassilvitskii, 2007). Without the greedy trials of scikit-learn's
+    k-means++ (the best of several draws), which make the seeds of different
+    random states alike.
     """
-    scaled = X / _scales(X, sample_weight)
     cumulative = np.cumsum(sample_weight)
-    rows = [
-        min(np.searchsorted(cumulative, rng.uniform(0.0, cumulative[-1]), "right"), len(X) - 1)
-    ]
+    last = len(scaled) - 1
+    rows = [min(np.searchsorted(cumulative, rng.uniform(0.0, cumulative[-1]), "right"), last)]
     closest = _squared_distances(scaled, scaled[rows[-1]])
     for _ in range(1, n_clusters):
         cumulative = np.cumsum(sample_weight * closest)
         if not cumulative[-1] > 0:  # every row on a seed already
             cumulative = np.cumsum(sample_weight)
         row = np.searchsorted(cumulative, rng.uniform(0.0, cumulative[-1]), side="right")
-        rows.append(min(row, len(X) - 1))
+        rows.append(min(row, last))
         closest = np.minimum(closest, _squared_distances(scaled, scaled[rows[-1]]))
-    return X[rows]
+    return rows
 
 
 def _squared_distances(X, centre) -> np.ndarray:
     return ((X - centre) ** 2).sum(axis=1)
-
-
-def seed_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
-    """Each row's nearest seed (``seed_centres``): a random, spread-out partition."""
-    centres = seed_centres(X, sample_weight, n_clusters, rng)
-    scale = _scales(X, sample_weight)
-    scaled, centres = X / scale, centres / scale
-    # The squared distances less |x|^2, which every centre shares.
-    distances = np.einsum("ij,ij->i", centres, centres)[None, :] - 2.0 * scaled @ centres.T
-    return np.argmin(distances, axis=1)
 
 
 def _scales(X, sample_weight) -> np.ndarray:

@@ -548,7 +548,8 @@ def _add_model_options(parser, *, saving: bool) -> None:
         "--tol",
         type=_non_negative,
         metavar="X",
-        help=f"stop when the mean log-likelihood per row gains less (default: {defaults['tol']})",
+        help="stop when the mean log-likelihood per row is within this of where EM is heading "
+        f"(default: {defaults['tol']})",
     )
     parser.add_argument("--random-state", type=int, default=0, metavar="SEED", help="(default: 0)")
     parser.add_argument(
