@@ -1,9 +1,12 @@
 import inspect
+import io
 import os
 import re
 import subprocess
 import sys
 import threading
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pytest
@@ -12,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import emkit
 from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
-from emkit.cli import COVARIANCE_TYPES, ESTIMATOR_DEFAULTS
+from emkit.cli import COVARIANCE_TYPES, ESTIMATOR_DEFAULTS, main
 from emkit.datasets import load_faithful
 from emkit.io import from_json, load, to_json
 
@@ -21,6 +24,19 @@ by_position = pytest.mark.filterwarnings("ignore:X does not have valid feature n
 
 
 def run(*args):
+    """``emkit ARGS`` in this process: what a subprocess would print and return, without
+    paying the interpreter's start-up and numba's compilation once per command."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr), warnings.catch_warnings():
+        warnings.simplefilter("default")  # printed to stderr, as a fresh interpreter does
+        try:
+            code = main([str(arg) for arg in args])
+        except SystemExit as exit:  # argparse: --help, --version, a bad option
+            code = exit.code if isinstance(exit.code, int) else 2 if exit.code else 0
+    return subprocess.CompletedProcess(args, code, stdout.getvalue(), stderr.getvalue())
+
+
+def run_installed(*args):
     return subprocess.run(
         [sys.executable, "-m", "emkit", *args], capture_output=True, text=True, timeout=300
     )
@@ -28,7 +44,7 @@ def run(*args):
 
 def test_demo_prints_the_bic_table_and_the_chosen_model(tmp_path):
     plot = tmp_path / "demo.png"
-    result = run("demo", "--plot", str(plot))
+    result = run_installed("demo", "--plot", str(plot))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.split() == [
