@@ -14,6 +14,12 @@ diag        (k, d)       each component has its own diagonal matrix
 spherical   (k,)         each component has its own single variance
 =========== ============ =================================================
 
+Components may come in mixtures of ``size`` consecutive components, one
+mixture per HMM state (``structure(covariance_type, mixture_size)``). Only
+``tied`` depends on it: a tied matrix is shared by the components of a
+mixture, so there is one per mixture, shape ``(k / size, d, d)``, as in
+hmmlearn's GMMHMM; the other types have one matrix per component anyway.
+
 Precisions are kept as Cholesky factors ``U`` with ``precision = U @ U.T``, as
 in scikit-learn's ``precisions_cholesky_``.
 
@@ -109,6 +115,10 @@ def _inverse_transposed(factors: np.ndarray) -> np.ndarray:
 
 class _MatrixCovariance:
     """Shared code of ``full`` and ``tied``: general symmetric matrices."""
+
+    def in_mixtures_of(self, size: int):
+        """The structure for components in consecutive mixtures of ``size``."""
+        return self
 
     def precision_cholesky(self, covariances: np.ndarray) -> np.ndarray:
         try:
@@ -218,14 +228,70 @@ class _Tied(_MatrixCovariance):
     def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
         return values  # shared by all components
 
+    def in_mixtures_of(self, size: int):
+        return _TiedPerMixture(size)
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         cov = (second_moments - (nk * shift.T) @ shift) / nk.sum()
         cov[np.arange(cov.shape[0]), np.arange(cov.shape[0])] += reg_covar
         return cov
 
 
+class _TiedPerMixture(_MatrixCovariance):
+    """``tied`` for components in consecutive mixtures of ``size``: one matrix per mixture.
+
+    Each mixture is a ``tied`` family of its own, so its formulas are those of
+    ``_Tied``, applied mixture by mixture.
+    """
+
+    name = "tied"
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def _mixtures(self, n_components: int) -> list[slice]:
+        return [slice(a, a + self.size) for a in range(0, n_components, self.size)]
+
+    def rows_needed(self, n_features: int) -> int:
+        return 1
+
+    def shape(self, n_components: int, n_features: int) -> tuple[int, ...]:
+        return (n_components // self.size, n_features, n_features)
+
+    def n_parameters(self, n_components: int, n_features: int) -> int:
+        return n_components // self.size * _TIED.n_parameters(1, n_features)
+
+    def log_det_cholesky(self, precisions_cholesky: np.ndarray, n_features: int):
+        return np.repeat(super().log_det_cholesky(precisions_cholesky, n_features), self.size)
+
+    def full_matrices(self, covariances, n_components, n_features):
+        return np.repeat(covariances, self.size, axis=0)
+
+    def squared_mahalanobis(self, X, means, precisions_cholesky):
+        parts = zip(self._mixtures(len(means)), precisions_cholesky, strict=True)
+        return np.hstack([_TIED.squared_mahalanobis(X, means[m], u) for m, u in parts])
+
+    def second_moments(self, X, W, nk, centres):
+        mixtures = self._mixtures(len(centres))
+        return np.stack([_TIED.second_moments(X, W[:, m], nk[m], centres[m]) for m in mixtures])
+
+    def reduce_second_moments(self, full):
+        return full.reshape(-1, self.size, *full.shape[1:]).sum(axis=1)
+
+    def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
+        return values[order[:: self.size] // self.size]  # the mixtures move whole
+
+    def estimate(self, nk, shift, second_moments, reg_covar):
+        parts = zip(self._mixtures(len(nk)), second_moments, strict=True)
+        return np.stack([_TIED.estimate(nk[m], shift[m], s, reg_covar) for m, s in parts])
+
+
 class _VectorCovariance:
     """Shared code of ``diag`` and ``spherical``: diagonal matrices."""
+
+    def in_mixtures_of(self, size: int):
+        """The structure for components in consecutive mixtures of ``size``."""
+        return self
 
     def rows_needed(self, n_features: int) -> int:
         return 2
@@ -315,3 +381,10 @@ class _Spherical(_VectorCovariance):
 
 
 COVARIANCE_TYPES = {cls.name: cls() for cls in (_Full, _Tied, _Diag, _Spherical)}
+_TIED = COVARIANCE_TYPES["tied"]
+
+
+def structure(covariance_type: str, mixture_size: int | None = None):
+    """The covariance structure, for components in mixtures of ``mixture_size`` if given."""
+    covariance = COVARIANCE_TYPES[covariance_type]
+    return covariance if mixture_size is None else covariance.in_mixtures_of(mixture_size)

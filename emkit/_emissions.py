@@ -49,6 +49,16 @@ class GaussianParams(NamedTuple):
     precisions_cholesky: np.ndarray
 
 
+class GaussianMixtureParams(NamedTuple):
+    """Mixture weights (n_states, n_mix), and the Gaussian parameters of the
+    ``n_states * n_mix`` components, state by state."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covars: np.ndarray
+    precisions_cholesky: np.ndarray
+
+
 class CategoricalParams(NamedTuple):
     emissionprob: np.ndarray
 
@@ -214,6 +224,232 @@ class GaussianEmission:
         covars = get("covars_")
         precisions_cholesky = self.gaussian.covariance.precision_cholesky(covars)
         return GaussianParams(get("means_"), covars, precisions_cholesky)
+
+
+def _nearest(X, centres) -> np.ndarray:
+    """The index of each row's nearest centre."""
+    return np.argmin(-2.0 * X @ centres.T + np.einsum("kd,kd->k", centres, centres), axis=1)
+
+
+def _mixture_centres(X, n_states: int, n_mix: int, method: str, rng) -> np.ndarray:
+    """``n_mix`` centres per state, shape (n_states, n_mix, n_features).
+
+    One centre per state by ``method``, then ``n_mix`` centres by ``method``
+    among the rows nearest each state's centre (its ``n_mix`` nearest rows
+    if fewer are), as hmmlearn's GMMHMM runs k-means on the states' clusters.
+    """
+    centres = _initial_centres(X, n_states, method, rng)
+    nearest = _nearest(X, centres)
+    out = np.empty((n_states, n_mix, X.shape[1]))
+    for state, centre in enumerate(centres):
+        rows = X[nearest == state]
+        if len(rows) < n_mix:
+            rows = X[np.argsort(((X - centre) ** 2).sum(axis=1), kind="stable")[:n_mix]]
+        out[state] = _initial_centres(rows, n_mix, method, rng)
+    return out
+
+
+def _mixture_log_prob(log_prob: np.ndarray, log_weights: np.ndarray):
+    """Log-densities of the states' mixtures, shape (n, n_states), from those of
+    their components, shape (n, n_states * n_mix); and each component's share
+    of its state's density, in the components' shape.
+
+    A log-sum-exp over each state's components, one ``exp`` serving both
+    results; ufuncs over one component of every state at a time, as NumPy's
+    reductions over a short axis are slow (see ``_utils``).
+    """
+    n, (n_states, n_mix) = len(log_prob), log_weights.shape
+    share = (log_prob + log_weights.ravel()).reshape(n, n_states, n_mix)
+    top = share[:, :, 0].copy()
+    for j in range(1, n_mix):
+        np.maximum(top, share[:, :, j], out=top)
+    top[~np.isfinite(top)] = 0.0  # a state under which the row is impossible
+    share -= top[:, :, None]
+    np.exp(share, out=share)
+    total = share[:, :, 0].copy()
+    for j in range(1, n_mix):
+        total += share[:, :, j]
+    with np.errstate(divide="ignore", invalid="ignore"):  # the impossible rows
+        share /= total[:, :, None]
+        return np.log(total) + top, share.reshape(n, n_states * n_mix)
+
+
+class GaussianMixtureEmission:
+    """A mixture of ``n_mix`` Gaussians per state, as hmmlearn's GMMHMM.
+
+    The ``n_states * n_mix`` components are one ``Gaussian`` family, state
+    ``s``'s mixture the components ``s * n_mix ... (s + 1) * n_mix - 1``, whose
+    statistics are weighted by the state posterior times the component's
+    share of the state's density. ``tied`` shares a covariance within each
+    state's mixture. The attributes have hmmlearn's shapes: a state's
+    ``covars_[s]`` has the shape of a ``GaussianMixtureEM``'s ``covariances_``
+    with ``n_mix`` components.
+    """
+
+    names = ("weights", "means", "covars")
+
+    def __init__(self, n_mix: int, covariance_type: str, reg_covar: float):
+        self.n_mix = n_mix
+        self.gaussian = Gaussian(covariance_type, reg_covar, mixture_size=n_mix)
+        self.one_mixture = Gaussian(covariance_type, reg_covar)  # a state's, for the shapes
+
+    def covars_shape(self, n_states: int, n_features: int) -> tuple[int, ...]:
+        """The shape of ``covars_``: a mixture's covariances per state."""
+        return (n_states, *self.one_mixture.covariance.shape(self.n_mix, n_features))
+
+    def _flat_covars(self, covars, n_features: int) -> np.ndarray:
+        n_components = len(covars) * self.n_mix
+        return covars.reshape(self.gaussian.covariance.shape(n_components, n_features))
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        X = check_X(estimator, X, reset=reset)
+        if reset:
+            check_observed_columns(X)
+        return X
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        k, m, d = n_states, self.n_mix, n_features
+        checked = {}
+        if given.get("weights") is not None:
+            checked["weights"] = check_probabilities(given["weights"], (k, m), "weights_init")
+        if given.get("means") is not None:
+            checked["means"] = check_finite_array(given["means"], (k, m, d), "means_init")
+        if given.get("covars") is not None:
+            covars = check_finite_array(given["covars"], self.covars_shape(k, d), "covars_init")
+            flat = self._flat_covars(covars, d)
+            matrices = self.gaussian.covariance.full_matrices(flat, k * m, d)
+            check_positive_definite(matrices, "covars_init")
+            checked["covars"] = covars
+        return checked
+
+    def init(self, X, n_states, method, given, rng) -> GaussianMixtureParams:
+        """Means by ``_mixture_centres``, equal weights, and every component at the
+        covariance of all the data, unless given."""
+        k, m, d = n_states, self.n_mix, X.shape[1]
+        X = fill_with_column_means(X, np.ones(len(X)))
+        means = given.get("means")
+        if means is None:
+            means = _mixture_centres(X, k, m, method, rng)
+        weights = given.get("weights")
+        if weights is None:
+            weights = np.full((k, m), 1.0 / m)
+        covars = given.get("covars")
+        if covars is None:
+            centre = X.mean(axis=0, keepdims=True)
+            stats = self.one_mixture.statistics(X, np.ones((len(X), 1), X.dtype), centre)
+            _, one, _ = self.one_mixture.estimate(stats, centre)
+            covars = np.broadcast_to(one, self.gaussian.covariance.shape(k * m, d)).copy()
+        else:
+            covars = self._flat_covars(covars, d)
+        precisions_cholesky = self.gaussian.covariance.precision_cholesky(covars)
+        return GaussianMixtureParams(weights, means.reshape(k * m, d), covars, precisions_cholesky)
+
+    def collapsed(self, params: GaussianMixtureParams, nk) -> bool:
+        """Whether a component is spurious (see ``Gaussian.collapsed``).
+
+        ``nk`` is the weight of each state, which its components share.
+        """
+        nk = np.repeat(nk, self.n_mix)
+        return self.gaussian.collapsed(params.covars, nk, params.means.shape[1])
+
+    def log_prob(self, params: GaussianMixtureParams, X, missing=None) -> np.ndarray:
+        log_prob = self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
+        with np.errstate(divide="ignore"):  # a weight of 0
+            return _mixture_log_prob(log_prob, np.log(params.weights))[0]
+
+    def condition(self, params: GaussianMixtureParams, X, missing=None) -> Scored:
+        conditioned = self.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
+        with np.errstate(divide="ignore"):
+            log_prob, share = _mixture_log_prob(conditioned.log_prob, np.log(params.weights))
+
+        def statistics(W) -> GaussianStats:
+            """Statistics with state posteriors ``W``, shape (n, n_states)."""
+            weights = np.repeat(W, self.n_mix, axis=1)
+            weights *= share
+            return conditioned.statistics(weights)
+
+        return Scored(log_prob, statistics)
+
+    def recentred(self, stats: GaussianStats, old, new) -> GaussianStats:
+        return self.gaussian.recentred(stats, old.means, new.means)
+
+    def divergences(self, a: GaussianMixtureParams, b: GaussianMixtureParams) -> np.ndarray:
+        """The mean symmetric Kullback-Leibler divergence between the components of two
+        states' mixtures, weighted by their weights: an upper bound of the divergence
+        between the mixtures (KL divergence is jointly convex)."""
+        between = self.gaussian.divergences(a[1:], b[1:])
+        k, m = a.weights.shape
+        between = between.reshape(k, m, len(b.weights), m)
+        return np.einsum("si,tj,sitj->st", a.weights, b.weights, between)
+
+    def permuted(self, params: GaussianMixtureParams, order) -> GaussianMixtureParams:
+        components = (np.asarray(order)[:, None] * self.n_mix + np.arange(self.n_mix)).ravel()
+        return GaussianMixtureParams(
+            params.weights[order], *self.gaussian.permuted(params[1:], components)
+        )
+
+    def estimate(
+        self, stats: GaussianStats, params: GaussianMixtureParams, update
+    ) -> GaussianMixtureParams:
+        if "means" not in update:  # covariances about the fixed means
+            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
+        means, covars, precisions_cholesky = self.gaussian.estimate(stats, params.means)
+        if "covars" not in update:
+            covars, precisions_cholesky = params.covars, params.precisions_cholesky
+        weights = params.weights
+        if "weights" in update:
+            weights = normalize_rows(stats.nk.reshape(weights.shape), weights)
+        return GaussianMixtureParams(weights, means, covars, precisions_cholesky)
+
+    def log_prior(self, params: GaussianMixtureParams) -> float:
+        return 0.0
+
+    def unconstrained(self, params: GaussianMixtureParams) -> tuple:
+        """Log weights (-inf for zeros), and the Gaussian's unconstrained arrays."""
+        with np.errstate(divide="ignore"):
+            log_weights = np.log(params.weights)
+        return (log_weights, *self.gaussian.unconstrained(params.means, params.covars))
+
+    def from_unconstrained(self, values) -> GaussianMixtureParams:
+        log_weights, *gaussian = values
+        return GaussianMixtureParams(
+            softmax(log_weights, axis=1), *self.gaussian.from_unconstrained(*gaussian)
+        )
+
+    def n_parameters(self, params: GaussianMixtureParams, update) -> int:
+        (k, m), d = params.weights.shape, params.means.shape[1]
+        count = k * (m - 1) if "weights" in update else 0
+        if "means" in update:
+            count += k * m * d
+        if "covars" in update:
+            count += self.gaussian.covariance.n_parameters(k * m, d)
+        return count
+
+    def sample(self, params: GaussianMixtureParams, states, rng) -> np.ndarray:
+        (k, m), d = params.weights.shape, params.means.shape[1]
+        draws = rng.random_sample(len(states))[:, None]
+        chosen = (draws > params.weights.cumsum(axis=1)[states]).sum(axis=1)
+        components = states * m + np.minimum(chosen, m - 1)
+        matrices = self.gaussian.covariance.full_matrices(params.covars, k * m, d)
+        factors = np.linalg.cholesky(matrices)
+        noise = rng.standard_normal((len(states), d))
+        return params.means[components] + np.einsum("nij,nj->ni", factors[components], noise)
+
+    def attributes(self, params: GaussianMixtureParams) -> dict:
+        k, d = len(params.weights), params.means.shape[1]
+        return {
+            "weights_": params.weights,
+            "means_": params.means.reshape(k, self.n_mix, d),
+            "covars_": params.covars.reshape(self.covars_shape(k, d)),
+        }
+
+    def from_attributes(self, get) -> GaussianMixtureParams:
+        """The parameters from fitted attributes; ``get(name)`` returns one."""
+        weights, means = get("weights_"), get("means_")
+        d = means.shape[-1]
+        covars = self._flat_covars(get("covars_"), d)
+        precisions_cholesky = self.gaussian.covariance.precision_cholesky(covars)
+        return GaussianMixtureParams(weights, means.reshape(-1, d), covars, precisions_cholesky)
 
 
 def _check_counts(estimator, X, reset: bool, what: str) -> np.ndarray:

@@ -21,6 +21,7 @@ from ._covariance import (
     _ILL_DEFINED,
     COVARIANCE_TYPES,
     _scaled_deviations,
+    structure,
     triangular_inverse,
 )
 from ._missing import Missingness
@@ -157,10 +158,15 @@ class Conditioned:
 
 
 class Gaussian:
-    """Gaussian log-densities, statistics and estimates for one covariance type."""
+    """Gaussian log-densities, statistics and estimates for one covariance type.
 
-    def __init__(self, covariance_type: str, reg_covar: float):
-        self.covariance = COVARIANCE_TYPES[covariance_type]
+    With ``mixture_size``, the components come in consecutive mixtures of that
+    many (one per HMM state), and a ``tied`` covariance is shared within each
+    mixture (see ``_covariance``).
+    """
+
+    def __init__(self, covariance_type: str, reg_covar: float, mixture_size: int | None = None):
+        self.covariance = structure(covariance_type, mixture_size)
         self.reg_covar = reg_covar
 
     def log_prob(self, X, means, precisions_cholesky, missing: Missingness | None = None):

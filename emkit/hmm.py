@@ -25,7 +25,12 @@ from ._em import (
     map_blocks,
     set_fit_attributes,
 )
-from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
+from ._emissions import (
+    CategoricalEmission,
+    GaussianEmission,
+    GaussianMixtureEmission,
+    PoissonEmission,
+)
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
@@ -460,10 +465,12 @@ class HMMEM(BaseEstimator):
         **EM_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "emission": [StrOptions({"gaussian", "categorical", "poisson"})],
+        "emission": [StrOptions({"gaussian", "categorical", "poisson", "gmm"})],
+        "n_mix": [Interval(Integral, 1, None, closed="left")],
         "init_params": [StrOptions({"short-em", "kmeans", "random"})],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
+        "weights_init": ["array-like", None],
         "means_init": ["array-like", None],
         "covars_init": ["array-like", None],
         "emissionprob_init": ["array-like", None],
@@ -479,10 +486,12 @@ class HMMEM(BaseEstimator):
         *,
         emission: str = "gaussian",
         covariance_type: str = "diag",
+        n_mix: int = 1,
         n_init: int = 1,
         init_params: str = "short-em",
         startprob_init=None,
         transmat_init=None,
+        weights_init=None,
         means_init=None,
         covars_init=None,
         emissionprob_init=None,
@@ -503,10 +512,12 @@ class HMMEM(BaseEstimator):
         self.n_components = n_components
         self.emission = emission
         self.covariance_type = covariance_type
+        self.n_mix = n_mix
         self.n_init = n_init
         self.init_params = init_params
         self.startprob_init = startprob_init
         self.transmat_init = transmat_init
+        self.weights_init = weights_init
         self.means_init = means_init
         self.covars_init = covars_init
         self.emissionprob_init = emissionprob_init
@@ -529,6 +540,8 @@ class HMMEM(BaseEstimator):
     def _emission(self):
         if self.emission == "gaussian":
             return GaussianEmission(self.covariance_type, self.reg_covar)
+        if self.emission == "gmm":
+            return GaussianMixtureEmission(self.n_mix, self.covariance_type, self.reg_covar)
         if self.emission == "categorical":
             return CategoricalEmission()
         return PoissonEmission()
@@ -549,6 +562,7 @@ class HMMEM(BaseEstimator):
         k = self.n_components
         emission = self._emission()
         given = {
+            "weights": self.weights_init,
             "means": self.means_init,
             "covars": self.covars_init,
             "emissionprob": self.emissionprob_init,
@@ -818,7 +832,7 @@ class HMMEM(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = self.emission == "gaussian"
+        tags.input_tags.allow_nan = self.emission in ("gaussian", "gmm")
         return tags
 
     def _criterion(self, name, X, lengths, sequence_ids, penalty) -> float:
