@@ -490,8 +490,10 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
     if isinstance(estimator, HMMEM):
         k, d = estimator.n_components, estimator.n_features_in_
         shapes = {"startprob_": (k,), "transmat_": (k, k)}
+        m = estimator.n_mix
         emission = {
             "gaussian": {"means_": (k, d), "covars_": (k, d)},
+            "gmm": {"weights_": (k, m), "means_": (k, m, d), "covars_": (k, m, d)},
             "poisson": {"lambdas_": (k, d)},
             "categorical": {"emissionprob_": (k, None)},
         }[estimator.emission]
@@ -563,8 +565,8 @@ def _restore(estimator, attributes: dict) -> None:
     covariance_type = getattr(estimator, "covariance_type", None)
     for name, shape in shapes.items():
         array = getattr(estimator, name)
-        if name in ("covars_", "covariances_"):
-            shape = COVARIANCE_TYPES[covariance_type].shape(*shape)
+        if name in ("covars_", "covariances_"):  # (k, d), or a mixture's (m, d) per state
+            shape = (*shape[:-2], *COVARIANCE_TYPES[covariance_type].shape(*shape[-2:]))
         if (
             not isinstance(array, np.ndarray)
             or len(shape) != array.ndim

@@ -31,6 +31,8 @@ def cases():
     for ct in TYPES:
         yield GaussianMixtureEM(2, covariance_type=ct, random_state=0), (X,), X
         yield HMMEM(2, covariance_type=ct, random_state=0), (X,), X
+        gmm_hmm = HMMEM(2, emission="gmm", n_mix=2, covariance_type=ct, random_state=0)
+        yield gmm_hmm, (X_MISSING,), X_MISSING
         imputer = EMImputer(n_components=2, covariance_type=ct, add_indicator=True, random_state=0)
         yield imputer, (X_MISSING,), X_MISSING
         yield SemiSupervisedEM(covariance_type=ct), (X, Y), X
