@@ -170,6 +170,7 @@ ESTIMATORS = {
     "hmm": (lambda: HMMEM(2, random_state=0), GAUSSIAN_X, False),
     "hmm-categorical": (lambda: HMMEM(2, emission="categorical", random_state=0), SYMBOLS, False),
     "hmm-poisson": (lambda: HMMEM(2, emission="poisson", random_state=0), COUNTS, False),
+    "hmm-gmm": (lambda: HMMEM(2, emission="gmm", n_mix=2, random_state=0), GAUSSIAN_X, False),
     "semi": (lambda: SemiSupervisedEM(random_state=0), GAUSSIAN_X, True),
     "semi-multinomial": (lambda: SemiSupervisedEM(emission="multinomial"), COUNTS, True),
 }
@@ -482,6 +483,7 @@ BAD_PARAMETERS = {
     "n_components": [0, -1, 1.5, "2"],
     "n_components_per_class": [0, 1.5],
     "covariance_type": ["ful", 3],
+    "n_mix": [0, 1.5],
     "reg_covar": [-1e-6, "a"],
     "tol": [-1.0, None],
     "max_iter": [-1, 2.5],

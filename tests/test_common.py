@@ -14,7 +14,11 @@ def _public_estimators():
         for name, cls in sorted(inspect.getmembers(emkit, inspect.isclass))
         if issubclass(cls, BaseEstimator) and not name.startswith("_")
     ]
-    return [*defaults, emkit.SemiSupervisedEM(emission="multinomial")]
+    return [
+        *defaults,
+        emkit.SemiSupervisedEM(emission="multinomial"),
+        emkit.HMMEM(emission="gmm", n_mix=2),
+    ]
 
 
 def test_estimators_are_found():
