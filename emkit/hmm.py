@@ -337,7 +337,8 @@ class HMMModel:
 class HMMEM(BaseEstimator):
     """Hidden Markov model fitted by Baum-Welch (EM).
 
-    Gaussian (all four covariance types), categorical or Poisson emissions;
+    Gaussian (all four covariance types), Gaussian mixture (hmmlearn's
+    GMMHMM), categorical or Poisson emissions;
     many sequences at once, given by ``lengths`` (as in hmmlearn) or by
     ``sequence_ids`` (one id per row, which scikit-learn's metadata routing
     splits with the rows, so that ``GroupKFold`` cross-validation works).
@@ -347,11 +348,18 @@ class HMMEM(BaseEstimator):
     ----------
     n_components : int, default=1
         Number of hidden states.
-    emission : {"gaussian", "categorical", "poisson"}, default="gaussian"
-        Emission distribution. Categorical X is one column of integer symbols
-        ``0 .. n_symbols - 1``; Poisson X holds non-negative integer counts.
+    emission : {"gaussian", "gmm", "categorical", "poisson"}, default="gaussian"
+        Emission distribution. ``"gmm"``: a mixture of ``n_mix`` Gaussians
+        per state. Categorical X is one column of integer symbols ``0 ..
+        n_symbols - 1``; Poisson X holds non-negative integer counts.
     covariance_type : {"diag", "full", "tied", "spherical"}, default="diag"
-        Covariance structure of Gaussian emissions.
+        Covariance structure of Gaussian emissions, and of the components of
+        Gaussian mixture emissions. With ``emission="gmm"``, ``"tied"`` shares
+        one matrix among the components of each state, as hmmlearn's GMMHMM
+        does (with ``"gaussian"``, one matrix for all states).
+    n_mix : int, default=1
+        Number of Gaussian components in each state's mixture
+        (``emission="gmm"``).
     n_init : int, default=1
         Number of restarts; the one with the highest log-likelihood is kept.
     init_params : {"short-em", "kmeans", "random"}, default="short-em"
@@ -366,16 +374,23 @@ class HMMEM(BaseEstimator):
         at random up to 10,000 rows, or a window of 10,000 rows of one longer
         sequence. Categorical emission probabilities start random (one start:
         short runs on a sample would rule out its unseen symbols); Gaussian covariances start
-        at the data's covariance. With emission parameters given
-        (``means_init``, ``covars_init``, ``emissionprob_init``,
+        at the data's covariance. A Gaussian mixture's means start at
+        ``n_mix`` centres, found by the same method, among the rows nearest
+        each state's centre (as hmmlearn's GMMHMM runs k-means twice), its
+        weights equal. With emission parameters given (``weights_init``,
+        ``means_init``, ``covars_init``, ``emissionprob_init``,
         ``lambdas_init``), there are no short runs.
     startprob_init, transmat_init : array-like, default=None
         Initial start probabilities (n_components,) and transition matrix
         (n_components, n_components); uniform if None. Zeros in
         ``transmat_init`` stay zero (left-right and other topologies).
+    weights_init : array-like of shape (n_components, n_mix), default=None
+        Initial mixture weights of Gaussian mixture emissions; each row sums
+        to 1.
     means_init, covars_init : array-like, default=None
-        Initial Gaussian means (n_components, n_features) and covariances (in
-        the shape of ``covars_``).
+        Initial Gaussian means, (n_components, n_features) or for Gaussian
+        mixtures (n_components, n_mix, n_features), and covariances (in the
+        shape of ``covars_``).
     emissionprob_init : array-like of shape (n_components, n_symbols), default=None
         Initial categorical emission probabilities.
     lambdas_init : array-like of shape (n_components, n_features), default=None
@@ -387,8 +402,9 @@ class HMMEM(BaseEstimator):
         Added to the diagonal of Gaussian covariances.
     update_params : tuple of str, default=None
         Parameters that EM updates, among ``"startprob"``, ``"transmat"`` and
-        the emission's (``"means"``, ``"covars"``; ``"emissionprob"``;
-        ``"lambdas"``). None updates all.
+        the emission's (``"means"``, ``"covars"``; ``"weights"``,
+        ``"means"``, ``"covars"``; ``"emissionprob"``; ``"lambdas"``). None
+        updates all.
     tol : float, default=1e-5
         EM stops when the mean log-likelihood per observation is within about
         ``tol`` of where it is heading (see ``stopping``). hmmlearn's ``tol``
@@ -398,7 +414,9 @@ class HMMEM(BaseEstimator):
     accelerate : {"squarem", None}, default="squarem"
         ``"squarem"`` extrapolates Baum-Welch steps (SQUAREM), keeping a step
         only if it does not lower the log-likelihood; ``None`` is plain
-        Baum-Welch, which reproduces hmmlearn's iterates from the same start.
+        Baum-Welch, which reproduces hmmlearn's iterates from the same start
+        (GMMHMM's when it updates the means or the covariances, not both: it
+        then centres the covariances on the previous means, an ECM step).
     stopping : {"aitken", "change"}, default="aitken"
         The stopping rule, as in :class:`~emkit.GaussianMixtureEM`:
         ``"aitken"`` stops when the last gain and the gains still to come
@@ -425,7 +443,23 @@ class HMMEM(BaseEstimator):
         Transition probabilities; row i is the distribution of the next state.
     means_, covars_ : ndarray
         Gaussian emissions: means and covariances (shape by ``covariance_type``,
-        as ``GaussianMixtureEM.covariances_``).
+        as ``GaussianMixtureEM.covariances_``). For Gaussian mixtures, see
+        ``weights_``.
+    weights_ : ndarray of shape (n_components, n_mix)
+        Gaussian mixture emissions: the mixture weights of each state. Then
+        ``means_`` has shape (n_components, n_mix, n_features), and
+        ``covars_[k]`` holds state k's components' covariances, as
+        ``GaussianMixtureEM.covariances_`` with ``n_mix`` components (the
+        shapes of hmmlearn's GMMHMM):
+
+        =========== =================================================
+        type        ``covars_``
+        =========== =================================================
+        full        (n_components, n_mix, n_features, n_features)
+        tied        (n_components, n_features, n_features)
+        diag        (n_components, n_mix, n_features)
+        spherical   (n_components, n_mix)
+        =========== =================================================
     emissionprob_ : ndarray of shape (n_components, n_symbols)
         Categorical emissions.
     lambdas_ : ndarray of shape (n_components, n_features)
@@ -459,6 +493,12 @@ class HMMEM(BaseEstimator):
     >>> ids = np.repeat([10, 20], 100)
     >>> hmm.score(X, sequence_ids=ids) == hmm.score(X, lengths=[100, 100])
     True
+
+    A mixture of two Gaussians in each state (hmmlearn's GMMHMM):
+
+    >>> mixed = HMMEM(2, emission="gmm", n_mix=2, random_state=0).fit(X)
+    >>> mixed.weights_.shape, mixed.means_.shape, mixed.covars_.shape
+    ((2, 2), (2, 2, 1), (2, 2, 1))
     """
 
     _parameter_constraints: dict = {
