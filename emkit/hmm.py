@@ -665,10 +665,13 @@ class HMMEM(BaseEstimator):
             data = self._prepare(X, lengths, sequence_ids, reset=True)
             _check_y_is_not_lengths(y, data.X)
             n_samples, n_features = data.X.shape
-            if n_samples < self.n_components:
+            mixed = self.emission == "gmm"  # a start needs a row per Gaussian
+            components = "n_components * n_mix" if mixed else "n_components"
+            n_densities = self.n_components * (self.n_mix if mixed else 1)
+            if n_samples < n_densities:
                 raise ValueError(
-                    f"X: expected n_samples >= n_components but got n_components = "
-                    f"{self.n_components}, n_samples = {n_samples}."
+                    f"X: expected n_samples >= {components} but got {components} = "
+                    f"{n_densities}, n_samples = {n_samples}."
                 )
             model = self._model(n_features)
             # A categorical table needs every symbol of the data, a start's sample or not.

@@ -207,7 +207,7 @@ def test_one_state_is_a_gaussian_mixture(covariance_type):
     # One state: every posterior is 1, and the state's mixture is fitted as a
     # GaussianMixtureEM is ("tied" then shares one matrix among all components).
     rng = np.random.RandomState(2)
-    X = np.r_[rng.randn(150, 2), rng.randn(100, 2) * 0.5 + 3, rng.randn(50, 2) + [0, 4]]
+    X = np.r_[rng.randn(150, 2), rng.randn(100, 2) * 0.5 + 3, rng.randn(50, 2) + np.array([0, 4])]
     m = 3
     weights = np.array([0.5, 0.3, 0.2])
     means = X[[0, 160, 280]]
@@ -261,7 +261,7 @@ def test_missing_values_are_marginalised_out_of_each_component():
         means_init=means,
         covars_init=covars,
         max_iter=0,
-    ).fit(np.zeros((1, 3)))
+    ).fit(np.zeros((2, 3)))
     row = np.array([[0.4, np.nan, 1.1]])
     observed = [0, 2]
     expected = logsumexp(
@@ -290,7 +290,7 @@ def test_sampled_rows_have_the_moments_of_the_mixture():
         means_init=means,
         covars_init=covars,
         max_iter=0,
-    ).fit(np.zeros((1, 2)))
+    ).fit(np.zeros((2, 2)))
     X, states = hmm.sample(200_000, random_state=0)
     np.testing.assert_array_equal(states, 0)
     mean = weights[0] @ means[0]
@@ -318,7 +318,7 @@ def sample_gmm_hmm(n_sequences=30, length=200, random_state=0):
         n_mix=2,
         **{f"{name}_init": value for name, value in truth.items()},
         max_iter=0,
-    ).fit(np.zeros((2, 2)))
+    ).fit(np.zeros((4, 2)))
     rng = np.random.RandomState(random_state)
     pieces = [model.sample(length, random_state=rng) for _ in range(n_sequences)]
     X = np.vstack([p[0] for p in pieces])
@@ -416,13 +416,22 @@ def test_states_permute_with_their_mixtures(sampled, covariance_type):
 
 
 @pytest.mark.parametrize("init_params", ["short-em", "kmeans", "random"])
-def test_every_start_gives_a_model_of_the_data(sampled, init_params):
-    X, _, lengths, truth, _ = sampled
-    hmm = HMMEM(2, emission="gmm", n_mix=2, init_params=init_params, random_state=0)
-    hmm.fit(X[:2000], lengths=lengths[:10])
-    assert hmm.converged_
-    assert hmm.means_.shape == (2, 2, 2) and hmm.covars_.shape == (2, 2, 2)
-    np.testing.assert_allclose(hmm.weights_.sum(axis=1), 1.0)
+def test_each_state_starts_with_its_components_in_one_cluster(sampled, init_params):
+    # The true states lie on either side of x = 5.5. A start's state takes its
+    # n_mix means among the rows nearest its centre: with k-means centres (and
+    # after short-em's runs), all on one side, the two states on both.
+    X, _, lengths, _, _ = sampled
+    start = HMMEM(2, emission="gmm", n_mix=2, init_params=init_params, max_iter=0)
+    start.set_params(random_state=0).fit(X, lengths=lengths)
+    if init_params == "random":  # rows of X
+        assert all(np.any(np.all(X == mean, axis=1)) for mean in start.means_.reshape(-1, 2))
+    else:
+        sides = start.means_[:, :, 0] > 5.5
+        assert set(sides.all(axis=1) | ~sides.any(axis=1)) == {True}
+        assert sorted(sides[:, 0]) == [False, True]
+    if init_params != "short-em":  # the others are where they start
+        np.testing.assert_array_equal(start.weights_, 0.5)
+        np.testing.assert_allclose(start.covars_, np.tile(X.var(axis=0), (2, 2, 1)), rtol=1e-6)
 
 
 def test_squarem_reaches_the_plain_baum_welch_optimum(sampled):
@@ -503,6 +512,7 @@ GOOD = np.random.RandomState(3).randn(30, 2)
             r"covars_init must have shape \(2, 2, 2\)",
         ),
         ({"update_params": ("emissionprob",)}, "update_params must be a tuple of names"),
+        ({"n_mix": 16}, "X: expected n_samples >= n_components \\* n_mix but got .* = 32"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(params, match):
