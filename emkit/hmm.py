@@ -31,6 +31,7 @@ from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
 from ._utils import column_sums, normalize_rows
 from ._validation import check_probabilities, naming_errors, unchanged_on_error, warn
+from .emissions import CustomEmission, Emission
 
 # --------------------------------------------------------------------------- data
 
@@ -342,9 +343,12 @@ class HMMEM(BaseEstimator):
     ----------
     n_components : int, default=1
         Number of hidden states.
-    emission : {"gaussian", "categorical", "poisson"}, default="gaussian"
+    emission : {"gaussian", "categorical", "poisson"} or Emission, default="gaussian"
         Emission distribution. Categorical X is one column of integer symbols
         ``0 .. n_symbols - 1``; Poisson X holds non-negative integer counts.
+        An instance of a subclass of :class:`emkit.emissions.Emission` is an
+        emission of your own; its parameters become attributes ``name_``
+        (see :ref:`custom-emissions`).
     covariance_type : {"diag", "full", "tied", "spherical"}, default="diag"
         Covariance structure of Gaussian emissions.
     n_init : int, default=1
@@ -460,7 +464,7 @@ class HMMEM(BaseEstimator):
         **EM_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "emission": [StrOptions({"gaussian", "categorical", "poisson"})],
+        "emission": [StrOptions({"gaussian", "categorical", "poisson"}), Emission],
         "init_params": [StrOptions({"short-em", "kmeans", "random"})],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
@@ -527,6 +531,8 @@ class HMMEM(BaseEstimator):
     # -- pieces
 
     def _emission(self):
+        if isinstance(self.emission, Emission):
+            return CustomEmission(self.emission)
         if self.emission == "gaussian":
             return GaussianEmission(self.covariance_type, self.reg_covar)
         if self.emission == "categorical":

@@ -92,6 +92,12 @@ def _document(estimator: BaseEstimator) -> str:
     params = estimator.get_params(deep=False)
     if params.get("callback") is not None:
         raise ValueError("callback cannot be saved; set callback=None first.")
+    if not isinstance(params.get("emission", ""), str):
+        raise ValueError(
+            f"emission={type(params['emission']).__name__}(...) is code, which a model file "
+            "does not hold; save such a model with skops.io.dump, and load it with "
+            "skops.io.load, trusting the emission's class."
+        )
     if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
         raise ValueError(
             "random_state cannot be saved unless it is None or an integer, got "
