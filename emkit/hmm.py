@@ -509,6 +509,22 @@ class HMMEM(BaseEstimator):
     n_features_in_ : int
         Number of columns of X seen during ``fit``.
 
+    Notes
+    -----
+    A sequence that a zero start, transition or emission probability rules
+    out has probability zero: :meth:`score` returns ``-inf`` for it (and
+    ``bic`` and ``aic`` ``inf``), as hmmlearn's ``score`` does, while
+    :meth:`predict_proba`, :meth:`predict`, :meth:`decode` and :meth:`fit`
+    raise a ``ValueError`` naming it: it has no posteriors and no most likely
+    path.
+
+    ``fit`` warns (``UserWarning``) when the model has more free parameters
+    (those EM updates, as ``bic`` counts them) than X has observed values,
+    as hmmlearn warns of a degenerate solution; not with ``max_iter=0``,
+    which estimates nothing. A model fitted on several sequences warns when
+    ``score``, ``predict``, ``predict_proba``, ``decode``, ``bic`` or ``aic``
+    get neither ``lengths`` nor ``sequence_ids``.
+
     Examples
     --------
     >>> import numpy as np
@@ -530,6 +546,15 @@ class HMMEM(BaseEstimator):
     >>> ids = np.repeat([10, 20], 100)
     >>> hmm.score(X, sequence_ids=ids) == hmm.score(X, lengths=[100, 100])
     True
+
+    The long-run share of time in each state, and two new sequences drawn
+    from the model:
+
+    >>> hmm.get_stationary_distribution().round(2)
+    array([0.34, 0.66])
+    >>> X_new, states_new = hmm.sample(lengths=[10, 20], random_state=0)
+    >>> X_new.shape, states_new.shape
+    ((30, 1), (30,))
     """
 
     _parameter_constraints: dict = {
@@ -906,7 +931,7 @@ class HMMEM(BaseEstimator):
         currstate: int | None = None,
         *,
         lengths=None,
-    ):
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Draw sequences from the model.
 
         Parameters

@@ -1,6 +1,7 @@
 """HMMEM's hmmlearn surface: stationary distribution, sampling, impossible
 sequences, the degenerate-fit warning and the one-sequence warning."""
 
+import json
 import logging
 import warnings
 
@@ -9,6 +10,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from emkit import HMMEM
+from emkit.hmm import _draw
 from emkit.io import from_json, to_json
 
 hmmlearn = pytest.importorskip("hmmlearn.hmm")
@@ -393,3 +395,27 @@ def test_inference_on_several_sequences_as_one_warns(method):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         getattr(from_json(to_json(one)), method)(X)
+
+
+def test_a_draw_at_the_rounding_edge_is_not_of_a_state_of_probability_zero():
+    # The ten 0.1 sum to 1 - 1.1e-16 in floating point: a uniform number (below 1)
+    # as large as that sum must still give the last state of positive probability.
+    probabilities = np.r_[np.full(10, 0.1), 0.0]
+    total = probabilities.cumsum()[-1]
+    assert total < 1.0
+    assert _draw(probabilities, np.array([total]))[0] == 9
+    assert _draw(np.array([0.0, 1.0]), np.array([0.0]))[0] == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 2.5, "3", None, [2]])
+def test_a_tampered_count_of_fitted_sequences_is_refused(value):
+    X, _ = built().sample(lengths=[20] * 3, random_state=0)
+    document = json.loads(to_json(HMMEM(2, emission="categorical").fit(X, lengths=[20] * 3)))
+    assert document["attributes"]["n_fit_sequences"] == 3
+    document["attributes"]["n_fit_sequences"] = value
+    with pytest.raises(ValueError, match="n_fit_sequences must be a positive integer"):
+        from_json(json.dumps(document))
+    del document["attributes"]["n_fit_sequences"]  # as emkit wrote it before the count
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from_json(json.dumps(document)).predict(X)
