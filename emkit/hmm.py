@@ -9,6 +9,7 @@ from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
@@ -110,8 +111,25 @@ def _check_y_is_not_lengths(y, X) -> None:
         )
 
 
-def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
-    """(starts, ends) of the sequences given by ``lengths`` or ``sequence_ids``."""
+def _check_lengths(lengths) -> np.ndarray:
+    """``lengths`` as a 1-D array of positive integers (of any numeric dtype)."""
+    with naming_errors("lengths"):
+        lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
+        integers = lengths.ndim == 1 and np.issubdtype(lengths.dtype, np.number)
+        if not (integers and np.all(np.mod(lengths, 1) == 0)):
+            raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
+    if np.any(lengths <= 0):
+        raise ValueError(f"lengths must be positive, got {lengths[lengths <= 0][:5]}.")
+    return lengths
+
+
+def sequence_bounds(
+    n_samples: int, lengths=None, sequence_ids=None, total="the number of rows of X"
+):
+    """(starts, ends) of the sequences given by ``lengths`` or ``sequence_ids``.
+
+    ``total`` names ``n_samples`` in the errors.
+    """
     if lengths is not None and sequence_ids is not None:
         raise ValueError("Give either lengths or sequence_ids, not both.")
     if sequence_ids is not None:
@@ -136,25 +154,14 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
                 "rows of each sequence must be consecutive and in time order."
             )
         return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
-    if lengths is None:
-        lengths = [n_samples]
-    with naming_errors("lengths"):
-        lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
-        integers = lengths.ndim == 1 and np.issubdtype(lengths.dtype, np.number)
-        if not (integers and np.all(np.mod(lengths, 1) == 0)):
-            raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
-    if np.any(lengths <= 0):
-        raise ValueError(f"lengths must be positive, got {lengths[lengths <= 0][:5]}.")
+    lengths = _check_lengths([n_samples] if lengths is None else lengths)
     if np.any(lengths > n_samples):  # also keeps their sum from overflowing
         raise ValueError(
-            f"lengths must sum to the number of rows of X ({n_samples}), got a length of "
-            f"{lengths.max()}."
+            f"lengths must sum to {total} ({n_samples}), got a length of {lengths.max()}."
         )
     lengths = lengths.astype(np.int64)
     if lengths.sum() != n_samples:
-        raise ValueError(
-            f"lengths must sum to the number of rows of X ({n_samples}), got {lengths.sum()}."
-        )
+        raise ValueError(f"lengths must sum to {total} ({n_samples}), got {lengths.sum()}.")
     ends = np.cumsum(lengths)
     return ends - lengths, ends
 
@@ -167,14 +174,83 @@ def _row_bytes(n_states: int, n_features: int) -> int:
     return 8 * n_states * (n_features + 2 * n_states + 4)
 
 
-def _check_possible(log_likelihoods: np.ndarray) -> None:
+_FIT_ADVICE = "Check the *_init arguments, or let EM update the parameters that contain zeros."
+_INFERENCE_ADVICE = (
+    "Every state path has probability zero, so they have no state posteriors and no most "
+    "likely path; score gives them log-likelihood -inf."
+)
+
+
+def _check_possible(log_likelihoods: np.ndarray, advice: str = _FIT_ADVICE) -> None:
     if not np.all(np.isfinite(log_likelihoods)):
         impossible = np.flatnonzero(~np.isfinite(log_likelihoods))
         raise ValueError(
             f"Sequence(s) {impossible[:5].tolist()} have zero probability under the model: "
-            "a zero start, transition or emission probability rules them out. Check the "
-            "*_init arguments, or let EM update the parameters that contain zeros."
+            f"a zero start, transition or emission probability rules them out. {advice}"
         )
+
+
+def _stationary_distribution(startprob: np.ndarray, transmat: np.ndarray) -> np.ndarray:
+    """The long-run distribution of the states of the chain started from ``startprob``.
+
+    The limit of the mean of ``startprob @ transmat**t`` over t = 0..T-1 as T
+    grows: a distribution ``pi`` with ``pi @ transmat == pi``. Each closed class of states (which
+    the chain never leaves once in it) has one stationary distribution; the
+    result weights each class's by the probability that the chain ends up in
+    that class. An irreducible chain, periodic or not, is one closed class, and
+    the result is its unique stationary distribution, whatever ``startprob``.
+    """
+    edges = transmat > 0
+    n_classes, labels = connected_components(edges, directed=True, connection="strong")
+    i, j = np.nonzero(edges)
+    closed_class = np.ones(n_classes, dtype=bool)
+    closed_class[labels[i][labels[i] != labels[j]]] = False
+    closed = closed_class[labels]
+    # Mass in each closed state at the entry into its class: start there, or get
+    # there from the transient states (expected visits startprob_T (I - P_TT)^-1).
+    mass = startprob[closed]
+    transient = ~closed
+    if transient.any():
+        leave = np.eye(int(transient.sum())) - transmat[np.ix_(transient, transient)]
+        visits = np.linalg.solve(leave.T, startprob[transient])
+        mass = mass + visits @ transmat[np.ix_(transient, closed)]
+    pi = np.zeros(len(startprob))
+    for label in np.flatnonzero(closed_class):
+        states = np.flatnonzero(labels == label)
+        weight = mass[labels[closed] == label].sum()
+        # The one solution of pi (P - I) = 0, sum(pi) = 1 on an irreducible class.
+        block = transmat[np.ix_(states, states)]
+        system = np.vstack([block.T - np.eye(len(states)), np.ones(len(states))])
+        target = np.r_[np.zeros(len(states)), 1.0]
+        pi[states] = weight * np.linalg.lstsq(system, target, rcond=None)[0]
+    pi = np.maximum(pi, 0.0)  # rounding
+    return pi / pi.sum()
+
+
+def _warn_if_degenerate(n_parameters: int, X: np.ndarray) -> None:
+    """Warn, as hmmlearn does, when the data have fewer values than the model has parameters."""
+    n_values = int(np.count_nonzero(~np.isnan(X))) if X.dtype.kind == "f" else X.size
+    if n_values < n_parameters:
+        warn(
+            f"HMMEM has {n_parameters} free parameters, but X holds only {n_values} observed "
+            "values: the fit is degenerate, as the data cannot determine them all. Use fewer "
+            "states or more data, or fix parameters (update_params, with *_init values)."
+        )
+
+
+def _cumulative(probabilities: np.ndarray) -> np.ndarray:
+    """Cumulative sums along the last axis, ending in exactly 1.
+
+    ``searchsorted(c, u, "right")`` for u uniform in [0, 1) then draws index
+    i with its probability, and never one of probability zero.
+    """
+    cumulative = np.cumsum(probabilities, axis=-1)
+    return cumulative / cumulative[..., -1:]
+
+
+def _draw(probabilities: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Indices drawn from ``probabilities`` by uniform numbers in [0, 1)."""
+    return np.searchsorted(_cumulative(probabilities), uniform, "right")
 
 
 class HMMParams(NamedTuple):
@@ -437,6 +513,22 @@ class HMMEM(BaseEstimator):
     n_features_in_ : int
         Number of columns of X seen during ``fit``.
 
+    Notes
+    -----
+    A sequence that a zero start, transition or emission probability rules
+    out has probability zero: :meth:`score` returns ``-inf`` for it (and
+    ``bic`` and ``aic`` ``inf``), as hmmlearn's ``score`` does, while
+    :meth:`predict_proba`, :meth:`predict`, :meth:`decode` and :meth:`fit`
+    raise a ``ValueError`` naming it: it has no posteriors and no most likely
+    path.
+
+    ``fit`` warns (``UserWarning``) when the model has more free parameters
+    (those EM updates, as ``bic`` counts them) than X has observed values,
+    as hmmlearn warns of a degenerate solution; not with ``max_iter=0``,
+    which estimates nothing. A model fitted on several sequences warns when
+    ``score``, ``predict``, ``predict_proba``, ``decode``, ``bic`` or ``aic``
+    get neither ``lengths`` nor ``sequence_ids``.
+
     Examples
     --------
     >>> import numpy as np
@@ -458,6 +550,15 @@ class HMMEM(BaseEstimator):
     >>> ids = np.repeat([10, 20], 100)
     >>> hmm.score(X, sequence_ids=ids) == hmm.score(X, lengths=[100, 100])
     True
+
+    The long-run share of time in each state, and two new sequences drawn
+    from the model:
+
+    >>> hmm.get_stationary_distribution().round(2)
+    array([0.34, 0.66])
+    >>> X_new, states_new = hmm.sample(lengths=[10, 20], random_state=0)
+    >>> X_new.shape, states_new.shape
+    ((30, 1), (30,))
     """
 
     _parameter_constraints: dict = {
@@ -641,6 +742,8 @@ class HMMEM(BaseEstimator):
                 stopping=self.stopping,
                 fitted=partial(fitted_copy, self, model),
             )
+            if self.max_iter > 0:  # max_iter=0 estimates nothing: it builds a model
+                _warn_if_degenerate(model.n_parameters(result.params), data.X)
             set_fit_attributes(self, model, result)
             self._n_fit_sequences = len(data.starts)
         return self
@@ -669,7 +772,10 @@ class HMMEM(BaseEstimator):
         return map_blocks(run, blocks, self.n_jobs)
 
     def _forward_backward(self, X, lengths, sequence_ids):
-        """State posteriors and the log-likelihood of each sequence."""
+        """State posteriors and the log-likelihood of each sequence.
+
+        An impossible sequence has log-likelihood -inf, and no posteriors.
+        """
 
         def infer(params, log_frameprob, block):
             posteriors, _, log_likelihoods = forward_backward(
@@ -680,9 +786,12 @@ class HMMEM(BaseEstimator):
         posteriors, log_likelihoods = zip(
             *self._by_blocks(X, lengths, sequence_ids, infer), strict=True
         )
-        log_likelihoods = np.concatenate(log_likelihoods)
-        _check_possible(log_likelihoods)
-        return np.concatenate(posteriors), log_likelihoods
+        return np.concatenate(posteriors), np.concatenate(log_likelihoods)
+
+    def _posteriors(self, X, lengths, sequence_ids) -> np.ndarray:
+        posteriors, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        _check_possible(log_likelihoods, _INFERENCE_ADVICE)
+        return posteriors
 
     def _warn_if_one_sequence(self, method: str, lengths, sequence_ids) -> None:
         """Warn that X is one sequence to ``method`` when fit had several and none are given."""
@@ -690,7 +799,7 @@ class HMMEM(BaseEstimator):
         if lengths is None and sequence_ids is None and n_fit > 1:
             warn(
                 f"HMMEM was fitted on {n_fit} sequences, but {method} got neither lengths "
-                "nor sequence_ids, so X is scored as one sequence. Pass lengths "
+                "nor sequence_ids, so X is taken as one sequence. Pass lengths "
                 "(lengths=[len(X)] for one sequence) or sequence_ids; in cross-validation, "
                 "enable scikit-learn's metadata routing and request sequence_ids for "
                 "scoring (set_score_request(sequence_ids=True) on the HMMEM or the scorer)."
@@ -712,7 +821,10 @@ class HMMEM(BaseEstimator):
         Returns
         -------
         log_likelihood : float
-            ``log p(X) / n_samples``, summed over sequences.
+            ``log p(X) / n_samples``, summed over sequences; ``-inf`` if a
+            sequence has probability zero under the model (a zero start,
+            transition or emission probability rules out every state path),
+            as in hmmlearn.
         """
         _check_y_is_not_lengths(y, X)
         _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
@@ -733,8 +845,16 @@ class HMMEM(BaseEstimator):
         -------
         posteriors : ndarray of shape (n_samples, n_components)
             State posteriors given the whole of each sequence.
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model: it has no
+            posteriors (:meth:`score` gives it ``-inf``).
         """
-        return self._forward_backward(X, lengths, sequence_ids)[0]
+        posteriors = self._posteriors(X, lengths, sequence_ids)
+        self._warn_if_one_sequence("predict_proba", lengths, sequence_ids)
+        return posteriors
 
     def decode(self, X, lengths=None, sequence_ids=None, algorithm: str = "viterbi"):
         """Most likely states and their log-probability.
@@ -757,9 +877,21 @@ class HMMEM(BaseEstimator):
             See ``algorithm``.
         states : ndarray of shape (n_samples,)
             The decoded states.
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model: every path
+            is as unlikely as any other, so none is the most likely
+            (hmmlearn returns ``-inf`` and an arbitrary path).
         """
+        decoded = self._decode(X, lengths, sequence_ids, algorithm)
+        self._warn_if_one_sequence("decode", lengths, sequence_ids)
+        return decoded
+
+    def _decode(self, X, lengths, sequence_ids, algorithm: str):
         if algorithm == "map":
-            posteriors = self.predict_proba(X, lengths, sequence_ids)
+            posteriors = self._posteriors(X, lengths, sequence_ids)
             return float(np.log(posteriors.max(axis=1)).sum()), posteriors.argmax(axis=1)
         if algorithm != "viterbi":
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}.")
@@ -771,7 +903,7 @@ class HMMEM(BaseEstimator):
 
         log_probs, states = zip(*self._by_blocks(X, lengths, sequence_ids, infer), strict=True)
         log_probs = np.concatenate(log_probs)
-        _check_possible(log_probs)
+        _check_possible(log_probs, _INFERENCE_ADVICE)
         return float(log_probs.sum()), np.concatenate(states)
 
     def predict(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
@@ -788,18 +920,43 @@ class HMMEM(BaseEstimator):
         -------
         states : ndarray of shape (n_samples,)
             The state of each observation.
-        """
-        return self.decode(X, lengths, sequence_ids)[1]
 
-    def sample(self, n_samples: int = 1, random_state=None):
-        """Draw one sequence from the model.
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model, as :meth:`decode`.
+        """
+        states = self._decode(X, lengths, sequence_ids, "viterbi")[1]
+        self._warn_if_one_sequence("predict", lengths, sequence_ids)
+        return states
+
+    def sample(
+        self,
+        n_samples: int | None = None,
+        random_state=None,
+        currstate: int | None = None,
+        *,
+        lengths=None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw sequences from the model.
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Length of the sequence.
+        n_samples : int, default=None
+            Number of observations: 1 if None, or the sum of ``lengths`` when
+            they are given. With ``lengths``, it must equal their sum.
         random_state : int, RandomState instance or None, default=None
             Seed; ``None`` uses the estimator's ``random_state``.
+        currstate : int, default=None
+            The state of the first observation of every sequence, instead of
+            one drawn from ``startprob_``, as in hmmlearn. To continue a
+            sequence whose last state is ``z``, draw ``sample(n + 1,
+            currstate=z)`` and drop its first row.
+        lengths : array-like of int, default=None
+            Lengths of independent sequences to draw, stacked in X as
+            :meth:`fit` takes them (``fit(X, lengths=lengths)``): each starts
+            afresh from ``startprob_`` (or ``currstate``), and no transition
+            links one sequence to the next. None draws one sequence.
 
         Returns
         -------
@@ -807,20 +964,94 @@ class HMMEM(BaseEstimator):
             Observations.
         states : ndarray of shape (n_samples,)
             The hidden states.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import HMMEM
+        >>> hmm = HMMEM(
+        ...     2,
+        ...     startprob_init=[1.0, 0.0],
+        ...     transmat_init=[[0.9, 0.1], [0.2, 0.8]],
+        ...     means_init=[[0.0], [5.0]],
+        ...     covars_init=[[1.0], [1.0]],
+        ...     max_iter=0,
+        ... ).fit(np.zeros((2, 1)))
+        >>> X, states = hmm.sample(lengths=[3, 4], random_state=0)
+        >>> X.shape, states[[0, 3]]  # both sequences start in state 0
+        ((7, 1), array([0, 0]))
+        >>> X, states = hmm.sample(5, currstate=1, random_state=0)
+        >>> int(states[0])
+        1
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        k = self.n_components
+        if n_samples is None:
+            n_samples = 1 if lengths is None else sum(int(n) for n in _check_lengths(lengths))
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if currstate is not None and (
+            not isinstance(currstate, Integral)
+            or isinstance(currstate, bool)
+            or not 0 <= currstate < k
+        ):
+            raise ValueError(
+                f"currstate must be a state: an integer from 0 to {k - 1}, got {currstate!r}."
+            )
+        starts, _ = sequence_bounds(n_samples, lengths, total="n_samples")
         rng = check_random_state(self.random_state if random_state is None else random_state)
         params = self._params()
-        cumulative = params.transmat.cumsum(axis=1)
         states = np.empty(n_samples, dtype=np.int64)
-        states[0] = np.searchsorted(params.startprob.cumsum(), rng.random_sample(), "right")
+        if currstate is None:
+            states[starts] = _draw(params.startprob, rng.random_sample(len(starts)))
+        else:
+            states[starts] = currstate
         draws = rng.random_sample(n_samples)
-        for t in range(1, n_samples):
+        follows = np.ones(n_samples, dtype=bool)
+        follows[starts] = False
+        cumulative = _cumulative(params.transmat)
+        for t in np.flatnonzero(follows):
             states[t] = np.searchsorted(cumulative[states[t - 1]], draws[t], "right")
-        np.minimum(states, self.n_components - 1, out=states)
         return self._emission().sample(params.emission, states, rng), states
+
+    def get_stationary_distribution(self) -> np.ndarray:
+        """The stationary distribution of the chain of states, as in hmmlearn.
+
+        The distribution ``pi`` with ``pi @ transmat_ == pi``: the share of
+        time the chain spends in each state in the long run. When the chain
+        can reach every state from every other (an irreducible chain,
+        periodic or not), it is unique and equals hmmlearn's, the left
+        eigenvector of ``transmat_`` for the eigenvalue 1. Otherwise (a
+        reducible chain), it is the long-run distribution of the chain
+        started from ``startprob_``: the mass that ends in each closed set of
+        states (one the chain never leaves, such as the last state of a
+        left-right model) is spread as that set's own stationary
+        distribution, and the states the chain leaves for good get none.
+
+        Returns
+        -------
+        pi : ndarray of shape (n_components,)
+            Non-negative, summing to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import HMMEM
+        >>> hmm = HMMEM(
+        ...     2,
+        ...     transmat_init=[[0.9, 0.1], [0.3, 0.7]],
+        ...     means_init=[[0.0], [5.0]],
+        ...     covars_init=[[1.0], [1.0]],
+        ...     max_iter=0,
+        ... ).fit(np.zeros((2, 1)))
+        >>> pi = hmm.get_stationary_distribution()
+        >>> pi  # (0.3, 0.1) / (0.1 + 0.3)
+        array([0.75, 0.25])
+        >>> np.allclose(pi @ hmm.transmat_, pi)
+        True
+        """
+        check_is_fitted(self)
+        return _stationary_distribution(self.startprob_, self.transmat_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -108,6 +108,8 @@ def _document(estimator: BaseEstimator) -> str:
         attributes["kept_columns"] = _encode(estimator._kept)
         if estimator.indicator_ is not None:
             attributes["indicator_features"] = _encode(estimator.indicator_.features_)
+    if isinstance(estimator, HMMEM):  # for the warning that X is taken as one sequence
+        attributes["n_fit_sequences"] = int(getattr(estimator, "_n_fit_sequences", 1))
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -547,6 +549,13 @@ def _restore(estimator, attributes: dict) -> None:
         raise ValueError("model file: lower_bound_ must be a number.")
     kept = attributes.pop("kept_columns", None)
     indicator = attributes.pop("indicator_features", None)
+    n_fit_sequences = attributes.pop("n_fit_sequences", 1)  # files of emkit before it: 1
+    if isinstance(estimator, HMMEM):
+        if type(n_fit_sequences) is not int or n_fit_sequences < 1:  # not a bool either
+            raise ValueError(
+                f"model file: n_fit_sequences must be a positive integer, got {n_fit_sequences!r}."
+            )
+        estimator._n_fit_sequences = n_fit_sequences
     if isinstance(estimator, EMImputer):
         n = attributes["n_features_in_"]
         if not (isinstance(kept, np.ndarray) and kept.dtype == bool and kept.shape == (n,)):
