@@ -13,17 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import gammaln, log_softmax, softmax
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_non_negative
+from scipy.special import log_softmax, softmax
+from sklearn.utils.validation import check_array, check_non_negative
 
 from ._categorical import (
     categorical_counts,
     categorical_log_prob,
+    multinomial_counts,
+    multinomial_log_prob,
     poisson_log_prob,
     poisson_statistics,
 )
@@ -36,6 +37,7 @@ from ._validation import (
     check_positive_definite,
     check_probabilities,
     check_X,
+    naming_errors,
 )
 
 # A Poisson rate of exactly 0 makes any positive count impossible (and 0 * log 0
@@ -320,6 +322,138 @@ class CategoricalEmission(_Scoring):
         return CategoricalParams(get("emissionprob_"))
 
 
+# A start's emission probabilities keep this share spread evenly over the categories,
+# so that none starts at 0: EM never revives a zero probability.
+_START_SPREAD = 0.01
+
+
+def check_n_trials(n_trials):
+    """None, a positive integer, or a 1-D array of positive integers (one per row)."""
+    if n_trials is None:
+        return None
+    with naming_errors("n_trials"):  # a ragged list
+        scalar = np.ndim(n_trials) == 0
+    if scalar:
+        if isinstance(n_trials, bool) or not isinstance(n_trials, Integral) or n_trials < 1:
+            raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}.")
+        return n_trials
+    with naming_errors("n_trials"):
+        trials = check_array(n_trials, ensure_2d=False, dtype=None, input_name="n_trials")
+    if trials.ndim != 1:
+        raise ValueError(
+            "n_trials must be a positive integer, or a 1-D array of one per row of X; got "
+            f"an array of shape {trials.shape}."
+        )
+    if trials.dtype.kind not in "iuf" or np.any(np.mod(trials, 1) != 0):
+        raise ValueError(f"n_trials must hold integers, got {trials[:5]!r}.")
+    bad = (trials < 1) | (trials > 2.0**53)  # larger totals are refused in X
+    if np.any(bad):
+        raise ValueError(f"n_trials must be from 1 to 2**53, got {trials[bad][:5]}.")
+    return trials.astype(np.int64)
+
+
+class MultinomialTrialsEmission(CategoricalEmission):
+    """Counts of ``n_features`` categories in ``n_trials`` draws: hmmlearn's MultinomialHMM.
+
+    ``emissionprob[k]`` are state k's category probabilities, estimated by
+    maximum likelihood as the categorical's (one trial, one symbol) are. The
+    formulas are those of ``MultinomialEmission``, SemiSupervisedEM's smoothed
+    one. ``n_trials``: None (each row's own total), an integer every row sums
+    to, or one per row of the X given to ``fit``. ``fitted_trials``: the total
+    that all the rows ``fit`` saw share (None if they differ), which ``sample``
+    draws unless ``n_trials`` is one number.
+    """
+
+    # Short runs on a sample would give the categories it lacks probability 0 for
+    # good, and a row that counts one of them would be impossible: one start instead,
+    # from k-means on the rows' proportions.
+    explores = False
+
+    def __init__(self, n_trials=None, fitted_trials: int | None = None):
+        self.n_trials = n_trials
+        self.fitted_trials = fitted_trials
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        n_trials = check_n_trials(self.n_trials)
+        try:
+            X = _check_counts(estimator, X, reset, "counts (non-negative integers)")
+        except ValueError as error:
+            if "X contains NaN" not in str(error):
+                raise
+            raise ValueError(
+                "X contains NaN: multinomial emissions take rows of counts without missing "
+                "values (only Gaussian emissions accept NaN)."
+            ) from None
+        totals = X.sum(axis=1, dtype=float)
+        if np.any(totals > 2.0**53):
+            raise ValueError("X must hold counts whose rows sum to at most 2**53.")
+        if np.any(totals < 1):
+            raise ValueError(
+                f"X: row {np.argmax(totals < 1)} holds no count; each row counts the "
+                "outcomes of at least one trial."
+            )
+        if isinstance(n_trials, np.ndarray):
+            if not reset:  # the trials of fit's rows; other rows have their own totals
+                return X.astype(float)
+            if n_trials.shape != (len(X),):
+                raise ValueError(
+                    f"n_trials must have one entry per row of X: shape ({len(X)},), got "
+                    f"{n_trials.shape}."
+                )
+        if n_trials is not None and np.any(totals != n_trials):
+            row = int(np.argmax(totals != n_trials))
+            wanted = n_trials if np.ndim(n_trials) == 0 else n_trials[row]
+            raise ValueError(
+                f"X: the counts of each row must sum to n_trials; row {row} sums to "
+                f"{int(totals[row])}, not {wanted}."
+            )
+        return X.astype(float)
+
+    def data_attributes(self, X) -> dict:
+        """``n_trials_``: the total of every row of X, if they share one, else None."""
+        totals = X.sum(axis=1)
+        return {"n_trials_": int(totals[0]) if np.all(totals == totals[0]) else None}
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        check_n_trials(self.n_trials)
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            return {}
+        shape = (n_states, n_features)
+        return {"emissionprob": check_probabilities(emissionprob, shape, "emissionprob_init")}
+
+    def init(self, X, n_states, method, given, rng) -> CategoricalParams:
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            proportions = X / X.sum(axis=1, keepdims=True)
+            method = "random" if method == "random" else "kmeans"
+            centres = _initial_centres(proportions, n_states, method, rng)
+            emissionprob = (1 - _START_SPREAD) * centres + _START_SPREAD / X.shape[1]
+            emissionprob /= emissionprob.sum(axis=1, keepdims=True)
+        return CategoricalParams(emissionprob)
+
+    def log_prob(self, params: CategoricalParams, X, missing=None) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return multinomial_log_prob(X, np.log(params.emissionprob))
+
+    def statistics(self, params: CategoricalParams, X, W, missing=None) -> np.ndarray:
+        return multinomial_counts(X, W)
+
+    def sample(self, params: CategoricalParams, states, rng) -> np.ndarray:
+        trials = self.n_trials if isinstance(self.n_trials, Integral) else self.fitted_trials
+        if trials is None:
+            raise ValueError(
+                "sample draws rows of one number of trials, but the rows of X given to fit "
+                "have different totals: set n_trials to the number of trials to draw."
+            )
+        k, n_features = params.emissionprob.shape
+        X = np.empty((len(states), n_features), dtype=np.int64)
+        for state in range(k):
+            rows = states == state
+            X[rows] = rng.multinomial(trials, params.emissionprob[state], size=rows.sum())
+        return X
+
+
 @dataclass(frozen=True)
 class PoissonStats:
     nk: np.ndarray
@@ -408,11 +542,10 @@ class MultinomialEmission(_Scoring):
         return X
 
     def log_prob(self, params: MultinomialParams, X, missing=None) -> np.ndarray:
-        log_prob = safe_sparse_dot(X, params.feature_log_prob.T, dense_output=True)
-        return log_prob + _log_multinomial_coefficient(X)[:, None]
+        return multinomial_log_prob(X, params.feature_log_prob)
 
     def statistics(self, params, X, W, missing=None) -> np.ndarray:
-        return np.asarray(safe_sparse_dot(X.T, W, dense_output=True)).T
+        return multinomial_counts(X, W)
 
     def recentred(self, counts, old: MultinomialParams, new: MultinomialParams):
         return counts  # counts are not centred
@@ -443,14 +576,3 @@ class MultinomialEmission(_Scoring):
 
     def from_attributes(self, get) -> MultinomialParams:
         return MultinomialParams(get("feature_log_prob_"))
-
-
-def _log_multinomial_coefficient(X) -> np.ndarray:
-    """log(n_i! / prod_f x_if!) for every row of counts X (dense or sparse)."""
-    if sp.issparse(X):
-        terms = X.copy()
-        terms.data = gammaln(terms.data + 1)  # gammaln(1) = 0 for the zeros
-    else:
-        terms = gammaln(X + 1)
-    totals = np.asarray(X.sum(axis=1)).ravel()
-    return gammaln(totals + 1) - np.asarray(terms.sum(axis=1)).ravel()

@@ -26,7 +26,12 @@ from ._em import (
     map_blocks,
     set_fit_attributes,
 )
-from ._emissions import CategoricalEmission, GaussianEmission, PoissonEmission
+from ._emissions import (
+    CategoricalEmission,
+    GaussianEmission,
+    MultinomialTrialsEmission,
+    PoissonEmission,
+)
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
@@ -409,7 +414,7 @@ class HMMModel:
 class HMMEM(BaseEstimator):
     """Hidden Markov model fitted by Baum-Welch (EM).
 
-    Gaussian (all four covariance types), categorical or Poisson emissions;
+    Gaussian (all four covariance types), categorical, multinomial or Poisson emissions;
     many sequences at once, given by ``lengths`` (as in hmmlearn) or by
     ``sequence_ids`` (one id per row, which scikit-learn's metadata routing
     splits with the rows, so that ``GroupKFold`` cross-validation works).
@@ -419,12 +424,15 @@ class HMMEM(BaseEstimator):
     ----------
     n_components : int, default=1
         Number of hidden states.
-    emission : {"gaussian", "categorical", "poisson"} or Emission, default="gaussian"
+    emission : {"gaussian", "categorical", "multinomial", "poisson"} or Emission, \
+            default="gaussian"
         Emission distribution. Categorical X is one column of integer symbols
-        ``0 .. n_symbols - 1``; Poisson X holds non-negative integer counts.
-        An instance of a subclass of :class:`emkit.emissions.Emission` is an
-        emission of your own; its parameters become attributes ``name_``
-        (see :ref:`custom-emissions`).
+        ``0 .. n_symbols - 1``; multinomial X holds the counts of
+        ``n_features`` categories, each row the outcomes of its number of
+        trials (``n_trials``), as hmmlearn's ``MultinomialHMM``; Poisson X
+        holds non-negative integer counts. An instance of a subclass of
+        :class:`emkit.emissions.Emission` is an emission of your own; its
+        parameters become attributes ``name_`` (see :ref:`custom-emissions`).
     covariance_type : {"diag", "full", "tied", "spherical"}, default="diag"
         Covariance structure of Gaussian emissions.
     n_init : int, default=1
@@ -440,8 +448,11 @@ class HMMEM(BaseEstimator):
         ``"random"``: random rows. Every start runs on whole sequences drawn
         at random up to 10,000 rows, or a window of 10,000 rows of one longer
         sequence. Categorical emission probabilities start random (one start:
-        short runs on a sample would rule out its unseen symbols); Gaussian covariances start
-        at the data's covariance. With emission parameters given
+        short runs on a sample would rule out its unseen symbols); multinomial
+        ones, for the same reason, at k-means centres of the rows' proportions
+        (``"random"``: random rows' proportions), each category kept above 0.
+        Gaussian covariances start at the data's covariance. With emission
+        parameters given
         (``means_init``, ``covars_init``, ``emissionprob_init``,
         ``lambdas_init``), there are no short runs.
     startprob_init, transmat_init : array-like, default=None
@@ -452,9 +463,18 @@ class HMMEM(BaseEstimator):
         Initial Gaussian means (n_components, n_features) and covariances (in
         the shape of ``covars_``).
     emissionprob_init : array-like of shape (n_components, n_symbols), default=None
-        Initial categorical emission probabilities.
+        Initial categorical emission probabilities; multinomial: of shape
+        (n_components, n_features).
     lambdas_init : array-like of shape (n_components, n_features), default=None
         Initial Poisson rates.
+    n_trials : int, array-like of shape (n_samples,) or None, default=None
+        Multinomial emissions: the number of trials of each row, which its
+        counts must sum to. An int holds for the rows of every method; an
+        array gives the trials of each row of the X passed to ``fit`` (other
+        methods take each row's total, as hmmlearn does); None takes each
+        row's total. ``sample`` draws rows of ``n_trials`` trials if it is an
+        int, else of the total that all the rows of ``fit`` shared
+        (``n_trials_``).
     startprob_prior, transmat_prior : float, default=1.0
         Dirichlet concentrations of the start and transition probabilities;
         1.0 is no prior, below 1 favours zero probabilities.
@@ -462,8 +482,8 @@ class HMMEM(BaseEstimator):
         Added to the diagonal of Gaussian covariances.
     update_params : tuple of str, default=None
         Parameters that EM updates, among ``"startprob"``, ``"transmat"`` and
-        the emission's (``"means"``, ``"covars"``; ``"emissionprob"``;
-        ``"lambdas"``). None updates all.
+        the emission's (``"means"``, ``"covars"``; ``"emissionprob"`` for
+        categorical and multinomial; ``"lambdas"``). None updates all.
     tol : float, default=1e-5
         EM stops when the mean log-likelihood per observation is within about
         ``tol`` of where it is heading (see ``stopping``). hmmlearn's ``tol``
@@ -502,7 +522,11 @@ class HMMEM(BaseEstimator):
         Gaussian emissions: means and covariances (shape by ``covariance_type``,
         as ``GaussianMixtureEM.covariances_``).
     emissionprob_ : ndarray of shape (n_components, n_symbols)
-        Categorical emissions.
+        Categorical emissions; multinomial: (n_components, n_features), the
+        probabilities of the categories in each state.
+    n_trials_ : int or None
+        Multinomial emissions: the number of trials that every row of the X
+        passed to ``fit`` had, or None if their totals differ.
     lambdas_ : ndarray of shape (n_components, n_features)
         Poisson emissions.
     converged_, n_iter_, lower_bound_, lower_bounds_
@@ -565,7 +589,7 @@ class HMMEM(BaseEstimator):
         **EM_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "emission": [StrOptions({"gaussian", "categorical", "poisson"}), Emission],
+        "emission": [StrOptions({"gaussian", "categorical", "multinomial", "poisson"}), Emission],
         "init_params": [StrOptions({"short-em", "kmeans", "random"})],
         "startprob_init": ["array-like", None],
         "transmat_init": ["array-like", None],
@@ -573,6 +597,7 @@ class HMMEM(BaseEstimator):
         "covars_init": ["array-like", None],
         "emissionprob_init": ["array-like", None],
         "lambdas_init": ["array-like", None],
+        "n_trials": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "startprob_prior": [Interval(Real, 0.0, None, closed="left")],
         "transmat_prior": [Interval(Real, 0.0, None, closed="left")],
         "update_params": [tuple, list, None],
@@ -592,6 +617,7 @@ class HMMEM(BaseEstimator):
         covars_init=None,
         emissionprob_init=None,
         lambdas_init=None,
+        n_trials=None,
         startprob_prior: float = 1.0,
         transmat_prior: float = 1.0,
         reg_covar: float = 1e-6,
@@ -616,6 +642,7 @@ class HMMEM(BaseEstimator):
         self.covars_init = covars_init
         self.emissionprob_init = emissionprob_init
         self.lambdas_init = lambdas_init
+        self.n_trials = n_trials
         self.startprob_prior = startprob_prior
         self.transmat_prior = transmat_prior
         self.reg_covar = reg_covar
@@ -638,6 +665,8 @@ class HMMEM(BaseEstimator):
             return GaussianEmission(self.covariance_type, self.reg_covar)
         if self.emission == "categorical":
             return CategoricalEmission()
+        if self.emission == "multinomial":
+            return MultinomialTrialsEmission(self.n_trials, getattr(self, "n_trials_", None))
         return PoissonEmission()
 
     def _update(self, emission) -> frozenset:
@@ -726,6 +755,10 @@ class HMMEM(BaseEstimator):
             model = self._model(n_features)
             # A categorical table needs every symbol of the data, a start's sample or not.
             model.given["largest"] = data.X.max(axis=0)
+            # What the emission learns from the data beside EM (the rows' common total).
+            data_attributes = getattr(model.emission, "data_attributes", lambda X: {})
+            for name, value in data_attributes(data.X).items():
+                setattr(self, name, value)
             k = self.n_components
             result = fit_em(
                 model,

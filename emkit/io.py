@@ -502,6 +502,7 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
             "gaussian": {"means_": (k, d), "covars_": (k, d)},
             "poisson": {"lambdas_": (k, d)},
             "categorical": {"emissionprob_": (k, None)},
+            "multinomial": {"emissionprob_": (k, d)},
         }[estimator.emission]
         if estimator.emission == "categorical" and d != 1:
             raise ValueError(f"model file: a categorical HMM has 1 feature, not {d}.")
@@ -611,10 +612,26 @@ def _check_values(estimator) -> None:
             raise ValueError("model file: exp(feature_log_prob_) rows do not sum to 1.")
     if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ <= 0):
         raise ValueError("model file: lambdas_ must be positive.")
+    if isinstance(estimator, HMMEM) and estimator.emission == "multinomial":
+        _check_n_trials(estimator)
     for name in ("means_", "lambdas_"):  # no fit gives them: its data would be refused
         values = getattr(estimator, name, None)
         if values is not None and np.any(np.abs(values) > largest_value(values.dtype)):
             raise ValueError(f"model file: {name} holds values too large for EM.")
+
+
+def _check_n_trials(estimator) -> None:
+    """n_trials_, the rows' common total at fit (or None), agrees with an integer n_trials."""
+    trials = _get(estimator, "n_trials_")
+    positive = _is_number(trials) and isinstance(trials, int) and 0 < trials <= 2**53
+    if trials is not None and not positive:
+        raise ValueError(
+            f"model file: n_trials_ must be an integer from 1 to 2**53 or null: {trials!r}."
+        )
+    if isinstance(estimator.n_trials, Integral) and trials != estimator.n_trials:
+        raise ValueError(
+            f"model file: n_trials_ ({trials}) must equal n_trials ({estimator.n_trials})."
+        )
 
 
 def _derive(estimator, indicator_features) -> None:

@@ -23,7 +23,7 @@ def align_components(reference, model):
     features. The matching minimises the total symmetric Kullback-Leibler
     divergence between matched components (Hungarian assignment): between
     Gaussian components for mixtures and Gaussian HMMs, between emission
-    distributions for categorical and Poisson HMMs.
+    distributions for categorical, multinomial and Poisson HMMs.
 
     Parameters
     ----------
