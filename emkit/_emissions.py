@@ -31,10 +31,11 @@ from ._categorical import (
 from ._gaussian import Conditioned, Gaussian, GaussianStats
 from ._missing import check_observed_columns, fill_with_column_means
 from ._starts import kmeans_centres, seed_centres
-from ._utils import normalize_rows
+from ._utils import log_dirichlet, normalize_rows
 from ._validation import (
     check_finite_array,
     check_positive_definite,
+    check_prior,
     check_probabilities,
     check_X,
     naming_errors,
@@ -85,6 +86,9 @@ class _Scoring:
         """Whether a component is spurious: never, for counts and symbols."""
         return False
 
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        """Take the estimator's priors that concern this emission (none here), checked."""
+
     def condition(self, params, X, missing=None) -> Scored:
         return Scored(self.log_prob(params, X, missing), partial(self.statistics, params, X))
 
@@ -112,6 +116,11 @@ class GaussianEmission:
 
     def __init__(self, covariance_type: str, reg_covar: float):
         self.gaussian = Gaussian(covariance_type, reg_covar)
+        self.prior = None  # a GaussianPrior: MAP estimates
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        names = ("means_prior", "means_weight", "covars_prior", "covars_weight")
+        self.prior = self.gaussian.prior(*(priors[name] for name in names), n_states, n_features)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         X = check_X(estimator, X, reset=reset)
@@ -170,15 +179,15 @@ class GaussianEmission:
         return GaussianParams(*self.gaussian.permuted(params, order))
 
     def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
-        if "means" not in update:  # covariances about the fixed means
-            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
-        means, covars, precisions_cholesky = self.gaussian.estimate(stats, params.means)
+        means, covars, precisions_cholesky = self.gaussian.estimate(
+            stats, params.means, self.prior, fixed_means="means" not in update
+        )
         if "covars" not in update:
             covars, precisions_cholesky = params.covars, params.precisions_cholesky
         return GaussianParams(means, covars, precisions_cholesky)
 
     def log_prior(self, params: GaussianParams) -> float:
-        return 0.0
+        return self.gaussian.log_prior(self.prior, *params)
 
     def unconstrained(self, params: GaussianParams) -> tuple:
         return self.gaussian.unconstrained(params.means, params.covars)
@@ -235,6 +244,14 @@ class CategoricalEmission(_Scoring):
     names = ("emissionprob",)
     # Short runs on a sample would give its unseen symbols probability 0.
     explores = False
+    concentration = 1.0  # of the Dirichlet prior of each state's probabilities: none
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        # Checked against the table's width in init, where it is known.
+        self.concentration = priors["emissionprob_prior"]
+
+    def _concentration(self, shape: tuple[int, int]) -> np.ndarray:
+        return check_prior(self.concentration, shape, "emissionprob_prior")
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         X = _check_counts(estimator, X, reset, "symbols (integers 0, 1, ...)")
@@ -288,7 +305,8 @@ class CategoricalEmission(_Scoring):
     def estimate(self, counts, params: CategoricalParams, update) -> CategoricalParams:
         if "emissionprob" not in update:
             return params
-        return CategoricalParams(normalize_rows(counts, params.emissionprob))
+        counts = counts + (self._concentration(counts.shape) - 1.0)
+        return CategoricalParams(normalize_rows(np.maximum(counts, 0.0), params.emissionprob))
 
     def divergences(self, a: CategoricalParams, b: CategoricalParams) -> np.ndarray:
         return _symmetric_kl(a.emissionprob, b.emissionprob)
@@ -297,7 +315,8 @@ class CategoricalEmission(_Scoring):
         return CategoricalParams(params.emissionprob[order])
 
     def log_prior(self, params: CategoricalParams) -> float:
-        return 0.0
+        probabilities = params.emissionprob
+        return log_dirichlet(self._concentration(probabilities.shape), probabilities)
 
     def unconstrained(self, params: CategoricalParams) -> tuple:
         with np.errstate(divide="ignore"):
@@ -465,6 +484,13 @@ class PoissonStats:
 
 class PoissonEmission(_Scoring):
     names = ("lambdas",)
+    # Gamma prior of each rate, density ~ lambda**alpha * exp(-beta * lambda): none.
+    alpha = beta = 0.0
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        shape = (n_states, n_features)
+        self.alpha = check_prior(priors["lambdas_prior"], shape, "lambdas_prior")
+        self.beta = check_prior(priors["lambdas_weight"], shape, "lambdas_weight")
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         return _check_counts(estimator, X, reset, "non-negative integer counts").astype(float)
@@ -494,7 +520,8 @@ class PoissonEmission(_Scoring):
         if "lambdas" not in update:
             return params
         nk = stats.nk + 10 * np.finfo(float).eps
-        return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
+        lambdas = (stats.sx + self.alpha) / (nk[:, None] + self.beta)
+        return PoissonParams(np.maximum(lambdas, _MIN_LAMBDA))
 
     def divergences(self, a: PoissonParams, b: PoissonParams) -> np.ndarray:
         return _symmetric_kl(a.lambdas, b.lambdas)
@@ -503,7 +530,8 @@ class PoissonEmission(_Scoring):
         return PoissonParams(params.lambdas[order])
 
     def log_prior(self, params: PoissonParams) -> float:
-        return 0.0
+        lambdas = params.lambdas
+        return float(np.sum(self.alpha * np.log(lambdas) - self.beta * lambdas))
 
     def unconstrained(self, params: PoissonParams) -> tuple:
         return (np.log(params.lambdas),)

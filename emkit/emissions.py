@@ -190,6 +190,9 @@ class CustomEmission:
     def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
         return {}  # an emission of one's own starts as its init says
 
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        """HMMEM's priors are the built-in emissions'; this one has its ``log_prior``."""
+
     def _checked(self, params, n_states: int, where: str) -> tuple:
         """``params`` as a tuple of one array per name, states first, or a clear error."""
         if not isinstance(params, tuple) or len(params) != len(self.names):

@@ -35,8 +35,14 @@ from ._emissions import (
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
-from ._utils import column_sums, normalize_rows
-from ._validation import check_probabilities, naming_errors, unchanged_on_error, warn
+from ._utils import column_sums, log_dirichlet, normalize_rows
+from ._validation import (
+    check_prior,
+    check_probabilities,
+    naming_errors,
+    unchanged_on_error,
+    warn,
+)
 from .emissions import CustomEmission, Emission
 
 # --------------------------------------------------------------------------- data
@@ -278,11 +284,6 @@ class HMMStats:
         )
 
 
-def _log_dirichlet(concentration: float, probabilities: np.ndarray) -> float:
-    """Log-density of a symmetric Dirichlet, up to a constant, over the positive probabilities."""
-    return (concentration - 1.0) * float(np.log(probabilities[probabilities > 0]).sum())
-
-
 class HMMModel:
     """Baum-Welch for the driver: forward-backward E-step, Dirichlet-MAP M-step."""
 
@@ -292,8 +293,8 @@ class HMMModel:
         emission,
         init_params: str,
         given: dict,
-        startprob_prior: float,
-        transmat_prior: float,
+        startprob_prior: np.ndarray,
+        transmat_prior: np.ndarray,
         update: frozenset,
     ):
         self.n_states = n_states
@@ -371,18 +372,12 @@ class HMMModel:
         )
 
     def log_prior(self, params: HMMParams) -> float:
-        """Log of the Dirichlet prior densities, up to a constant (0 for priors of 1).
-
-        Below 1, a prior's density is infinite where a probability is zero, and
-        the M-step sets probabilities to zero: the density is taken on the face
-        of the simplex where the probabilities are positive.
-        """
+        """Log of the prior densities, up to a constant (0 for flat priors)."""
         total = self.emission.log_prior(params.emission)
         if "startprob" in self.update:
-            total += _log_dirichlet(self.startprob_prior, params.startprob[self.start_allowed])
+            total += log_dirichlet(self.startprob_prior, params.startprob, self.start_allowed)
         if "transmat" in self.update:
-            transitions = params.transmat[self.transition_allowed]
-            total += _log_dirichlet(self.transmat_prior, transitions)
+            total += log_dirichlet(self.transmat_prior, params.transmat, self.transition_allowed)
         return float(total)
 
     def unconstrained(self, params: HMMParams) -> tuple:
@@ -475,9 +470,27 @@ class HMMEM(BaseEstimator):
         row's total. ``sample`` draws rows of ``n_trials`` trials if it is an
         int, else of the total that all the rows of ``fit`` shared
         (``n_trials_``).
-    startprob_prior, transmat_prior : float, default=1.0
-        Dirichlet concentrations of the start and transition probabilities;
-        1.0 is no prior, below 1 favours zero probabilities.
+    startprob_prior, transmat_prior : float or array-like, default=1.0
+        Dirichlet concentrations of the start and transition probabilities,
+        for every entry or of shape (n_components,) and (n_components,
+        n_components); 1.0 is no prior, below 1 favours zero probabilities.
+    emissionprob_prior : float or array-like, default=1.0
+        Dirichlet concentrations of categorical or multinomial emission
+        probabilities, (n_components, n_symbols or n_features).
+    lambdas_prior, lambdas_weight : float or array-like, default=0.0
+        Gamma prior of the Poisson rates, density proportional to
+        ``rate ** lambdas_prior * exp(-lambdas_weight * rate)``, (n_components,
+        n_features).
+    means_prior, means_weight : float or array-like, default=0.0
+        Normal prior of the Gaussian means: about ``means_prior``
+        (n_components, n_features), worth ``means_weight`` (n_components,)
+        observations.
+    covars_prior, covars_weight : float or array-like, default=0.0 and 1.0
+        Inverse-Wishart prior of the Gaussian covariances: scale
+        ``covars_prior`` in the shape of ``covars_`` (a number: on the
+        diagonal), degrees of freedom ``covars_weight`` (n_components,), a
+        number for ``"tied"``. The defaults are flat; hmmlearn's updates
+        (see :ref:`hmm`, "Priors on the emissions").
     reg_covar : float, default=1e-6
         Added to the diagonal of Gaussian covariances.
     update_params : tuple of str, default=None
@@ -531,9 +544,9 @@ class HMMEM(BaseEstimator):
         Poisson emissions.
     converged_, n_iter_, lower_bound_, lower_bounds_
         As in :class:`~emkit.GaussianMixtureEM`; log-likelihoods are means
-        per observation, plus the log of the Dirichlet priors (divided by the
-        number of observations) when ``startprob_prior`` or ``transmat_prior``
-        is not 1: the objective that EM increases.
+        per observation, plus the log of the prior densities (divided by the
+        number of observations) when a prior is not flat: the objective that
+        EM increases.
     n_features_in_ : int
         Number of columns of X seen during ``fit``.
 
@@ -598,8 +611,15 @@ class HMMEM(BaseEstimator):
         "emissionprob_init": ["array-like", None],
         "lambdas_init": ["array-like", None],
         "n_trials": [Interval(Integral, 1, None, closed="left"), "array-like", None],
-        "startprob_prior": [Interval(Real, 0.0, None, closed="left")],
-        "transmat_prior": [Interval(Real, 0.0, None, closed="left")],
+        "startprob_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "transmat_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "emissionprob_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "lambdas_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "lambdas_weight": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "means_prior": [Real, "array-like"],
+        "means_weight": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "covars_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "covars_weight": [Interval(Real, 0.0, None, closed="left"), "array-like"],
         "update_params": [tuple, list, None],
     }
 
@@ -618,8 +638,15 @@ class HMMEM(BaseEstimator):
         emissionprob_init=None,
         lambdas_init=None,
         n_trials=None,
-        startprob_prior: float = 1.0,
-        transmat_prior: float = 1.0,
+        startprob_prior=1.0,
+        transmat_prior=1.0,
+        emissionprob_prior=1.0,
+        lambdas_prior=0.0,
+        lambdas_weight=0.0,
+        means_prior=0.0,
+        means_weight=0.0,
+        covars_prior=0.0,
+        covars_weight=1.0,
         reg_covar: float = 1e-6,
         update_params=None,
         tol: float = 1e-5,
@@ -645,6 +672,13 @@ class HMMEM(BaseEstimator):
         self.n_trials = n_trials
         self.startprob_prior = startprob_prior
         self.transmat_prior = transmat_prior
+        self.emissionprob_prior = emissionprob_prior
+        self.lambdas_prior = lambdas_prior
+        self.lambdas_weight = lambdas_weight
+        self.means_prior = means_prior
+        self.means_weight = means_weight
+        self.covars_prior = covars_prior
+        self.covars_weight = covars_weight
         self.reg_covar = reg_covar
         self.update_params = update_params
         self.tol = tol
@@ -691,6 +725,19 @@ class HMMEM(BaseEstimator):
             "lambdas": self.lambdas_init,
         }
         checked = emission.check_init(given, k, n_features)
+        priors = {
+            name: getattr(self, name)
+            for name in (
+                "emissionprob_prior",
+                "lambdas_prior",
+                "lambdas_weight",
+                "means_prior",
+                "means_weight",
+                "covars_prior",
+                "covars_weight",
+            )
+        }
+        emission.set_priors(priors, k, n_features)
         if self.startprob_init is not None:
             checked["startprob"] = check_probabilities(self.startprob_init, (k,), "startprob_init")
         if self.transmat_init is not None:
@@ -700,8 +747,8 @@ class HMMEM(BaseEstimator):
             emission,
             self.init_params,
             checked,
-            self.startprob_prior,
-            self.transmat_prior,
+            check_prior(self.startprob_prior, (k,), "startprob_prior"),
+            check_prior(self.transmat_prior, (k, k), "transmat_prior"),
             self._update(emission),
         )
 
