@@ -9,8 +9,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils.validation import check_is_fitted
 
+from ._mixture_base import _BaseGaussianMixture
 from .hmm import HMMEM
-from .mixture import _BaseGaussianMixture
 
 
 def align_components(reference, model):
