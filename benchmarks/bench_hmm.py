@@ -1,26 +1,30 @@
 """Per-iteration speed of emkit's HMMEM (Baum-Welch) against hmmlearn.
 
-Five cases, each on seeded data sampled from a known, well-separated model
+Six cases, each on seeded data sampled from a known, well-separated model
 (sticky transitions; Gaussian means far apart, or peaked categorical emissions):
 
 (a) many short sequences (default 2000 x 250), d=4, 8 states, diagonal Gaussian;
 (b) one long sequence (default 500_000 steps), the same model;
 (c) one long sequence (default 500_000 symbols) of 20 symbols, 8 states, categorical;
 (d) a Viterbi decode of (b)'s data with the parameters emkit fitted in (b);
-(e) many short sequences (default 1000 x 200), d=6, 4 states of 3 diagonal Gaussians
+(e) one sequence (default 100_000 rows) of counts of 10 categories in 20 trials,
+    8 states, multinomial (hmmlearn's ``MultinomialHMM``);
+(f) many short sequences (default 1000 x 200), d=6, 4 states of 3 diagonal Gaussians
     each: ``HMMEM(emission="gmm")`` against hmmlearn's ``GMMHMM`` (its own data and
-    start, drawn from a generator of their own, so that (a)-(d) stay as they were).
+    start, drawn from a generator of their own, so that (a)-(e) stay as they were).
 
-Fits (a)-(c) run in this process on the same data from the same explicit start:
-startprob and the rows of transmat drawn from a flat Dirichlet, Gaussian means
-from random rows of X and unit variances (categorical: emission rows from a
-flat Dirichlet). emkit runs ``HMMEM(reg_covar=0, tol=0, max_iter=n_iter, accelerate=None)`` with
-the start as ``*_init``; hmmlearn runs ``GaussianHMM(covars_prior=0,
-covars_weight=1)`` or ``CategoricalHMM(n_features=m)`` with ``init_params=""``,
-``n_iter=n_iter``, ``tol=-inf`` and the start set as attributes, once with
-``implementation="scaling"`` and once with the default ``"log"``. Both libraries
+Fits (a)-(c) and (e) run in this process on the same data from the same
+explicit start: startprob and the rows of transmat drawn from a flat Dirichlet,
+Gaussian means from random rows of X and unit variances (categorical and
+multinomial: emission rows from a flat Dirichlet). emkit runs
+``HMMEM(reg_covar=0, tol=0, max_iter=n_iter, accelerate=None)`` with the start
+as ``*_init``; hmmlearn runs ``GaussianHMM(covars_prior=0, covars_weight=1)``,
+``CategoricalHMM(n_features=m)`` or ``MultinomialHMM(n_trials=t)`` with
+``init_params=""``, ``n_iter=n_iter``, ``tol=-inf`` and the start set as
+attributes, once with ``implementation="scaling"`` and once with the default
+``"log"``. Both libraries
 then run exactly ``n_iter`` Baum-Welch iterations with the same iterates.
-For (e), mixture weights start equal and the means at random rows of X;
+For (f), mixture weights start equal and the means at random rows of X;
 hmmlearn runs ``GMMHMM(params="stwc")`` (its default, neutral, diag priors) and
 emkit ``update_params=("startprob", "transmat", "weights", "covars")``, with
 ``--gmm-iter`` iterations, best of ``--gmm-repeats``: with the means fixed, the
@@ -66,6 +70,8 @@ Usage::
     python benchmarks/bench_hmm.py              # full sizes, 10 iterations, best of 3
     python benchmarks/bench_hmm.py --quick      # small smoke run
     python benchmarks/bench_hmm.py --cases ad   # only some of the cases
+    python benchmarks/bench_hmm.py --cases e --repeats 2   # multinomial only, under a minute
+    python benchmarks/bench_hmm.py --cases f    # Gaussian mixtures only, about a minute
     python benchmarks/bench_hmm.py --threads 1  # single-threaded BLAS (threadpoolctl)
 
 emkit's and hmmlearn's recursions are single-threaded; only the BLAS parts
@@ -96,7 +102,7 @@ from _common import (
     thread_settings,
 )
 from hmmlearn.base import BaseHMM
-from hmmlearn.hmm import GMMHMM, CategoricalHMM, GaussianHMM
+from hmmlearn.hmm import GMMHMM, CategoricalHMM, GaussianHMM, MultinomialHMM
 from sklearn.exceptions import ConvergenceWarning
 
 try:
@@ -108,7 +114,7 @@ except ImportError:  # run from a source checkout without installing emkit
     from emkit import HMMEM
 
 IMPLEMENTATIONS = ("scaling", "log")
-TARGETS = {"a": 2.0, "b": 1.0, "c": 1.0, "d": 1.0, "e": 3.0}  # vs hmmlearn "scaling"
+TARGETS = {"a": 2.0, "b": 1.0, "c": 1.0, "d": 1.0, "e": 2.0, "f": 3.0}  # vs hmmlearn "scaling"
 GMM_UPDATE = ("startprob", "transmat", "weights", "covars")  # hmmlearn's "stwc"
 
 DEFAULTS = {
@@ -118,6 +124,9 @@ DEFAULTS = {
     "n_features": 4,
     "n_states": 8,
     "n_symbols": 20,
+    "multinomial_length": 100_000,
+    "n_categories": 10,
+    "n_trials": 20,
     "n_iter": 10,
     "repeats": 3,
     "gmm_sequences": 1000,
@@ -135,6 +144,9 @@ QUICK = {
     "n_features": 4,
     "n_states": 4,
     "n_symbols": 6,
+    "multinomial_length": 5_000,
+    "n_categories": 4,
+    "n_trials": 5,
     "n_iter": 4,
     "repeats": 2,
     "gmm_sequences": 20,
@@ -156,15 +168,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         ("n_features", "dimension of the Gaussian emissions"),
         ("n_states", "number of hidden states"),
         ("n_symbols", "number of symbols of case (c)"),
+        ("multinomial_length", "length of the single sequence of case (e)"),
+        ("n_categories", "number of categories of case (e)"),
+        ("n_trials", "number of trials of each row of case (e)"),
         ("n_iter", "Baum-Welch iterations per timed fit"),
         ("repeats", "best of this many fits"),
-        ("gmm_sequences", "number of sequences of case (e)"),
-        ("gmm_length", "length of each sequence of case (e)"),
-        ("gmm_features", "dimension of case (e)"),
-        ("gmm_states", "number of hidden states of case (e)"),
-        ("n_mix", "Gaussian components per state of case (e)"),
-        ("gmm_iter", "Baum-Welch iterations per timed fit of case (e)"),
-        ("gmm_repeats", "best of this many fits in case (e)"),
+        ("gmm_sequences", "number of sequences of case (f)"),
+        ("gmm_length", "length of each sequence of case (f)"),
+        ("gmm_features", "dimension of case (f)"),
+        ("gmm_states", "number of hidden states of case (f)"),
+        ("n_mix", "Gaussian components per state of case (f)"),
+        ("gmm_iter", "Baum-Welch iterations per timed fit of case (f)"),
+        ("gmm_repeats", "best of this many fits in case (f)"),
     ]:
         parser.add_argument(
             "--" + name.replace("_", "-"),
@@ -173,7 +188,9 @@ def parse_args(argv=None) -> argparse.Namespace:
             help=f"{help_}; default {DEFAULTS[name]} ({QUICK[name]} with --quick)",
         )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cases", default="abcde", help="which of the cases a, b, c, d, e to run")
+    parser.add_argument(
+        "--cases", default="abcdef", help="which of the cases a, b, c, d, e, f to run"
+    )
     parser.add_argument(
         "--quick", action="store_true", help=f"small sizes for a smoke run: {QUICK}"
     )
@@ -184,13 +201,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("n_iter and gmm_iter must be at least 2, repeats and gmm_repeats positive")
     gmm_sizes = (args.gmm_sequences, args.gmm_length, args.gmm_features, args.n_mix)
     if min(gmm_sizes) < 1 or args.gmm_states < 2:
-        parser.error("the sizes of case (e) must be positive, with at least 2 states")
-    if min(args.n_sequences, args.length, args.n_features, args.n_symbols) < 1:
+        parser.error("the sizes of case (f) must be positive, with at least 2 states")
+    sizes = (args.n_sequences, args.length, args.n_features, args.n_symbols, args.n_trials)
+    if min(*sizes, args.n_categories, args.multinomial_length) < 1:
         parser.error("sizes must be positive")
     if args.n_states < 2 or args.long_length < args.n_states:
         parser.error("n_states must be at least 2 and at most long_length")
-    if not args.cases or set(args.cases) - set("abcde"):
-        parser.error("--cases takes letters among a, b, c, d, e")
+    if not args.cases or set(args.cases) - set("abcdef"):
+        parser.error("--cases takes letters among a, b, c, d, e, f")
     return args
 
 
@@ -257,6 +275,19 @@ def categorical_data(length, args, rng):
     return symbols[:, None].astype(np.int64)
 
 
+def multinomial_data(length, args, rng):
+    """One sequence of rows of counts from peaked, distinct category probabilities."""
+    k, m = args.n_states, args.n_categories
+    startprob, transmat = true_chain(k, rng)
+    emissionprob = rng.dirichlet(np.full(m, 0.5), size=k)
+    states = sample_states(1, length, startprob, transmat, rng).ravel()
+    X = np.empty((length, m), dtype=np.int64)
+    for state in range(k):
+        rows = states == state
+        X[rows] = rng.multinomial(args.n_trials, emissionprob[state], size=rows.sum())
+    return X
+
+
 def gmm_data(args, rng):
     """Data of a diag-Gaussian-mixture HMM, components well apart; X (stacked), lengths."""
     k, m, d = args.gmm_states, args.n_mix, args.gmm_features
@@ -293,13 +324,17 @@ def gaussian_start(X, args, rng) -> dict:
     }
 
 
-def categorical_start(args, rng) -> dict:
-    k, m = args.n_states, args.n_symbols
+def categorical_start(args, rng, m=None) -> dict:
+    k, m = args.n_states, m or args.n_symbols
     return {
         "startprob": rng.dirichlet(np.ones(k)),
         "transmat": rng.dirichlet(np.ones(k), size=k),
         "emissionprob": rng.dirichlet(np.ones(m), size=k),
     }
+
+
+def multinomial_start(args, rng) -> dict:
+    return categorical_start(args, rng, args.n_categories) | {"n_trials": args.n_trials}
 
 
 # ----------------------------------------------------------------------- builders
@@ -323,6 +358,14 @@ def make_emkit(start, n_iter):
         "max_iter": n_iter,
         "accelerate": None,  # plain Baum-Welch: hmmlearn's iterates
     }
+    if "n_trials" in start:
+        return HMMEM(
+            k,
+            emission="multinomial",
+            n_trials=start["n_trials"],
+            emissionprob_init=start["emissionprob"],
+            **common,
+        )
     if "emissionprob" in start:
         return HMMEM(k, emission="categorical", emissionprob_init=start["emissionprob"], **common)
     if "weights" in start:
@@ -357,7 +400,10 @@ def make_hmmlearn(start, n_iter, implementation):
         "tol": -np.inf,
         "implementation": implementation,
     }
-    if "emissionprob" in start:
+    if "n_trials" in start:
+        model = MultinomialHMM(k, n_trials=start["n_trials"], **common)
+        model.emissionprob_ = start["emissionprob"].copy()
+    elif "emissionprob" in start:
         model = CategoricalHMM(k, n_features=start["emissionprob"].shape[1], **common)
         model.emissionprob_ = start["emissionprob"].copy()
     elif "weights" in start:
@@ -522,7 +568,8 @@ def run(args: argparse.Namespace) -> None:
     print(
         f"(a) {args.n_sequences} x {args.length}, (b)-(d) {args.long_length} steps; "
         f"n_features={args.n_features} n_states={args.n_states} n_symbols={args.n_symbols} "
-        f"n_iter={args.n_iter} repeats={args.repeats} seed={args.seed}"
+        f"(e) {args.multinomial_length} x {args.n_categories} counts of {args.n_trials} "
+        f"trials; n_iter={args.n_iter} repeats={args.repeats} seed={args.seed}"
         f"{' (quick)' if args.quick else ''}"
     )
     rng = np.random.default_rng(args.seed)
@@ -532,6 +579,8 @@ def run(args: argparse.Namespace) -> None:
     start_a = gaussian_start(X_a, args, rng)
     start_b = gaussian_start(X_b, args, rng)
     start_c = categorical_start(args, rng)
+    X_e = multinomial_data(args.multinomial_length, args, rng)
+    start_e = multinomial_start(args, rng)
     print(f"data sampled in {time.perf_counter() - t_start:.1f} s\n")
 
     rows = []
@@ -540,6 +589,7 @@ def run(args: argparse.Namespace) -> None:
         "a": ("diag Gaussian, many sequences", X_a, lengths_a, start_a),
         "b": ("diag Gaussian, one sequence", X_b, None, start_b),
         "c": ("categorical, one sequence", X_c, None, start_c),
+        "e": ("multinomial, one sequence", X_e, None, start_e),
     }
     for case, (title, X, lengths, start) in fits.items():
         if case not in args.cases:
@@ -553,15 +603,15 @@ def run(args: argparse.Namespace) -> None:
             emkit_b = make_emkit(start_b, args.n_iter).fit(X_b)
         best, diff = bench_decode(X_b, emkit_b, args)
         rows.append(("(d) Viterbi decode of (b)", "s/call", best, diff, TARGETS["d"]))
-    if "e" in args.cases:
-        gmm_rng = np.random.default_rng([args.seed, 5])  # (a)-(d)'s draws unchanged
-        X_e, lengths_e = gmm_data(args, gmm_rng)
-        start_e = gmm_start(X_e, args, gmm_rng)
+    if "f" in args.cases:
+        gmm_rng = np.random.default_rng([args.seed, 6])  # (a)-(e)'s draws unchanged
+        X_f, lengths_f = gmm_data(args, gmm_rng)
+        start_f = gmm_start(X_f, args, gmm_rng)
         sizes = argparse.Namespace(**{**vars(args), "n_iter": args.gmm_iter})
         sizes.repeats = args.gmm_repeats
-        per_iter, diff, _ = bench_fit("e", X_e, lengths_e, start_e, sizes)
-        title = f"(e) {args.gmm_states} states x {args.n_mix} diag Gaussians, GMMHMM"
-        rows.append((title, "s/iter", per_iter, diff, TARGETS["e"]))
+        per_iter, diff, _ = bench_fit("f", X_f, lengths_f, start_f, sizes)
+        title = f"(f) {args.gmm_states} states x {args.n_mix} diag Gaussians, GMMHMM"
+        rows.append((title, "s/iter", per_iter, diff, TARGETS["f"]))
 
     print()
     print(

@@ -116,6 +116,8 @@ def _inverse_transposed(factors: np.ndarray) -> np.ndarray:
 class _MatrixCovariance:
     """Shared code of ``full`` and ``tied``: general symmetric matrices."""
 
+    per_component = True
+
     def in_mixtures_of(self, size: int):
         """The structure for components in consecutive mixtures of ``size``."""
         return self
@@ -135,6 +137,19 @@ class _MatrixCovariance:
 
     def log_det_cholesky(self, precisions_cholesky: np.ndarray, n_features: int):
         return np.log(np.diagonal(precisions_cholesky, axis1=-2, axis2=-1)).sum(axis=-1)
+
+    def add_to_diagonal(self, covariances: np.ndarray, value) -> np.ndarray:
+        diagonal = np.arange(covariances.shape[-1])
+        covariances[..., diagonal, diagonal] += value
+        return covariances
+
+    def trace_product(self, precisions: np.ndarray, scatter: np.ndarray, n_features: int):
+        """trace(precision @ scatter) of each component (of the one, tied)."""
+        return np.sum(precisions * scatter, axis=(-2, -1))
+
+    def prior_dof(self, covars_weight, n_features: int):
+        """hmmlearn's inverse-Wishart degrees of freedom beyond the minimum, ``max(w - d, 0)``."""
+        return np.maximum(covars_weight - n_features, 0.0)
 
     def full_matrices(self, covariances, n_components, n_features):
         return np.broadcast_to(covariances, (n_components, n_features, n_features))
@@ -190,6 +205,10 @@ class _Full(_MatrixCovariance):
     def reduce_second_moments(self, full):
         return full
 
+    def pooled(self, per_component):
+        """Per-component weights as the estimate divides by them."""
+        return per_component[:, None, None]
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         cov = second_moments / nk[:, None, None] - shift[:, :, None] * shift[:, None, :]
         cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] += reg_covar
@@ -198,6 +217,7 @@ class _Full(_MatrixCovariance):
 
 class _Tied(_MatrixCovariance):
     name = "tied"
+    per_component = False  # one covariance for all components
 
     def rows_needed(self, n_features: int) -> int:
         return 1  # the covariance is pooled over all components
@@ -224,6 +244,9 @@ class _Tied(_MatrixCovariance):
 
     def reduce_second_moments(self, full):
         return full.sum(axis=0)
+
+    def pooled(self, per_component):
+        return np.sum(per_component)
 
     def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
         return values  # shared by all components
@@ -289,6 +312,8 @@ class _TiedPerMixture(_MatrixCovariance):
 class _VectorCovariance:
     """Shared code of ``diag`` and ``spherical``: diagonal matrices."""
 
+    per_component = True
+
     def in_mixtures_of(self, size: int):
         """The structure for components in consecutive mixtures of ``size``."""
         return self
@@ -317,6 +342,16 @@ class _VectorCovariance:
 
     def log_det_cholesky(self, precisions_cholesky, n_features):
         return np.log(self._diagonal(precisions_cholesky, n_features)).sum(axis=1)
+
+    def add_to_diagonal(self, covariances: np.ndarray, value) -> np.ndarray:
+        return covariances + value
+
+    def trace_product(self, precisions: np.ndarray, scatter: np.ndarray, n_features: int):
+        return self._diagonal(precisions * scatter, n_features).sum(axis=1)
+
+    def prior_dof(self, covars_weight, n_features: int):
+        """hmmlearn's inverse-gamma degrees of freedom beyond the minimum, ``max(w - 1, 0)``."""
+        return np.maximum(covars_weight - 1.0, 0.0)
 
     def full_matrices(self, covariances, n_components, n_features):
         diagonal = self._diagonal(covariances, n_features)
@@ -347,6 +382,9 @@ class _Diag(_VectorCovariance):
     def reduce_second_moments(self, full):
         return np.diagonal(full, axis1=1, axis2=2).copy()
 
+    def pooled(self, per_component):
+        return per_component[:, None]
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         return second_moments / nk[:, None] - shift * shift + reg_covar
 
@@ -368,6 +406,9 @@ class _Spherical(_VectorCovariance):
 
     def reduce_second_moments(self, full):
         return np.trace(full, axis1=1, axis2=2)
+
+    def pooled(self, per_component):
+        return per_component
 
     def estimate(self, nk, shift, second_moments, reg_covar):
         return (second_moments / nk - np.sum(shift * shift, axis=1)) / shift.shape[1] + reg_covar

@@ -13,29 +13,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.special import gammaln, log_softmax, softmax
-from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_non_negative
+from scipy.special import log_softmax, softmax
+from sklearn.utils.validation import check_array, check_non_negative
 
 from ._categorical import (
     categorical_counts,
     categorical_log_prob,
+    multinomial_counts,
+    multinomial_log_prob,
     poisson_log_prob,
     poisson_statistics,
 )
 from ._gaussian import Conditioned, Gaussian, GaussianStats
 from ._missing import check_observed_columns, fill_with_column_means
 from ._starts import kmeans_centres, seed_centres
-from ._utils import normalize_rows
+from ._utils import log_dirichlet, normalize_rows
 from ._validation import (
     check_finite_array,
     check_positive_definite,
+    check_prior,
     check_probabilities,
     check_X,
+    naming_errors,
 )
 
 # A Poisson rate of exactly 0 makes any positive count impossible (and 0 * log 0
@@ -93,6 +96,9 @@ class _Scoring:
         """Whether a component is spurious: never, for counts and symbols."""
         return False
 
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        """Take the estimator's priors that concern this emission (none here), checked."""
+
     def condition(self, params, X, missing=None) -> Scored:
         return Scored(self.log_prob(params, X, missing), partial(self.statistics, params, X))
 
@@ -120,6 +126,11 @@ class GaussianEmission:
 
     def __init__(self, covariance_type: str, reg_covar: float):
         self.gaussian = Gaussian(covariance_type, reg_covar)
+        self.prior = None  # a GaussianPrior: MAP estimates
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        names = ("means_prior", "means_weight", "covars_prior", "covars_weight")
+        self.prior = self.gaussian.prior(*(priors[name] for name in names), n_states, n_features)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         X = check_X(estimator, X, reset=reset)
@@ -178,15 +189,15 @@ class GaussianEmission:
         return GaussianParams(*self.gaussian.permuted(params, order))
 
     def estimate(self, stats: GaussianStats, params: GaussianParams, update) -> GaussianParams:
-        if "means" not in update:  # covariances about the fixed means
-            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
-        means, covars, precisions_cholesky = self.gaussian.estimate(stats, params.means)
+        means, covars, precisions_cholesky = self.gaussian.estimate(
+            stats, params.means, self.prior, fixed_means="means" not in update
+        )
         if "covars" not in update:
             covars, precisions_cholesky = params.covars, params.precisions_cholesky
         return GaussianParams(means, covars, precisions_cholesky)
 
     def log_prior(self, params: GaussianParams) -> float:
-        return 0.0
+        return self.gaussian.log_prior(self.prior, *params)
 
     def unconstrained(self, params: GaussianParams) -> tuple:
         return self.gaussian.unconstrained(params.means, params.covars)
@@ -292,6 +303,23 @@ class GaussianMixtureEmission:
         self.n_mix = n_mix
         self.gaussian = Gaussian(covariance_type, reg_covar, mixture_size=n_mix)
         self.one_mixture = Gaussian(covariance_type, reg_covar)  # a state's, for the shapes
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        """No prior on the Gaussians of a mixture: the Gaussian emission's must be flat."""
+        dof = self.one_mixture.covariance.prior_dof
+        for name, flat in [
+            ("means_weight", lambda weight: weight == 0),
+            ("covars_prior", lambda scatter: scatter == 0),
+            ("covars_weight", lambda weight: dof(weight, n_features) == 0),
+        ]:
+            with naming_errors(name):
+                value = np.asarray(priors[name], dtype=float)
+            if not np.all(flat(value)):
+                raise ValueError(
+                    f"{name}: emission='gmm' takes no prior on its Gaussians; leave "
+                    "means_weight, covars_prior and covars_weight at their flat defaults "
+                    "(0, 0 and 1)."
+                )
 
     def covars_shape(self, n_states: int, n_features: int) -> tuple[int, ...]:
         """The shape of ``covars_``: a mixture's covariances per state."""
@@ -469,6 +497,14 @@ class CategoricalEmission(_Scoring):
     names = ("emissionprob",)
     # Short runs on a sample would give its unseen symbols probability 0.
     explores = False
+    concentration = 1.0  # of the Dirichlet prior of each state's probabilities: none
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        # Checked against the table's width in init, where it is known.
+        self.concentration = priors["emissionprob_prior"]
+
+    def _concentration(self, shape: tuple[int, int]) -> np.ndarray:
+        return check_prior(self.concentration, shape, "emissionprob_prior")
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         X = _check_counts(estimator, X, reset, "symbols (integers 0, 1, ...)")
@@ -522,7 +558,8 @@ class CategoricalEmission(_Scoring):
     def estimate(self, counts, params: CategoricalParams, update) -> CategoricalParams:
         if "emissionprob" not in update:
             return params
-        return CategoricalParams(normalize_rows(counts, params.emissionprob))
+        counts = counts + (self._concentration(counts.shape) - 1.0)
+        return CategoricalParams(normalize_rows(np.maximum(counts, 0.0), params.emissionprob))
 
     def divergences(self, a: CategoricalParams, b: CategoricalParams) -> np.ndarray:
         return _symmetric_kl(a.emissionprob, b.emissionprob)
@@ -531,7 +568,8 @@ class CategoricalEmission(_Scoring):
         return CategoricalParams(params.emissionprob[order])
 
     def log_prior(self, params: CategoricalParams) -> float:
-        return 0.0
+        probabilities = params.emissionprob
+        return log_dirichlet(self._concentration(probabilities.shape), probabilities)
 
     def unconstrained(self, params: CategoricalParams) -> tuple:
         with np.errstate(divide="ignore"):
@@ -556,6 +594,138 @@ class CategoricalEmission(_Scoring):
         return CategoricalParams(get("emissionprob_"))
 
 
+# A start's emission probabilities keep this share spread evenly over the categories,
+# so that none starts at 0: EM never revives a zero probability.
+_START_SPREAD = 0.01
+
+
+def check_n_trials(n_trials):
+    """None, a positive integer, or a 1-D array of positive integers (one per row)."""
+    if n_trials is None:
+        return None
+    with naming_errors("n_trials"):  # a ragged list
+        scalar = np.ndim(n_trials) == 0
+    if scalar:
+        if isinstance(n_trials, bool) or not isinstance(n_trials, Integral) or n_trials < 1:
+            raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}.")
+        return n_trials
+    with naming_errors("n_trials"):
+        trials = check_array(n_trials, ensure_2d=False, dtype=None, input_name="n_trials")
+    if trials.ndim != 1:
+        raise ValueError(
+            "n_trials must be a positive integer, or a 1-D array of one per row of X; got "
+            f"an array of shape {trials.shape}."
+        )
+    if trials.dtype.kind not in "iuf" or np.any(np.mod(trials, 1) != 0):
+        raise ValueError(f"n_trials must hold integers, got {trials[:5]!r}.")
+    bad = (trials < 1) | (trials > 2.0**53)  # larger totals are refused in X
+    if np.any(bad):
+        raise ValueError(f"n_trials must be from 1 to 2**53, got {trials[bad][:5]}.")
+    return trials.astype(np.int64)
+
+
+class MultinomialTrialsEmission(CategoricalEmission):
+    """Counts of ``n_features`` categories in ``n_trials`` draws: hmmlearn's MultinomialHMM.
+
+    ``emissionprob[k]`` are state k's category probabilities, estimated by
+    maximum likelihood as the categorical's (one trial, one symbol) are. The
+    formulas are those of ``MultinomialEmission``, SemiSupervisedEM's smoothed
+    one. ``n_trials``: None (each row's own total), an integer every row sums
+    to, or one per row of the X given to ``fit``. ``fitted_trials``: the total
+    that all the rows ``fit`` saw share (None if they differ), which ``sample``
+    draws unless ``n_trials`` is one number.
+    """
+
+    # Short runs on a sample would give the categories it lacks probability 0 for
+    # good, and a row that counts one of them would be impossible: one start instead,
+    # from k-means on the rows' proportions.
+    explores = False
+
+    def __init__(self, n_trials=None, fitted_trials: int | None = None):
+        self.n_trials = n_trials
+        self.fitted_trials = fitted_trials
+
+    def check_X(self, estimator, X, reset: bool) -> np.ndarray:
+        n_trials = check_n_trials(self.n_trials)
+        try:
+            X = _check_counts(estimator, X, reset, "counts (non-negative integers)")
+        except ValueError as error:
+            if "X contains NaN" not in str(error):
+                raise
+            raise ValueError(
+                "X contains NaN: multinomial emissions take rows of counts without missing "
+                "values (only Gaussian emissions accept NaN)."
+            ) from None
+        totals = X.sum(axis=1, dtype=float)
+        if np.any(totals > 2.0**53):
+            raise ValueError("X must hold counts whose rows sum to at most 2**53.")
+        if np.any(totals < 1):
+            raise ValueError(
+                f"X: row {np.argmax(totals < 1)} holds no count; each row counts the "
+                "outcomes of at least one trial."
+            )
+        if isinstance(n_trials, np.ndarray):
+            if not reset:  # the trials of fit's rows; other rows have their own totals
+                return X.astype(float)
+            if n_trials.shape != (len(X),):
+                raise ValueError(
+                    f"n_trials must have one entry per row of X: shape ({len(X)},), got "
+                    f"{n_trials.shape}."
+                )
+        if n_trials is not None and np.any(totals != n_trials):
+            row = int(np.argmax(totals != n_trials))
+            wanted = n_trials if np.ndim(n_trials) == 0 else n_trials[row]
+            raise ValueError(
+                f"X: the counts of each row must sum to n_trials; row {row} sums to "
+                f"{int(totals[row])}, not {wanted}."
+            )
+        return X.astype(float)
+
+    def data_attributes(self, X) -> dict:
+        """``n_trials_``: the total of every row of X, if they share one, else None."""
+        totals = X.sum(axis=1)
+        return {"n_trials_": int(totals[0]) if np.all(totals == totals[0]) else None}
+
+    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+        check_n_trials(self.n_trials)
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            return {}
+        shape = (n_states, n_features)
+        return {"emissionprob": check_probabilities(emissionprob, shape, "emissionprob_init")}
+
+    def init(self, X, n_states, method, given, rng) -> CategoricalParams:
+        emissionprob = given.get("emissionprob")
+        if emissionprob is None:
+            proportions = X / X.sum(axis=1, keepdims=True)
+            method = "random" if method == "random" else "kmeans"
+            centres = _initial_centres(proportions, n_states, method, rng)
+            emissionprob = (1 - _START_SPREAD) * centres + _START_SPREAD / X.shape[1]
+            emissionprob /= emissionprob.sum(axis=1, keepdims=True)
+        return CategoricalParams(emissionprob)
+
+    def log_prob(self, params: CategoricalParams, X, missing=None) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return multinomial_log_prob(X, np.log(params.emissionprob))
+
+    def statistics(self, params: CategoricalParams, X, W, missing=None) -> np.ndarray:
+        return multinomial_counts(X, W)
+
+    def sample(self, params: CategoricalParams, states, rng) -> np.ndarray:
+        trials = self.n_trials if isinstance(self.n_trials, Integral) else self.fitted_trials
+        if trials is None:
+            raise ValueError(
+                "sample draws rows of one number of trials, but the rows of X given to fit "
+                "have different totals: set n_trials to the number of trials to draw."
+            )
+        k, n_features = params.emissionprob.shape
+        X = np.empty((len(states), n_features), dtype=np.int64)
+        for state in range(k):
+            rows = states == state
+            X[rows] = rng.multinomial(trials, params.emissionprob[state], size=rows.sum())
+        return X
+
+
 @dataclass(frozen=True)
 class PoissonStats:
     nk: np.ndarray
@@ -567,6 +737,13 @@ class PoissonStats:
 
 class PoissonEmission(_Scoring):
     names = ("lambdas",)
+    # Gamma prior of each rate, density ~ lambda**alpha * exp(-beta * lambda): none.
+    alpha = beta = 0.0
+
+    def set_priors(self, priors: dict, n_states: int, n_features: int) -> None:
+        shape = (n_states, n_features)
+        self.alpha = check_prior(priors["lambdas_prior"], shape, "lambdas_prior")
+        self.beta = check_prior(priors["lambdas_weight"], shape, "lambdas_weight")
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
         return _check_counts(estimator, X, reset, "non-negative integer counts").astype(float)
@@ -596,7 +773,8 @@ class PoissonEmission(_Scoring):
         if "lambdas" not in update:
             return params
         nk = stats.nk + 10 * np.finfo(float).eps
-        return PoissonParams(np.maximum(stats.sx / nk[:, None], _MIN_LAMBDA))
+        lambdas = (stats.sx + self.alpha) / (nk[:, None] + self.beta)
+        return PoissonParams(np.maximum(lambdas, _MIN_LAMBDA))
 
     def divergences(self, a: PoissonParams, b: PoissonParams) -> np.ndarray:
         return _symmetric_kl(a.lambdas, b.lambdas)
@@ -605,7 +783,8 @@ class PoissonEmission(_Scoring):
         return PoissonParams(params.lambdas[order])
 
     def log_prior(self, params: PoissonParams) -> float:
-        return 0.0
+        lambdas = params.lambdas
+        return float(np.sum(self.alpha * np.log(lambdas) - self.beta * lambdas))
 
     def unconstrained(self, params: PoissonParams) -> tuple:
         return (np.log(params.lambdas),)
@@ -644,11 +823,10 @@ class MultinomialEmission(_Scoring):
         return X
 
     def log_prob(self, params: MultinomialParams, X, missing=None) -> np.ndarray:
-        log_prob = safe_sparse_dot(X, params.feature_log_prob.T, dense_output=True)
-        return log_prob + _log_multinomial_coefficient(X)[:, None]
+        return multinomial_log_prob(X, params.feature_log_prob)
 
     def statistics(self, params, X, W, missing=None) -> np.ndarray:
-        return np.asarray(safe_sparse_dot(X.T, W, dense_output=True)).T
+        return multinomial_counts(X, W)
 
     def recentred(self, counts, old: MultinomialParams, new: MultinomialParams):
         return counts  # counts are not centred
@@ -679,14 +857,3 @@ class MultinomialEmission(_Scoring):
 
     def from_attributes(self, get) -> MultinomialParams:
         return MultinomialParams(get("feature_log_prob_"))
-
-
-def _log_multinomial_coefficient(X) -> np.ndarray:
-    """log(n_i! / prod_f x_if!) for every row of counts X (dense or sparse)."""
-    if sp.issparse(X):
-        terms = X.copy()
-        terms.data = gammaln(terms.data + 1)  # gammaln(1) = 0 for the zeros
-    else:
-        terms = gammaln(X + 1)
-    totals = np.asarray(X.sum(axis=1)).ravel()
-    return gammaln(totals + 1) - np.asarray(terms.sum(axis=1)).ravel()

@@ -26,6 +26,7 @@ from ._covariance import (
 )
 from ._missing import Missingness
 from ._utils import column_sums
+from ._validation import check_prior
 
 # Parameter constraints of the Gaussian options, shared by every estimator.
 GAUSSIAN_CONSTRAINTS: dict = {
@@ -104,6 +105,22 @@ class GaussianStats:
         return GaussianStats(self.nk * scale, self.sx * scale, self.sxx * scale)
 
     __rmul__ = __mul__
+
+
+@dataclass(frozen=True)
+class GaussianPrior:
+    """A normal-inverse-Wishart prior, in hmmlearn's parameters.
+
+    Each mean is normal about ``means`` with ``means_weight`` pseudo-rows;
+    each covariance has ``scatter`` (its type's shape) and ``dof`` degrees of
+    freedom beyond the minimum. The posterior mode is
+    ``(scatter of the rows and the pseudo-rows + scatter) / (weight + dof)``.
+    """
+
+    means: np.ndarray
+    means_weight: np.ndarray
+    scatter: np.ndarray
+    dof: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -365,17 +382,76 @@ class Gaussian:
             stats.sxx + self.covariance.reduce_second_moments(full),
         )
 
-    def estimate(self, stats: GaussianStats, centres):
+    def estimate(self, stats: GaussianStats, centres, prior=None, fixed_means: bool = False):
         """Means, covariances and precision Cholesky factors from statistics.
 
         ``nk`` gets ``10 * eps`` as in scikit-learn, so that a component with no
-        weight keeps its centre and gets ``reg_covar`` as its covariance.
+        weight keeps its centre and gets ``reg_covar`` as its covariance. With
+        a ``GaussianPrior``, the posterior mode; with ``fixed_means``, the
+        covariances about ``centres``, which stay the means.
         """
-        nk = stats.nk + 10 * np.finfo(stats.nk.dtype).eps
+        eps = 10 * np.finfo(stats.nk.dtype).eps
+        rows = stats.nk + eps
+        if prior is not None:  # the means' prior acts as weighted rows at its means
+            delta = prior.means - centres
+            w = prior.means_weight
+            outer = w[:, None, None] * delta[:, :, None] * delta[:, None, :]
+            stats = GaussianStats(
+                stats.nk + w,
+                stats.sx + w[:, None] * delta,
+                stats.sxx + self.covariance.reduce_second_moments(outer),
+            )
+        if fixed_means:
+            stats = GaussianStats(stats.nk, np.zeros_like(stats.sx), stats.sxx)
+        nk = stats.nk + eps
         shift = stats.sx / nk[:, None]
-        covariances = self.covariance.estimate(nk, shift, stats.sxx, self.reg_covar)
+        reg_covar = self.reg_covar if prior is None else 0.0
+        covariances = self.covariance.estimate(nk, shift, stats.sxx, reg_covar)
+        if prior is not None:  # (scatter + prior scatter) / (rows + prior dof)
+            pooled = self.covariance.pooled
+            covariances = (covariances * pooled(nk) + prior.scatter) / (
+                pooled(rows) + pooled(prior.dof)
+            )
+            covariances = self.covariance.add_to_diagonal(covariances, self.reg_covar)
         precisions_cholesky = self.covariance.precision_cholesky(covariances)
         return centres + shift, covariances, precisions_cholesky
+
+    def prior(self, means, means_weight, covars_prior, covars_weight, n_components, n_features):
+        """The ``GaussianPrior`` of hmmlearn's parameters, checked; None if it is flat."""
+        covariance, k, d = self.covariance, n_components, n_features
+        shape = covariance.shape(k, d)
+        weights = (k,) if covariance.per_component else ()
+        means = check_prior(means, (k, d), "means_prior", lower=None)
+        means_weight = check_prior(means_weight, (k,), "means_weight")
+        covars_weight = check_prior(covars_weight, weights, "covars_weight")
+        if np.ndim(covars_prior) == 0:  # a number: on the diagonal
+            scatter = covariance.add_to_diagonal(np.zeros(shape), float(covars_prior))
+            check_prior(covars_prior, (), "covars_prior")
+        else:
+            scatter = check_prior(covars_prior, shape, "covars_prior", lower=None)
+            matrices = covariance.full_matrices(scatter, k, d)
+            if not np.allclose(matrices, np.swapaxes(matrices, -1, -2)) or np.any(
+                np.linalg.eigvalsh(matrices) < -1e-12 * np.abs(matrices).max()
+            ):
+                raise ValueError("covars_prior must be symmetric positive semi-definite.")
+        dof = covariance.prior_dof(covars_weight, d)
+        if not (np.any(means_weight) or np.any(scatter) or np.any(dof)):
+            return None
+        return GaussianPrior(means, means_weight, scatter, dof)
+
+    def log_prior(self, prior, means, covariances, precisions_cholesky) -> float:
+        """Log-density of the normal-inverse-Wishart ``prior``, up to a constant."""
+        if prior is None:
+            return 0.0
+        d = means.shape[1]
+        precisions = self.covariance.precisions(precisions_cholesky)
+        log_det = -2.0 * self.covariance.log_det_cholesky(precisions_cholesky, d)
+        distances = np.diagonal(
+            self.covariance.squared_mahalanobis(prior.means, means, precisions_cholesky)
+        )
+        total = np.sum(prior.dof * log_det)
+        total += np.sum(self.covariance.trace_product(precisions, prior.scatter, d))
+        return float(-0.5 * (total + np.sum(prior.means_weight * distances)))
 
     def collapsed(self, covariances, nk, n_features: int) -> bool:
         """Whether a component is a spurious maximum of the likelihood.

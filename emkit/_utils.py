@@ -44,3 +44,16 @@ def normalize_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
     totals = counts.sum(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, counts / totals, previous)
+
+
+def log_dirichlet(concentration, probabilities: np.ndarray, allowed=True) -> float:
+    """Log-density of Dirichlet priors (concentrations broadcast over the probabilities),
+    up to a constant, over the ``allowed`` probabilities that are positive.
+
+    Below a concentration of 1 the density is infinite where a probability is
+    zero, and the M-step sets probabilities to zero: the density is taken on
+    the face of the simplex where the probabilities are positive.
+    """
+    positive = (probabilities > 0) & allowed
+    terms = (np.asarray(concentration) - 1.0) * np.log(np.where(positive, probabilities, 1.0))
+    return float(np.sum(terms, where=positive))

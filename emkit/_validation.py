@@ -166,3 +166,21 @@ def check_positive_definite(matrices: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} must be symmetric.")
     if np.any(np.linalg.eigvalsh(matrices) <= 0):
         raise ValueError(f"{name} must be positive-definite.")
+
+
+def check_prior(value, shape: tuple[int, ...], name: str, lower: float | None = 0.0) -> np.ndarray:
+    """A prior's parameter as a float array of ``shape``: a number (for every entry) or
+    an array of exactly ``shape``, finite and at least ``lower``."""
+    scalar = np.ndim(value) == 0
+    options = {"ensure_2d": False, "allow_nd": True, "ensure_min_samples": 0}
+    with naming_errors(name):
+        array = check_array([value] if scalar else value, dtype=np.float64, **options)
+    if scalar:
+        array = np.full(shape, array[0])
+    elif array.shape != shape:
+        raise ValueError(
+            f"{name} must be a number or an array of shape {shape}, got {array.shape}."
+        )
+    if lower is not None and np.any(array < lower):
+        raise ValueError(f"{name} must be at least {lower}, got {array.min()}.")
+    return array

@@ -9,6 +9,7 @@ from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
@@ -29,13 +30,21 @@ from ._emissions import (
     CategoricalEmission,
     GaussianEmission,
     GaussianMixtureEmission,
+    MultinomialTrialsEmission,
     PoissonEmission,
 )
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
-from ._utils import column_sums, normalize_rows
-from ._validation import check_probabilities, naming_errors, unchanged_on_error, warn
+from ._utils import column_sums, log_dirichlet, normalize_rows
+from ._validation import (
+    check_prior,
+    check_probabilities,
+    naming_errors,
+    unchanged_on_error,
+    warn,
+)
+from .emissions import CustomEmission, Emission
 
 # --------------------------------------------------------------------------- data
 
@@ -114,8 +123,25 @@ def _check_y_is_not_lengths(y, X) -> None:
         )
 
 
-def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
-    """(starts, ends) of the sequences given by ``lengths`` or ``sequence_ids``."""
+def _check_lengths(lengths) -> np.ndarray:
+    """``lengths`` as a 1-D array of positive integers (of any numeric dtype)."""
+    with naming_errors("lengths"):
+        lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
+        integers = lengths.ndim == 1 and np.issubdtype(lengths.dtype, np.number)
+        if not (integers and np.all(np.mod(lengths, 1) == 0)):
+            raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
+    if np.any(lengths <= 0):
+        raise ValueError(f"lengths must be positive, got {lengths[lengths <= 0][:5]}.")
+    return lengths
+
+
+def sequence_bounds(
+    n_samples: int, lengths=None, sequence_ids=None, total="the number of rows of X"
+):
+    """(starts, ends) of the sequences given by ``lengths`` or ``sequence_ids``.
+
+    ``total`` names ``n_samples`` in the errors.
+    """
     if lengths is not None and sequence_ids is not None:
         raise ValueError("Give either lengths or sequence_ids, not both.")
     if sequence_ids is not None:
@@ -140,25 +166,14 @@ def sequence_bounds(n_samples: int, lengths=None, sequence_ids=None):
                 "rows of each sequence must be consecutive and in time order."
             )
         return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
-    if lengths is None:
-        lengths = [n_samples]
-    with naming_errors("lengths"):
-        lengths = check_array(lengths, ensure_2d=False, dtype=None, input_name="lengths")
-        integers = lengths.ndim == 1 and np.issubdtype(lengths.dtype, np.number)
-        if not (integers and np.all(np.mod(lengths, 1) == 0)):
-            raise ValueError(f"lengths must be a 1-D array of integers, got {lengths!r}.")
-    if np.any(lengths <= 0):
-        raise ValueError(f"lengths must be positive, got {lengths[lengths <= 0][:5]}.")
+    lengths = _check_lengths([n_samples] if lengths is None else lengths)
     if np.any(lengths > n_samples):  # also keeps their sum from overflowing
         raise ValueError(
-            f"lengths must sum to the number of rows of X ({n_samples}), got a length of "
-            f"{lengths.max()}."
+            f"lengths must sum to {total} ({n_samples}), got a length of {lengths.max()}."
         )
     lengths = lengths.astype(np.int64)
     if lengths.sum() != n_samples:
-        raise ValueError(
-            f"lengths must sum to the number of rows of X ({n_samples}), got {lengths.sum()}."
-        )
+        raise ValueError(f"lengths must sum to {total} ({n_samples}), got {lengths.sum()}.")
     ends = np.cumsum(lengths)
     return ends - lengths, ends
 
@@ -171,14 +186,83 @@ def _row_bytes(n_states: int, n_features: int) -> int:
     return 8 * n_states * (n_features + 2 * n_states + 4)
 
 
-def _check_possible(log_likelihoods: np.ndarray) -> None:
+_FIT_ADVICE = "Check the *_init arguments, or let EM update the parameters that contain zeros."
+_INFERENCE_ADVICE = (
+    "Every state path has probability zero, so they have no state posteriors and no most "
+    "likely path; score gives them log-likelihood -inf."
+)
+
+
+def _check_possible(log_likelihoods: np.ndarray, advice: str = _FIT_ADVICE) -> None:
     if not np.all(np.isfinite(log_likelihoods)):
         impossible = np.flatnonzero(~np.isfinite(log_likelihoods))
         raise ValueError(
             f"Sequence(s) {impossible[:5].tolist()} have zero probability under the model: "
-            "a zero start, transition or emission probability rules them out. Check the "
-            "*_init arguments, or let EM update the parameters that contain zeros."
+            f"a zero start, transition or emission probability rules them out. {advice}"
         )
+
+
+def _stationary_distribution(startprob: np.ndarray, transmat: np.ndarray) -> np.ndarray:
+    """The long-run distribution of the states of the chain started from ``startprob``.
+
+    The limit of the mean of ``startprob @ transmat**t`` over t = 0..T-1 as T
+    grows: a distribution ``pi`` with ``pi @ transmat == pi``. Each closed class of states (which
+    the chain never leaves once in it) has one stationary distribution; the
+    result weights each class's by the probability that the chain ends up in
+    that class. An irreducible chain, periodic or not, is one closed class, and
+    the result is its unique stationary distribution, whatever ``startprob``.
+    """
+    edges = transmat > 0
+    n_classes, labels = connected_components(edges, directed=True, connection="strong")
+    i, j = np.nonzero(edges)
+    closed_class = np.ones(n_classes, dtype=bool)
+    closed_class[labels[i][labels[i] != labels[j]]] = False
+    closed = closed_class[labels]
+    # Mass in each closed state at the entry into its class: start there, or get
+    # there from the transient states (expected visits startprob_T (I - P_TT)^-1).
+    mass = startprob[closed]
+    transient = ~closed
+    if transient.any():
+        leave = np.eye(int(transient.sum())) - transmat[np.ix_(transient, transient)]
+        visits = np.linalg.solve(leave.T, startprob[transient])
+        mass = mass + visits @ transmat[np.ix_(transient, closed)]
+    pi = np.zeros(len(startprob))
+    for label in np.flatnonzero(closed_class):
+        states = np.flatnonzero(labels == label)
+        weight = mass[labels[closed] == label].sum()
+        # The one solution of pi (P - I) = 0, sum(pi) = 1 on an irreducible class.
+        block = transmat[np.ix_(states, states)]
+        system = np.vstack([block.T - np.eye(len(states)), np.ones(len(states))])
+        target = np.r_[np.zeros(len(states)), 1.0]
+        pi[states] = weight * np.linalg.lstsq(system, target, rcond=None)[0]
+    pi = np.maximum(pi, 0.0)  # rounding
+    return pi / pi.sum()
+
+
+def _warn_if_degenerate(n_parameters: int, X: np.ndarray) -> None:
+    """Warn, as hmmlearn does, when the data have fewer values than the model has parameters."""
+    n_values = int(np.count_nonzero(~np.isnan(X))) if X.dtype.kind == "f" else X.size
+    if n_values < n_parameters:
+        warn(
+            f"HMMEM has {n_parameters} free parameters, but X holds only {n_values} observed "
+            "values: the fit is degenerate, as the data cannot determine them all. Use fewer "
+            "states or more data, or fix parameters (update_params, with *_init values)."
+        )
+
+
+def _cumulative(probabilities: np.ndarray) -> np.ndarray:
+    """Cumulative sums along the last axis, ending in exactly 1.
+
+    ``searchsorted(c, u, "right")`` for u uniform in [0, 1) then draws index
+    i with its probability, and never one of probability zero.
+    """
+    cumulative = np.cumsum(probabilities, axis=-1)
+    return cumulative / cumulative[..., -1:]
+
+
+def _draw(probabilities: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Indices drawn from ``probabilities`` by uniform numbers in [0, 1)."""
+    return np.searchsorted(_cumulative(probabilities), uniform, "right")
 
 
 class HMMParams(NamedTuple):
@@ -201,11 +285,6 @@ class HMMStats:
         )
 
 
-def _log_dirichlet(concentration: float, probabilities: np.ndarray) -> float:
-    """Log-density of a symmetric Dirichlet, up to a constant, over the positive probabilities."""
-    return (concentration - 1.0) * float(np.log(probabilities[probabilities > 0]).sum())
-
-
 class HMMModel:
     """Baum-Welch for the driver: forward-backward E-step, Dirichlet-MAP M-step."""
 
@@ -215,8 +294,8 @@ class HMMModel:
         emission,
         init_params: str,
         given: dict,
-        startprob_prior: float,
-        transmat_prior: float,
+        startprob_prior: np.ndarray,
+        transmat_prior: np.ndarray,
         update: frozenset,
     ):
         self.n_states = n_states
@@ -294,18 +373,12 @@ class HMMModel:
         )
 
     def log_prior(self, params: HMMParams) -> float:
-        """Log of the Dirichlet prior densities, up to a constant (0 for priors of 1).
-
-        Below 1, a prior's density is infinite where a probability is zero, and
-        the M-step sets probabilities to zero: the density is taken on the face
-        of the simplex where the probabilities are positive.
-        """
+        """Log of the prior densities, up to a constant (0 for flat priors)."""
         total = self.emission.log_prior(params.emission)
         if "startprob" in self.update:
-            total += _log_dirichlet(self.startprob_prior, params.startprob[self.start_allowed])
+            total += log_dirichlet(self.startprob_prior, params.startprob, self.start_allowed)
         if "transmat" in self.update:
-            transitions = params.transmat[self.transition_allowed]
-            total += _log_dirichlet(self.transmat_prior, transitions)
+            total += log_dirichlet(self.transmat_prior, params.transmat, self.transition_allowed)
         return float(total)
 
     def unconstrained(self, params: HMMParams) -> tuple:
@@ -338,7 +411,7 @@ class HMMEM(BaseEstimator):
     """Hidden Markov model fitted by Baum-Welch (EM).
 
     Gaussian (all four covariance types), Gaussian mixture (hmmlearn's
-    GMMHMM), categorical or Poisson emissions;
+    GMMHMM), categorical, multinomial or Poisson emissions;
     many sequences at once, given by ``lengths`` (as in hmmlearn) or by
     ``sequence_ids`` (one id per row, which scikit-learn's metadata routing
     splits with the rows, so that ``GroupKFold`` cross-validation works).
@@ -348,10 +421,16 @@ class HMMEM(BaseEstimator):
     ----------
     n_components : int, default=1
         Number of hidden states.
-    emission : {"gaussian", "gmm", "categorical", "poisson"}, default="gaussian"
-        Emission distribution. ``"gmm"``: a mixture of ``n_mix`` Gaussians
-        per state. Categorical X is one column of integer symbols ``0 ..
-        n_symbols - 1``; Poisson X holds non-negative integer counts.
+    emission : {"gaussian", "gmm", "categorical", "multinomial", "poisson"} or Emission, \
+            default="gaussian"
+        Emission distribution. ``"gmm"``: a mixture of ``n_mix`` Gaussians per
+        state. Categorical X is one column of integer symbols
+        ``0 .. n_symbols - 1``; multinomial X holds the counts of
+        ``n_features`` categories, each row the outcomes of its number of
+        trials (``n_trials``), as hmmlearn's ``MultinomialHMM``; Poisson X
+        holds non-negative integer counts. An instance of a subclass of
+        :class:`emkit.emissions.Emission` is an emission of your own; its
+        parameters become attributes ``name_`` (see :ref:`custom-emissions`).
     covariance_type : {"diag", "full", "tied", "spherical"}, default="diag"
         Covariance structure of Gaussian emissions, and of the components of
         Gaussian mixture emissions. With ``emission="gmm"``, ``"tied"`` shares
@@ -373,12 +452,14 @@ class HMMEM(BaseEstimator):
         ``"random"``: random rows. Every start runs on whole sequences drawn
         at random up to 10,000 rows, or a window of 10,000 rows of one longer
         sequence. Categorical emission probabilities start random (one start:
-        short runs on a sample would rule out its unseen symbols); Gaussian covariances start
-        at the data's covariance. A Gaussian mixture's means start at
-        ``n_mix`` centres, found by the same method, among the rows nearest
-        each state's centre (as hmmlearn's GMMHMM runs k-means twice), its
-        weights equal. With emission parameters given (``weights_init``,
-        ``means_init``, ``covars_init``, ``emissionprob_init``,
+        short runs on a sample would rule out its unseen symbols); multinomial
+        ones, for the same reason, at k-means centres of the rows' proportions
+        (``"random"``: random rows' proportions), each category kept above 0.
+        Gaussian covariances start at the data's covariance. A Gaussian
+        mixture's means start at ``n_mix`` centres, found by the same method,
+        among the rows nearest each state's centre (as hmmlearn's GMMHMM runs
+        k-means twice), its weights equal. With emission parameters given
+        (``weights_init``, ``means_init``, ``covars_init``, ``emissionprob_init``,
         ``lambdas_init``), there are no short runs.
     startprob_init, transmat_init : array-like, default=None
         Initial start probabilities (n_components,) and transition matrix
@@ -392,19 +473,46 @@ class HMMEM(BaseEstimator):
         mixtures (n_components, n_mix, n_features), and covariances (in the
         shape of ``covars_``).
     emissionprob_init : array-like of shape (n_components, n_symbols), default=None
-        Initial categorical emission probabilities.
+        Initial categorical emission probabilities; multinomial: of shape
+        (n_components, n_features).
     lambdas_init : array-like of shape (n_components, n_features), default=None
         Initial Poisson rates.
-    startprob_prior, transmat_prior : float, default=1.0
-        Dirichlet concentrations of the start and transition probabilities;
-        1.0 is no prior, below 1 favours zero probabilities.
+    n_trials : int, array-like of shape (n_samples,) or None, default=None
+        Multinomial emissions: the number of trials of each row, which its
+        counts must sum to. An int holds for the rows of every method; an
+        array gives the trials of each row of the X passed to ``fit`` (other
+        methods take each row's total, as hmmlearn does); None takes each
+        row's total. ``sample`` draws rows of ``n_trials`` trials if it is an
+        int, else of the total that all the rows of ``fit`` shared
+        (``n_trials_``).
+    startprob_prior, transmat_prior : float or array-like, default=1.0
+        Dirichlet concentrations of the start and transition probabilities,
+        for every entry or of shape (n_components,) and (n_components,
+        n_components); 1.0 is no prior, below 1 favours zero probabilities.
+    emissionprob_prior : float or array-like, default=1.0
+        Dirichlet concentrations of categorical or multinomial emission
+        probabilities, (n_components, n_symbols or n_features).
+    lambdas_prior, lambdas_weight : float or array-like, default=0.0
+        Gamma prior of the Poisson rates, density proportional to
+        ``rate ** lambdas_prior * exp(-lambdas_weight * rate)``, (n_components,
+        n_features).
+    means_prior, means_weight : float or array-like, default=0.0
+        Normal prior of the Gaussian means: about ``means_prior``
+        (n_components, n_features), worth ``means_weight`` (n_components,)
+        observations.
+    covars_prior, covars_weight : float or array-like, default=0.0 and 1.0
+        Inverse-Wishart prior of the Gaussian covariances: scale
+        ``covars_prior`` in the shape of ``covars_`` (a number: on the
+        diagonal), degrees of freedom ``covars_weight`` (n_components,), a
+        number for ``"tied"``. The defaults are flat; hmmlearn's updates
+        (see :ref:`hmm`, "Priors on the emissions").
     reg_covar : float, default=1e-6
         Added to the diagonal of Gaussian covariances.
     update_params : tuple of str, default=None
         Parameters that EM updates, among ``"startprob"``, ``"transmat"`` and
-        the emission's (``"means"``, ``"covars"``; ``"weights"``,
-        ``"means"``, ``"covars"``; ``"emissionprob"``; ``"lambdas"``). None
-        updates all.
+        the emission's (``"means"``, ``"covars"``; ``"weights"``, ``"means"``,
+        ``"covars"`` for Gaussian mixtures; ``"emissionprob"`` for categorical
+        and multinomial; ``"lambdas"``). None updates all.
     tol : float, default=1e-5
         EM stops when the mean log-likelihood per observation is within about
         ``tol`` of where it is heading (see ``stopping``). hmmlearn's ``tol``
@@ -461,16 +569,36 @@ class HMMEM(BaseEstimator):
         spherical   (n_components, n_mix)
         =========== =================================================
     emissionprob_ : ndarray of shape (n_components, n_symbols)
-        Categorical emissions.
+        Categorical emissions; multinomial: (n_components, n_features), the
+        probabilities of the categories in each state.
+    n_trials_ : int or None
+        Multinomial emissions: the number of trials that every row of the X
+        passed to ``fit`` had, or None if their totals differ.
     lambdas_ : ndarray of shape (n_components, n_features)
         Poisson emissions.
     converged_, n_iter_, lower_bound_, lower_bounds_
         As in :class:`~emkit.GaussianMixtureEM`; log-likelihoods are means
-        per observation, plus the log of the Dirichlet priors (divided by the
-        number of observations) when ``startprob_prior`` or ``transmat_prior``
-        is not 1: the objective that EM increases.
+        per observation, plus the log of the prior densities (divided by the
+        number of observations) when a prior is not flat: the objective that
+        EM increases.
     n_features_in_ : int
         Number of columns of X seen during ``fit``.
+
+    Notes
+    -----
+    A sequence that a zero start, transition or emission probability rules
+    out has probability zero: :meth:`score` returns ``-inf`` for it (and
+    ``bic`` and ``aic`` ``inf``), as hmmlearn's ``score`` does, while
+    :meth:`predict_proba`, :meth:`predict`, :meth:`decode` and :meth:`fit`
+    raise a ``ValueError`` naming it: it has no posteriors and no most likely
+    path.
+
+    ``fit`` warns (``UserWarning``) when the model has more free parameters
+    (those EM updates, as ``bic`` counts them) than X has observed values,
+    as hmmlearn warns of a degenerate solution; not with ``max_iter=0``,
+    which estimates nothing. A model fitted on several sequences warns when
+    ``score``, ``predict``, ``predict_proba``, ``decode``, ``bic`` or ``aic``
+    get neither ``lengths`` nor ``sequence_ids``.
 
     Examples
     --------
@@ -494,6 +622,15 @@ class HMMEM(BaseEstimator):
     >>> hmm.score(X, sequence_ids=ids) == hmm.score(X, lengths=[100, 100])
     True
 
+    The long-run share of time in each state, and two new sequences drawn
+    from the model:
+
+    >>> hmm.get_stationary_distribution().round(2)
+    array([0.34, 0.66])
+    >>> X_new, states_new = hmm.sample(lengths=[10, 20], random_state=0)
+    >>> X_new.shape, states_new.shape
+    ((30, 1), (30,))
+
     A mixture of two Gaussians in each state (hmmlearn's GMMHMM):
 
     >>> mixed = HMMEM(2, emission="gmm", n_mix=2, random_state=0).fit(X)
@@ -505,7 +642,10 @@ class HMMEM(BaseEstimator):
         **EM_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "emission": [StrOptions({"gaussian", "categorical", "poisson", "gmm"})],
+        "emission": [
+            StrOptions({"gaussian", "gmm", "categorical", "multinomial", "poisson"}),
+            Emission,
+        ],
         "n_mix": [Interval(Integral, 1, None, closed="left")],
         "init_params": [StrOptions({"short-em", "kmeans", "random"})],
         "startprob_init": ["array-like", None],
@@ -515,8 +655,16 @@ class HMMEM(BaseEstimator):
         "covars_init": ["array-like", None],
         "emissionprob_init": ["array-like", None],
         "lambdas_init": ["array-like", None],
-        "startprob_prior": [Interval(Real, 0.0, None, closed="left")],
-        "transmat_prior": [Interval(Real, 0.0, None, closed="left")],
+        "n_trials": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+        "startprob_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "transmat_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "emissionprob_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "lambdas_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "lambdas_weight": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "means_prior": [Real, "array-like"],
+        "means_weight": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "covars_prior": [Interval(Real, 0.0, None, closed="left"), "array-like"],
+        "covars_weight": [Interval(Real, 0.0, None, closed="left"), "array-like"],
         "update_params": [tuple, list, None],
     }
 
@@ -536,8 +684,16 @@ class HMMEM(BaseEstimator):
         covars_init=None,
         emissionprob_init=None,
         lambdas_init=None,
-        startprob_prior: float = 1.0,
-        transmat_prior: float = 1.0,
+        n_trials=None,
+        startprob_prior=1.0,
+        transmat_prior=1.0,
+        emissionprob_prior=1.0,
+        lambdas_prior=0.0,
+        lambdas_weight=0.0,
+        means_prior=0.0,
+        means_weight=0.0,
+        covars_prior=0.0,
+        covars_weight=1.0,
         reg_covar: float = 1e-6,
         update_params=None,
         tol: float = 1e-5,
@@ -562,8 +718,16 @@ class HMMEM(BaseEstimator):
         self.covars_init = covars_init
         self.emissionprob_init = emissionprob_init
         self.lambdas_init = lambdas_init
+        self.n_trials = n_trials
         self.startprob_prior = startprob_prior
         self.transmat_prior = transmat_prior
+        self.emissionprob_prior = emissionprob_prior
+        self.lambdas_prior = lambdas_prior
+        self.lambdas_weight = lambdas_weight
+        self.means_prior = means_prior
+        self.means_weight = means_weight
+        self.covars_prior = covars_prior
+        self.covars_weight = covars_weight
         self.reg_covar = reg_covar
         self.update_params = update_params
         self.tol = tol
@@ -578,12 +742,16 @@ class HMMEM(BaseEstimator):
     # -- pieces
 
     def _emission(self):
+        if isinstance(self.emission, Emission):
+            return CustomEmission(self.emission)
         if self.emission == "gaussian":
             return GaussianEmission(self.covariance_type, self.reg_covar)
         if self.emission == "gmm":
             return GaussianMixtureEmission(self.n_mix, self.covariance_type, self.reg_covar)
         if self.emission == "categorical":
             return CategoricalEmission()
+        if self.emission == "multinomial":
+            return MultinomialTrialsEmission(self.n_trials, getattr(self, "n_trials_", None))
         return PoissonEmission()
 
     def _update(self, emission) -> frozenset:
@@ -609,6 +777,19 @@ class HMMEM(BaseEstimator):
             "lambdas": self.lambdas_init,
         }
         checked = emission.check_init(given, k, n_features)
+        priors = {
+            name: getattr(self, name)
+            for name in (
+                "emissionprob_prior",
+                "lambdas_prior",
+                "lambdas_weight",
+                "means_prior",
+                "means_weight",
+                "covars_prior",
+                "covars_weight",
+            )
+        }
+        emission.set_priors(priors, k, n_features)
         if self.startprob_init is not None:
             checked["startprob"] = check_probabilities(self.startprob_init, (k,), "startprob_init")
         if self.transmat_init is not None:
@@ -618,8 +799,8 @@ class HMMEM(BaseEstimator):
             emission,
             self.init_params,
             checked,
-            self.startprob_prior,
-            self.transmat_prior,
+            check_prior(self.startprob_prior, (k,), "startprob_prior"),
+            check_prior(self.transmat_prior, (k, k), "transmat_prior"),
             self._update(emission),
         )
 
@@ -676,6 +857,10 @@ class HMMEM(BaseEstimator):
             model = self._model(n_features)
             # A categorical table needs every symbol of the data, a start's sample or not.
             model.given["largest"] = data.X.max(axis=0)
+            # What the emission learns from the data beside EM (the rows' common total).
+            data_attributes = getattr(model.emission, "data_attributes", lambda X: {})
+            for name, value in data_attributes(data.X).items():
+                setattr(self, name, value)
             k = self.n_components
             result = fit_em(
                 model,
@@ -692,6 +877,8 @@ class HMMEM(BaseEstimator):
                 stopping=self.stopping,
                 fitted=partial(fitted_copy, self, model),
             )
+            if self.max_iter > 0:  # max_iter=0 estimates nothing: it builds a model
+                _warn_if_degenerate(model.n_parameters(result.params), data.X)
             set_fit_attributes(self, model, result)
             self._n_fit_sequences = len(data.starts)
         return self
@@ -720,7 +907,10 @@ class HMMEM(BaseEstimator):
         return map_blocks(run, blocks, self.n_jobs)
 
     def _forward_backward(self, X, lengths, sequence_ids):
-        """State posteriors and the log-likelihood of each sequence."""
+        """State posteriors and the log-likelihood of each sequence.
+
+        An impossible sequence has log-likelihood -inf, and no posteriors.
+        """
 
         def infer(params, log_frameprob, block):
             posteriors, _, log_likelihoods = forward_backward(
@@ -731,9 +921,12 @@ class HMMEM(BaseEstimator):
         posteriors, log_likelihoods = zip(
             *self._by_blocks(X, lengths, sequence_ids, infer), strict=True
         )
-        log_likelihoods = np.concatenate(log_likelihoods)
-        _check_possible(log_likelihoods)
-        return np.concatenate(posteriors), log_likelihoods
+        return np.concatenate(posteriors), np.concatenate(log_likelihoods)
+
+    def _posteriors(self, X, lengths, sequence_ids) -> np.ndarray:
+        posteriors, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
+        _check_possible(log_likelihoods, _INFERENCE_ADVICE)
+        return posteriors
 
     def _warn_if_one_sequence(self, method: str, lengths, sequence_ids) -> None:
         """Warn that X is one sequence to ``method`` when fit had several and none are given."""
@@ -741,7 +934,7 @@ class HMMEM(BaseEstimator):
         if lengths is None and sequence_ids is None and n_fit > 1:
             warn(
                 f"HMMEM was fitted on {n_fit} sequences, but {method} got neither lengths "
-                "nor sequence_ids, so X is scored as one sequence. Pass lengths "
+                "nor sequence_ids, so X is taken as one sequence. Pass lengths "
                 "(lengths=[len(X)] for one sequence) or sequence_ids; in cross-validation, "
                 "enable scikit-learn's metadata routing and request sequence_ids for "
                 "scoring (set_score_request(sequence_ids=True) on the HMMEM or the scorer)."
@@ -763,7 +956,10 @@ class HMMEM(BaseEstimator):
         Returns
         -------
         log_likelihood : float
-            ``log p(X) / n_samples``, summed over sequences.
+            ``log p(X) / n_samples``, summed over sequences; ``-inf`` if a
+            sequence has probability zero under the model (a zero start,
+            transition or emission probability rules out every state path),
+            as in hmmlearn.
         """
         _check_y_is_not_lengths(y, X)
         _, log_likelihoods = self._forward_backward(X, lengths, sequence_ids)
@@ -784,8 +980,16 @@ class HMMEM(BaseEstimator):
         -------
         posteriors : ndarray of shape (n_samples, n_components)
             State posteriors given the whole of each sequence.
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model: it has no
+            posteriors (:meth:`score` gives it ``-inf``).
         """
-        return self._forward_backward(X, lengths, sequence_ids)[0]
+        posteriors = self._posteriors(X, lengths, sequence_ids)
+        self._warn_if_one_sequence("predict_proba", lengths, sequence_ids)
+        return posteriors
 
     def decode(self, X, lengths=None, sequence_ids=None, algorithm: str = "viterbi"):
         """Most likely states and their log-probability.
@@ -808,9 +1012,21 @@ class HMMEM(BaseEstimator):
             See ``algorithm``.
         states : ndarray of shape (n_samples,)
             The decoded states.
+
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model: every path
+            is as unlikely as any other, so none is the most likely
+            (hmmlearn returns ``-inf`` and an arbitrary path).
         """
+        decoded = self._decode(X, lengths, sequence_ids, algorithm)
+        self._warn_if_one_sequence("decode", lengths, sequence_ids)
+        return decoded
+
+    def _decode(self, X, lengths, sequence_ids, algorithm: str):
         if algorithm == "map":
-            posteriors = self.predict_proba(X, lengths, sequence_ids)
+            posteriors = self._posteriors(X, lengths, sequence_ids)
             return float(np.log(posteriors.max(axis=1)).sum()), posteriors.argmax(axis=1)
         if algorithm != "viterbi":
             raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}.")
@@ -822,7 +1038,7 @@ class HMMEM(BaseEstimator):
 
         log_probs, states = zip(*self._by_blocks(X, lengths, sequence_ids, infer), strict=True)
         log_probs = np.concatenate(log_probs)
-        _check_possible(log_probs)
+        _check_possible(log_probs, _INFERENCE_ADVICE)
         return float(log_probs.sum()), np.concatenate(states)
 
     def predict(self, X, lengths=None, sequence_ids=None) -> np.ndarray:
@@ -839,18 +1055,43 @@ class HMMEM(BaseEstimator):
         -------
         states : ndarray of shape (n_samples,)
             The state of each observation.
-        """
-        return self.decode(X, lengths, sequence_ids)[1]
 
-    def sample(self, n_samples: int = 1, random_state=None):
-        """Draw one sequence from the model.
+        Raises
+        ------
+        ValueError
+            If a sequence has probability zero under the model, as :meth:`decode`.
+        """
+        states = self._decode(X, lengths, sequence_ids, "viterbi")[1]
+        self._warn_if_one_sequence("predict", lengths, sequence_ids)
+        return states
+
+    def sample(
+        self,
+        n_samples: int | None = None,
+        random_state=None,
+        currstate: int | None = None,
+        *,
+        lengths=None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw sequences from the model.
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Length of the sequence.
+        n_samples : int, default=None
+            Number of observations: 1 if None, or the sum of ``lengths`` when
+            they are given. With ``lengths``, it must equal their sum.
         random_state : int, RandomState instance or None, default=None
             Seed; ``None`` uses the estimator's ``random_state``.
+        currstate : int, default=None
+            The state of the first observation of every sequence, instead of
+            one drawn from ``startprob_``, as in hmmlearn. To continue a
+            sequence whose last state is ``z``, draw ``sample(n + 1,
+            currstate=z)`` and drop its first row.
+        lengths : array-like of int, default=None
+            Lengths of independent sequences to draw, stacked in X as
+            :meth:`fit` takes them (``fit(X, lengths=lengths)``): each starts
+            afresh from ``startprob_`` (or ``currstate``), and no transition
+            links one sequence to the next. None draws one sequence.
 
         Returns
         -------
@@ -858,20 +1099,94 @@ class HMMEM(BaseEstimator):
             Observations.
         states : ndarray of shape (n_samples,)
             The hidden states.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import HMMEM
+        >>> hmm = HMMEM(
+        ...     2,
+        ...     startprob_init=[1.0, 0.0],
+        ...     transmat_init=[[0.9, 0.1], [0.2, 0.8]],
+        ...     means_init=[[0.0], [5.0]],
+        ...     covars_init=[[1.0], [1.0]],
+        ...     max_iter=0,
+        ... ).fit(np.zeros((2, 1)))
+        >>> X, states = hmm.sample(lengths=[3, 4], random_state=0)
+        >>> X.shape, states[[0, 3]]  # both sequences start in state 0
+        ((7, 1), array([0, 0]))
+        >>> X, states = hmm.sample(5, currstate=1, random_state=0)
+        >>> int(states[0])
+        1
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        k = self.n_components
+        if n_samples is None:
+            n_samples = 1 if lengths is None else sum(int(n) for n in _check_lengths(lengths))
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if currstate is not None and (
+            not isinstance(currstate, Integral)
+            or isinstance(currstate, bool)
+            or not 0 <= currstate < k
+        ):
+            raise ValueError(
+                f"currstate must be a state: an integer from 0 to {k - 1}, got {currstate!r}."
+            )
+        starts, _ = sequence_bounds(n_samples, lengths, total="n_samples")
         rng = check_random_state(self.random_state if random_state is None else random_state)
         params = self._params()
-        cumulative = params.transmat.cumsum(axis=1)
         states = np.empty(n_samples, dtype=np.int64)
-        states[0] = np.searchsorted(params.startprob.cumsum(), rng.random_sample(), "right")
+        if currstate is None:
+            states[starts] = _draw(params.startprob, rng.random_sample(len(starts)))
+        else:
+            states[starts] = currstate
         draws = rng.random_sample(n_samples)
-        for t in range(1, n_samples):
+        follows = np.ones(n_samples, dtype=bool)
+        follows[starts] = False
+        cumulative = _cumulative(params.transmat)
+        for t in np.flatnonzero(follows):
             states[t] = np.searchsorted(cumulative[states[t - 1]], draws[t], "right")
-        np.minimum(states, self.n_components - 1, out=states)
         return self._emission().sample(params.emission, states, rng), states
+
+    def get_stationary_distribution(self) -> np.ndarray:
+        """The stationary distribution of the chain of states, as in hmmlearn.
+
+        The distribution ``pi`` with ``pi @ transmat_ == pi``: the share of
+        time the chain spends in each state in the long run. When the chain
+        can reach every state from every other (an irreducible chain,
+        periodic or not), it is unique and equals hmmlearn's, the left
+        eigenvector of ``transmat_`` for the eigenvalue 1. Otherwise (a
+        reducible chain), it is the long-run distribution of the chain
+        started from ``startprob_``: the mass that ends in each closed set of
+        states (one the chain never leaves, such as the last state of a
+        left-right model) is spread as that set's own stationary
+        distribution, and the states the chain leaves for good get none.
+
+        Returns
+        -------
+        pi : ndarray of shape (n_components,)
+            Non-negative, summing to 1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import HMMEM
+        >>> hmm = HMMEM(
+        ...     2,
+        ...     transmat_init=[[0.9, 0.1], [0.3, 0.7]],
+        ...     means_init=[[0.0], [5.0]],
+        ...     covars_init=[[1.0], [1.0]],
+        ...     max_iter=0,
+        ... ).fit(np.zeros((2, 1)))
+        >>> pi = hmm.get_stationary_distribution()
+        >>> pi  # (0.3, 0.1) / (0.1 + 0.3)
+        array([0.75, 0.25])
+        >>> np.allclose(pi @ hmm.transmat_, pi)
+        True
+        """
+        check_is_fitted(self)
+        return _stationary_distribution(self.startprob_, self.transmat_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

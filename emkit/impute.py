@@ -15,9 +15,9 @@ from ._dask import check_dask_array, is_dask_array, map_rows
 from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
+from ._mixture_base import INIT_PARAMS, _BaseGaussianMixture
 from ._utils import log_normalize
 from ._validation import check_X, naming_errors, unchanged_on_error
-from .mixture import INIT_PARAMS, _BaseGaussianMixture
 
 _NAN_AND_PLACEHOLDER = (
     "X contains NaN, but missing_values={!r}: mark missing entries one way only (or set "

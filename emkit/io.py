@@ -92,6 +92,12 @@ def _document(estimator: BaseEstimator) -> str:
     params = estimator.get_params(deep=False)
     if params.get("callback") is not None:
         raise ValueError("callback cannot be saved; set callback=None first.")
+    if not isinstance(params.get("emission", ""), str):
+        raise ValueError(
+            f"emission={type(params['emission']).__name__}(...) is code, which a model file "
+            "does not hold; save such a model with skops.io.dump, and load it with "
+            "skops.io.load, trusting the emission's class."
+        )
     if not (params["random_state"] is None or isinstance(params["random_state"], Integral)):
         raise ValueError(
             "random_state cannot be saved unless it is None or an integer, got "
@@ -102,6 +108,8 @@ def _document(estimator: BaseEstimator) -> str:
         attributes["kept_columns"] = _encode(estimator._kept)
         if estimator.indicator_ is not None:
             attributes["indicator_features"] = _encode(estimator.indicator_.features_)
+    if isinstance(estimator, HMMEM):  # for the warning that X is taken as one sequence
+        attributes["n_fit_sequences"] = int(getattr(estimator, "_n_fit_sequences", 1))
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -496,6 +504,7 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
             "gmm": {"weights_": (k, m), "means_": (k, m, d), "covars_": (k, m, d)},
             "poisson": {"lambdas_": (k, d)},
             "categorical": {"emissionprob_": (k, None)},
+            "multinomial": {"emissionprob_": (k, d)},
         }[estimator.emission]
         if estimator.emission == "categorical" and d != 1:
             raise ValueError(f"model file: a categorical HMM has 1 feature, not {d}.")
@@ -543,6 +552,13 @@ def _restore(estimator, attributes: dict) -> None:
         raise ValueError("model file: lower_bound_ must be a number.")
     kept = attributes.pop("kept_columns", None)
     indicator = attributes.pop("indicator_features", None)
+    n_fit_sequences = attributes.pop("n_fit_sequences", 1)  # files of emkit before it: 1
+    if isinstance(estimator, HMMEM):
+        if type(n_fit_sequences) is not int or n_fit_sequences < 1:  # not a bool either
+            raise ValueError(
+                f"model file: n_fit_sequences must be a positive integer, got {n_fit_sequences!r}."
+            )
+        estimator._n_fit_sequences = n_fit_sequences
     if isinstance(estimator, EMImputer):
         n = attributes["n_features_in_"]
         if not (isinstance(kept, np.ndarray) and kept.dtype == bool and kept.shape == (n,)):
@@ -598,10 +614,26 @@ def _check_values(estimator) -> None:
             raise ValueError("model file: exp(feature_log_prob_) rows do not sum to 1.")
     if hasattr(estimator, "lambdas_") and np.any(estimator.lambdas_ <= 0):
         raise ValueError("model file: lambdas_ must be positive.")
+    if isinstance(estimator, HMMEM) and estimator.emission == "multinomial":
+        _check_n_trials(estimator)
     for name in ("means_", "lambdas_"):  # no fit gives them: its data would be refused
         values = getattr(estimator, name, None)
         if values is not None and np.any(np.abs(values) > largest_value(values.dtype)):
             raise ValueError(f"model file: {name} holds values too large for EM.")
+
+
+def _check_n_trials(estimator) -> None:
+    """n_trials_, the rows' common total at fit (or None), agrees with an integer n_trials."""
+    trials = _get(estimator, "n_trials_")
+    positive = _is_number(trials) and isinstance(trials, int) and 0 < trials <= 2**53
+    if trials is not None and not positive:
+        raise ValueError(
+            f"model file: n_trials_ must be an integer from 1 to 2**53 or null: {trials!r}."
+        )
+    if isinstance(estimator.n_trials, Integral) and trials != estimator.n_trials:
+        raise ValueError(
+            f"model file: n_trials_ ({trials}) must equal n_trials ({estimator.n_trials})."
+        )
 
 
 def _derive(estimator, indicator_features) -> None:

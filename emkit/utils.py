@@ -9,8 +9,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils.validation import check_is_fitted
 
+from ._mixture_base import _BaseGaussianMixture
 from .hmm import HMMEM
-from .mixture import _BaseGaussianMixture
 
 
 def align_components(reference, model):
@@ -23,7 +23,7 @@ def align_components(reference, model):
     features. The matching minimises the total symmetric Kullback-Leibler
     divergence between matched components (Hungarian assignment): between
     Gaussian components for mixtures and Gaussian HMMs, between emission
-    distributions for categorical and Poisson HMMs.
+    distributions for categorical, multinomial and Poisson HMMs.
 
     Parameters
     ----------

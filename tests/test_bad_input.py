@@ -161,6 +161,7 @@ RNG2 = np.random.RandomState(1)
 GAUSSIAN_X = RNG2.standard_normal((40, 2)) + np.repeat([[0.0, 0.0], [4.0, 4.0]], 20, axis=0)
 COUNTS = RNG2.poisson(3, (40, 2)).astype(float)
 SYMBOLS = RNG2.randint(3, size=(40, 1))
+TRIALS = RNG2.multinomial(6, [0.2, 0.3, 0.5], size=40)
 LABELS = np.repeat([0, 1], 20)
 LABELS[::3] = -1
 
@@ -170,6 +171,7 @@ ESTIMATORS = {
     "hmm": (lambda: HMMEM(2, random_state=0), GAUSSIAN_X, False),
     "hmm-categorical": (lambda: HMMEM(2, emission="categorical", random_state=0), SYMBOLS, False),
     "hmm-poisson": (lambda: HMMEM(2, emission="poisson", random_state=0), COUNTS, False),
+    "hmm-multinomial": (lambda: HMMEM(2, emission="multinomial", random_state=0), TRIALS, False),
     "hmm-gmm": (lambda: HMMEM(2, emission="gmm", n_mix=2, random_state=0), GAUSSIAN_X, False),
     "semi": (lambda: SemiSupervisedEM(random_state=0), GAUSSIAN_X, True),
     "semi-multinomial": (lambda: SemiSupervisedEM(emission="multinomial"), COUNTS, True),
@@ -351,7 +353,7 @@ BAD_SEQUENCES = {
 
 
 @pytest.mark.parametrize("case", BAD_SEQUENCES)
-@pytest.mark.parametrize("name", ["hmm", "hmm-categorical", "hmm-poisson"])
+@pytest.mark.parametrize("name", ["hmm", "hmm-categorical", "hmm-poisson", "hmm-multinomial"])
 def test_bad_sequences(name, case):
     make, good, _ = ESTIMATORS[name]
     fitted = make().fit(good)
@@ -494,6 +496,7 @@ BAD_PARAMETERS = {
     "batch_size": [0, 2.5],
     "init_params": ["k-means"],
     "emission": ["normal"],
+    "n_trials": [0, -1, 1.5, "5"],
     "alpha": [0.0, -1.0],
     "unlabeled_weight": [-0.1, 1.5],
     "random_state": ["seed"],

@@ -130,6 +130,184 @@ def test_reproduces_hmmlearn_categorical_iterates():
         np.testing.assert_allclose(ours.emissionprob_, reference.emissionprob_, rtol=1e-6)
 
 
+def sample_multinomial(n_rows, n_trials, emissionprob, rng, transmat=None):
+    """Rows of counts from states following ``transmat`` (or drawn independently)."""
+    k = len(emissionprob)
+    states = rng.randint(0, k, n_rows)
+    if transmat is not None:
+        for t in range(1, n_rows):
+            states[t] = rng.choice(k, p=transmat[states[t - 1]])
+    trials = np.broadcast_to(n_trials, (n_rows,))
+    return np.array([rng.multinomial(m, emissionprob[s]) for m, s in zip(trials, states)])
+
+
+@pytest.mark.parametrize("per_row", [False, True], ids=["one n_trials", "n_trials per row"])
+def test_reproduces_hmmlearn_multinomial_iterates(per_row):
+    rng = np.random.RandomState(2)
+    k, d, n_iter = 3, 4, 25
+    lengths = rng.randint(20, 60, size=6)
+    n = lengths.sum()
+    n_trials = rng.randint(1, 12, size=n) if per_row else 8
+    X = sample_multinomial(n, n_trials, rng.dirichlet(np.ones(d), size=k), rng)
+    start = {
+        "startprob_init": rng.dirichlet(np.ones(k)),
+        "transmat_init": rng.dirichlet(np.ones(k), size=k),
+        "emissionprob_init": rng.dirichlet(np.ones(d), size=k),
+    }
+    reference = hmmlearn.MultinomialHMM(
+        k, n_trials=n_trials, init_params="", n_iter=n_iter, tol=-np.inf
+    )
+    reference.startprob_ = start["startprob_init"]
+    reference.transmat_ = start["transmat_init"]
+    reference.emissionprob_ = start["emissionprob_init"]
+    reference.fit(X, lengths)
+    ours = HMMEM(
+        k,
+        emission="multinomial",
+        n_trials=n_trials,
+        max_iter=n_iter,
+        tol=0,
+        accelerate=None,
+        stopping="change",
+        **start,
+    )
+    with pytest.warns(ConvergenceWarning):
+        ours.fit(X, lengths=lengths)
+    # hmmlearn's history: log p(X) before each M-step, as emkit's lower_bounds_ per row.
+    np.testing.assert_allclose(
+        np.array(ours.lower_bounds_) * n, list(reference.monitor_.history), rtol=1e-10
+    )
+    np.testing.assert_allclose(ours.startprob_, reference.startprob_, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(ours.transmat_, reference.transmat_, rtol=1e-6)
+    np.testing.assert_allclose(ours.emissionprob_, reference.emissionprob_, rtol=1e-6)
+    assert ours.score(X, lengths=lengths) * n == pytest.approx(
+        reference.score(X, lengths), rel=1e-10
+    )
+    np.testing.assert_array_equal(ours.predict(X, lengths=lengths), reference.predict(X, lengths))
+
+
+def test_multinomial_log_probabilities_are_the_multinomial_pmf():
+    from scipy.stats import multinomial
+
+    emissionprob = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])  # a category of probability 0
+    X = np.array([[3, 1, 0], [0, 2, 3], [4, 0, 0], [1, 1, 2], [2, 0, 0]])  # n_trials=None
+    hmm = HMMEM(
+        2,
+        emission="multinomial",
+        startprob_init=[0.5, 0.5],
+        transmat_init=[[0.5, 0.5], [0.5, 0.5]],
+        emissionprob_init=emissionprob,
+        max_iter=0,
+    ).fit(X)
+    # With uniform transitions, the rows are independent draws from the mixture.
+    pmf = np.array([[multinomial.pmf(x, x.sum(), p) for p in emissionprob] for x in X])
+    assert hmm.score(X) * len(X) == pytest.approx(np.log(pmf @ [0.5, 0.5]).sum(), rel=1e-12)
+    posteriors = hmm.predict_proba(X)
+    np.testing.assert_array_equal(posteriors[[1, 3], 0], 0.0)  # impossible under state 0
+
+
+def test_recovers_a_sampled_multinomial_hmm():
+    rng = np.random.RandomState(0)
+    transmat = np.array([[0.9, 0.05, 0.05], [0.1, 0.85, 0.05], [0.05, 0.1, 0.85]])
+    emissionprob = np.array([[0.6, 0.2, 0.1, 0.1], [0.1, 0.1, 0.4, 0.4], [0.25, 0.5, 0.25, 0.0]])
+    truth = HMMEM(
+        3,
+        emission="multinomial",
+        n_trials=10,
+        startprob_init=[0.5, 0.3, 0.2],
+        transmat_init=transmat,
+        emissionprob_init=emissionprob,
+        max_iter=0,
+    ).fit(np.full((3, 4), [10, 0, 0, 0]))
+    pieces = [truth.sample(500, random_state=rng) for _ in range(10)]
+    X = np.vstack([x for x, _ in pieces])
+    states = np.concatenate([z for _, z in pieces])
+    assert X.dtype.kind == "i" and np.all(X.sum(axis=1) == 10)
+    for n_trials in [10, None]:
+        hmm = HMMEM(3, emission="multinomial", n_trials=n_trials, random_state=0)
+        hmm.fit(X, lengths=[500] * 10)
+        order = match_states(hmm.emissionprob_, emissionprob)
+        np.testing.assert_allclose(hmm.emissionprob_[order], emissionprob, atol=0.02)
+        np.testing.assert_allclose(hmm.transmat_[np.ix_(order, order)], transmat, atol=0.03)
+        assert np.mean(hmm.predict(X, lengths=[500] * 10) == order[states]) > 0.95
+        assert hmm.converged_ and hmm.n_trials_ == 10
+        drawn, _ = hmm.sample(50, random_state=0)  # n_trials=None: the total fit saw
+        np.testing.assert_array_equal(drawn.sum(axis=1), 10)
+
+
+def test_multinomial_sample_needs_one_number_of_trials():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.multinomial(5, [0.5, 0.5], size=20), rng.multinomial(7, [0.2, 0.8], size=20)]
+    hmm = HMMEM(2, emission="multinomial", random_state=0).fit(X)
+    assert hmm.n_trials_ is None
+    with pytest.raises(ValueError, match="set n_trials to the number of trials to draw"):
+        hmm.sample(5)
+    per_row = HMMEM(2, emission="multinomial", n_trials=X.sum(axis=1), random_state=0).fit(X)
+    np.testing.assert_allclose(per_row.emissionprob_, hmm.emissionprob_)
+    drawn, _ = hmm.set_params(n_trials=3).sample(5, random_state=0)
+    np.testing.assert_array_equal(drawn.sum(axis=1), 3)
+
+
+@pytest.mark.parametrize("init_params", ["short-em", "kmeans", "random"])
+def test_multinomial_categories_missing_from_the_start_sample_stay_possible(
+    monkeypatch, init_params
+):
+    import emkit._starts
+
+    # The start sees 100 of 3,000 rows; the one count of category 3 is almost surely
+    # not among them. Short runs on the sample would give it probability 0.
+    monkeypatch.setattr(emkit._starts, "START_ROWS", 100)
+    rng = np.random.RandomState(0)
+    X = sample_multinomial(3000, 6, np.array([[0.8, 0.2, 0.0, 0.0], [0.1, 0.3, 0.6, 0.0]]), rng)
+    X[1234] = [5, 0, 0, 1]
+    hmm = HMMEM(2, emission="multinomial", init_params=init_params, random_state=0).fit(X)
+    assert np.any(hmm.emissionprob_[:, 3] > 0)
+    assert np.isfinite(hmm.score(X))
+
+
+MULTINOMIAL_X = np.random.RandomState(3).multinomial(5, [0.2, 0.3, 0.5], size=30)
+BAD_MULTINOMIAL = [
+    ({}, MULTINOMIAL_X - 1, "X must hold counts.*negative"),
+    ({}, MULTINOMIAL_X + 0.5, "X must hold counts.*non-integer"),
+    ({}, np.where(MULTINOMIAL_X == 0, np.nan, MULTINOMIAL_X), "X contains NaN: multinomial"),
+    ({}, np.r_[MULTINOMIAL_X, [[0, 0, 0]]], "X: row 30 holds no count"),
+    ({"n_trials": 6}, MULTINOMIAL_X, "row 0 sums to 5, not 6"),
+    ({"n_trials": np.r_[5, 6, [5] * 28]}, MULTINOMIAL_X, "row 1 sums to 5, not 6"),
+    ({"n_trials": 0}, MULTINOMIAL_X, "'n_trials' parameter"),
+    ({"n_trials": np.full(30, 0)}, MULTINOMIAL_X, "n_trials must be from 1 to 2\\*\\*53"),
+    ({"n_trials": [5] * 29}, MULTINOMIAL_X, r"n_trials must have one entry per row.*\(30,\)"),
+    ({"n_trials": np.full((30, 1), 5)}, MULTINOMIAL_X, "n_trials must be a positive integer"),
+    ({"n_trials": np.full(30, 5.5)}, MULTINOMIAL_X, "n_trials must hold integers"),
+    ({"n_trials": True}, MULTINOMIAL_X, "n_trials must be a positive integer"),
+    ({"emissionprob_init": [[0.5, 0.5]] * 2}, MULTINOMIAL_X, r"emissionprob_init .*\(2, 3\)"),
+    ({"emissionprob_init": [[0.5, 0.4, 0.2]] * 2}, MULTINOMIAL_X, "emissionprob_init must sum"),
+]
+
+
+@pytest.mark.parametrize("params, X, match", BAD_MULTINOMIAL)
+def test_bad_multinomial_input_is_refused_and_leaves_the_model_as_it_was(params, X, match):
+    hmm = HMMEM(2, emission="multinomial", random_state=0).fit(MULTINOMIAL_X)
+    before = {name: value for name, value in vars(hmm).items() if name.endswith("_")}
+    with pytest.raises(ValueError, match=match):
+        hmm.set_params(**params).fit(X)
+    for name, value in vars(hmm).items():
+        if name.endswith("_"):
+            assert value is before[name], name
+
+
+def test_multinomial_inference_checks_the_rows():
+    hmm = HMMEM(2, emission="multinomial", n_trials=5, random_state=0).fit(MULTINOMIAL_X)
+    for method in ["score", "predict", "predict_proba", "decode", "bic"]:
+        with pytest.raises(ValueError, match="X has 4 features, but HMMEM is expecting 3"):
+            getattr(hmm, method)(np.c_[MULTINOMIAL_X, MULTINOMIAL_X[:, :1]])
+        with pytest.raises(ValueError, match="row 0 sums to 6, not 5"):
+            getattr(hmm, method)(MULTINOMIAL_X + np.array([1, 0, 0]))
+    # n_trials per row, or None: other rows are scored with their own totals.
+    for n_trials in [np.full(30, 5), None]:
+        hmm.set_params(n_trials=n_trials).fit(MULTINOMIAL_X)
+        assert np.isfinite(hmm.score(MULTINOMIAL_X[:7] + np.array([1, 0, 0])))
+
+
 def match_states(fitted_means, true_means):
     from scipy.optimize import linear_sum_assignment
 
@@ -182,11 +360,12 @@ def test_recovers_categorical_and_poisson_emissions():
     np.testing.assert_allclose(fitted.transmat_[np.ix_(order, order)], transmat, atol=0.03)
 
 
+@pytest.mark.filterwarnings("ignore:HMMEM has .* free parameters")  # some draws are small
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**31 - 1),
     n_states=st.integers(1, 4),
-    emission=st.sampled_from(["gaussian", "categorical", "poisson"]),
+    emission=st.sampled_from(["gaussian", "categorical", "poisson", "multinomial"]),
     covariance_type=st.sampled_from(COVARIANCE_TYPES),
     accelerate=st.sampled_from([None, "squarem"]),
 )
@@ -200,6 +379,8 @@ def test_baum_welch_never_decreases_the_log_likelihood(
         X = rng.standard_normal((n, 2)) * 3 + rng.randint(0, 3, size=(n, 1)) * 5
     elif emission == "categorical":
         X = rng.randint(0, 4, size=(n, 1))
+    elif emission == "multinomial":
+        X = sample_multinomial(n, rng.randint(1, 10), rng.dirichlet(np.ones(3), size=2), rng)
     else:
         X = rng.poisson(rng.uniform(0.5, 10), size=(n, 2))
     hmm = HMMEM(
@@ -279,7 +460,7 @@ def test_lengths_and_sequence_ids_agree(sampled):
     np.testing.assert_array_equal(by_lengths.means_, by_ids.means_)
     np.testing.assert_array_equal(by_lengths.transmat_, by_ids.transmat_)
     assert by_lengths.score(X, lengths=lengths) == by_ids.score(X, sequence_ids=ids)
-    with pytest.warns(UserWarning, match="scored as one sequence"):
+    with pytest.warns(UserWarning, match="taken as one sequence"):
         one_sequence = by_lengths.score(X)
     assert one_sequence == by_lengths.score(X, lengths=[len(X)])
     assert one_sequence != by_lengths.score(X, lengths=lengths)
@@ -312,8 +493,8 @@ def test_inference_in_blocks_of_sequences_shared_by_threads(sampled):
     X, _, lengths, _ = sampled
     hmm = HMMEM(3, random_state=0).fit(X, lengths=lengths)
     alone = np.split(X, np.cumsum(lengths)[:-1])
-    expected_states = np.concatenate([hmm.predict(x) for x in alone])
-    expected_posteriors = np.concatenate([hmm.predict_proba(x) for x in alone])
+    expected_states = np.concatenate([hmm.predict(x, lengths=[len(x)]) for x in alone])
+    expected_posteriors = np.concatenate([hmm.predict_proba(x, lengths=[len(x)]) for x in alone])
     expected_score = sum(hmm.score(x, lengths=[len(x)]) * len(x) for x in alone) / len(X)
     for n_jobs in (1, 2):
         hmm.set_params(n_jobs=n_jobs)
@@ -366,7 +547,7 @@ def test_grid_search_over_whole_sequences_selects_the_true_number_of_states(samp
         fold = HMMEM(3, random_state=0).fit(X[train], sequence_ids=ids[train])
         expected = -fold.bic(X[test], sequence_ids=ids[test])
         assert scores["test_score"][0] == pytest.approx(expected, rel=1e-12)
-        with pytest.warns(UserWarning, match="scored as one sequence"):
+        with pytest.warns(UserWarning, match="taken as one sequence"):
             assert expected != pytest.approx(-fold.bic(X[test]), rel=1e-6)
 
 
@@ -418,6 +599,7 @@ def test_bad_input_is_refused(params, X, match):
         HMMEM(2, **params).fit(X)
 
 
+@pytest.mark.filterwarnings("ignore:HMMEM has 7 free parameters")  # five rows
 def test_unseen_symbols_at_predict():
     hmm = HMMEM(2, emission="categorical", random_state=0).fit([[0], [1], [2], [1], [0]])
     with pytest.raises(ValueError, match="unseen at fit time"):
@@ -503,23 +685,26 @@ def test_impossible_sequences_are_refused_at_inference():
         emissionprob_init=[[1.0, 0.0], [0.0, 1.0]],
         max_iter=0,
     ).fit([[0], [1]])
-    for method in ["score", "predict", "predict_proba", "bic"]:
+    for method in ["predict", "predict_proba", "decode"]:
         with pytest.raises(ValueError, match="zero probability under the model"):
             getattr(hmm, method)([[0], [1], [0]])
+    assert hmm.score([[0], [1], [0]]) == -np.inf  # as hmmlearn's (tests/test_hmm_surface.py)
 
 
-@pytest.mark.parametrize("emission", ["gaussian", "categorical", "poisson"])
+@pytest.mark.parametrize("emission", ["gaussian", "categorical", "poisson", "multinomial"])
 def test_squarem_reaches_the_plain_baum_welch_optimum(emission):
     rng = np.random.RandomState(0)
     if emission == "gaussian":
         X, _, lengths, _ = sample_gaussian_hmm(5, 100)
     else:
         states = np.repeat(rng.randint(0, 2, 40), 10)
-        X = (
-            rng.binomial(3, np.where(states == 0, 0.2, 0.8))[:, None]
-            if emission == "categorical"
-            else rng.poisson(np.where(states == 0, 2.0, 9.0)[:, None] * [1.0, 0.5])
-        )
+        X = {
+            "categorical": lambda: rng.binomial(3, np.where(states == 0, 0.2, 0.8))[:, None],
+            "poisson": lambda: rng.poisson(np.where(states == 0, 2.0, 9.0)[:, None] * [1.0, 0.5]),
+            "multinomial": lambda: np.array(
+                [rng.multinomial(4, [[0.5, 0.3, 0.2], [0.1, 0.3, 0.6]][s]) for s in states]
+            ),
+        }[emission]()
         lengths = [100] * 4
     kwargs = dict(emission=emission, tol=1e-10, max_iter=5000, random_state=0)
     n_states = 2 if emission != "gaussian" else 3

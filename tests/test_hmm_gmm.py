@@ -513,6 +513,9 @@ GOOD = np.random.RandomState(3).randn(30, 2)
         ),
         ({"update_params": ("emissionprob",)}, "update_params must be a tuple of names"),
         ({"n_mix": 16}, "X: expected n_samples >= n_components \\* n_mix but got .* = 32"),
+        ({"means_weight": 1.0}, "means_weight: emission='gmm' takes no prior"),
+        ({"covars_prior": 0.1}, "covars_prior: emission='gmm' takes no prior"),
+        ({"covars_weight": 5.0}, "covars_weight: emission='gmm' takes no prior"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(params, match):

@@ -24,6 +24,7 @@ Y = np.r_[np.zeros(5, int), np.ones(5, int), -np.ones(50, int)]
 SYMBOLS = RNG.integers(0, 4, size=(80, 1))
 COUNTS = RNG.poisson(3, (80, 2))
 DOCUMENTS = RNG.poisson(2, (60, 5))
+TRIALS = RNG.multinomial(6, [0.2, 0.3, 0.5], size=50)
 TYPES = ["full", "tied", "diag", "spherical"]
 
 
@@ -42,6 +43,10 @@ def cases():
         SYMBOLS,
     )
     yield HMMEM(2, emission="poisson", random_state=0), (COUNTS,), COUNTS
+    yield HMMEM(2, emission="multinomial", n_trials=6, random_state=0), (TRIALS,), TRIALS
+    for n_trials in [None, DOCUMENTS.sum(axis=1) + 5]:  # totals that differ
+        multinomial = HMMEM(2, emission="multinomial", n_trials=n_trials, random_state=0)
+        yield multinomial, (DOCUMENTS + 1,), DOCUMENTS + 1
     yield SemiSupervisedEM(emission="multinomial"), (DOCUMENTS, Y), DOCUMENTS
     labels = np.where(Y == 0, "spam", np.where(Y == 1, "ham", None)).astype(object)
     labels[Y == -1] = -1
@@ -148,6 +153,35 @@ def array(values):
 def test_tampered_documents_are_refused_clearly(text, match):
     with pytest.raises(ValueError, match=match):
         from_json(text)
+
+
+def multinomial_document(**attributes):
+    hmm = HMMEM(2, emission="multinomial", n_trials=6, random_state=0).fit(TRIALS)
+    document = json.loads(to_json(hmm))
+    for name, value in attributes.items():
+        if value is KeyError:
+            del document["attributes"][name]
+        else:
+            document["attributes"][name] = value
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    "attributes, match",
+    [
+        ({"n_trials_": KeyError}, "n_trials_ is missing"),
+        ({"n_trials_": 5}, r"n_trials_ \(5\) must equal n_trials \(6\)"),
+        ({"n_trials_": None}, r"n_trials_ \(None\) must equal n_trials \(6\)"),
+        ({"n_trials_": 0}, "n_trials_ must be an integer from 1 to 2\\*\\*53 or null"),
+        ({"n_trials_": 6.0}, "n_trials_ must be an integer from 1 to 2\\*\\*53 or null"),
+        ({"n_trials_": True}, "n_trials_ must be an integer from 1 to 2\\*\\*53 or null"),
+        ({"emissionprob_": array([[0.5, 0.5]] * 2)}, r"emissionprob_ has shape \(2, 2\)"),
+        ({"emissionprob_": array([[0.5, 0.6, -0.1]] * 2)}, "emissionprob_ are not probabilities"),
+    ],
+)
+def test_tampered_multinomial_hmms_are_refused(attributes, match):
+    with pytest.raises(ValueError, match=match):
+        from_json(multinomial_document(**attributes))
 
 
 def test_a_model_changed_after_fit_is_not_saved_unreadable(blobs):

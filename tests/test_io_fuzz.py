@@ -19,6 +19,7 @@ X_HOLES = np.where(RNG.rand(60, 2) < 0.1, np.nan, X)
 COUNTS = RNG.poisson(3, (60, 2))
 SYMBOLS = RNG.randint(3, size=(60, 1))
 LABELS = np.where(RNG.rand(60) < 0.5, np.repeat([0, 1], 30), -1)
+TRIALS = RNG.multinomial(6, [0.2, 0.3, 0.5], size=60)
 
 
 def fitted_models():
@@ -33,6 +34,7 @@ def fitted_models():
             (HMMEM(2, random_state=0).fit(X), X),
             (HMMEM(2, emission="categorical", random_state=0).fit(SYMBOLS), SYMBOLS),
             (HMMEM(2, emission="poisson", random_state=0).fit(COUNTS), COUNTS),
+            (HMMEM(2, emission="multinomial", n_trials=6, random_state=0).fit(TRIALS), TRIALS),
             (SemiSupervisedEM(random_state=0).fit(X, LABELS), X),
             (SemiSupervisedEM(emission="multinomial").fit(COUNTS, LABELS), COUNTS),
         ]

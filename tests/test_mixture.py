@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-import emkit.mixture
+import emkit._mixture_base
 from emkit import GaussianMixtureEM, _gaussian
 from emkit.datasets import load_faithful
 
@@ -212,9 +212,9 @@ def test_starts_on_a_sample_of_large_data(blobs, monkeypatch, init_params):
     # As if X had more rows than a start may see: it sees 100.
     monkeypatch.setattr(emkit._starts, "START_ROWS", 100)
     seen = []  # the rows of each k-means fit and E-step, in order
-    e_step, kmeans = emkit.mixture.GaussianMixtureModel.e_step, emkit._starts.KMeans.fit
+    e_step, kmeans = emkit._mixture_base.GaussianMixtureModel.e_step, emkit._starts.KMeans.fit
     monkeypatch.setattr(
-        emkit.mixture.GaussianMixtureModel,
+        emkit._mixture_base.GaussianMixtureModel,
         "e_step",
         lambda self, params, chunk: (
             seen.append(("E", len(chunk.X))) or e_step(self, params, chunk)

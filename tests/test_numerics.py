@@ -71,13 +71,14 @@ def test_an_emptied_component_keeps_its_place_with_reg_covar():
     np.testing.assert_allclose(gm.weights_.sum(), 1.0)
 
 
-@pytest.mark.parametrize("emission", ["gaussian", "categorical", "poisson"])
+@pytest.mark.parametrize("emission", ["gaussian", "categorical", "poisson", "multinomial"])
 def test_hmm_states_never_visited_unreachable_and_length_one_sequences(emission):
     rng = np.random.RandomState(1)
     X = {
         "gaussian": rng.standard_normal((100, 2)),
         "categorical": rng.randint(2, size=(100, 1)),
         "poisson": rng.poisson(2, (100, 2)),
+        "multinomial": rng.multinomial(4, [0.3, 0.7], size=100),
     }[emission]
     many = quietly(HMMEM(5, emission=emission, random_state=0).fit, X)  # more states than needed
     assert_finite_fit(many)
