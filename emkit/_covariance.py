@@ -264,7 +264,8 @@ class _TiedPerMixture(_MatrixCovariance):
     """``tied`` for components in consecutive mixtures of ``size``: one matrix per mixture.
 
     Each mixture is a ``tied`` family of its own, so its formulas are those of
-    ``_Tied``, applied mixture by mixture.
+    ``_Tied``, applied mixture by mixture. Gaussian mixture emissions take no
+    prior, so it has none of the prior's operations (``pooled``).
     """
 
     name = "tied"
