@@ -151,6 +151,14 @@ class _MatrixCovariance:
         """hmmlearn's inverse-Wishart degrees of freedom beyond the minimum, ``max(w - d, 0)``."""
         return np.maximum(covars_weight - n_features, 0.0)
 
+    def prior_scale_shape(self, n_features: int) -> tuple[int, ...]:
+        """The shape of a conjugate prior's scale (scikit-learn's ``covariance_prior``)."""
+        return (n_features, n_features)
+
+    def default_prior_scale(self, covariance: np.ndarray):
+        """A conjugate prior's scale from a (d, d) covariance: the matrix."""
+        return covariance
+
     def full_matrices(self, covariances, n_components, n_features):
         return np.broadcast_to(covariances, (n_components, n_features, n_features))
 
@@ -209,6 +217,12 @@ class _Full(_MatrixCovariance):
         """Per-component weights as the estimate divides by them."""
         return per_component[:, None, None]
 
+    def conjugate(self, scale, nu, n_components: int, n_features: int):
+        """(scatter, dof) of the ``GaussianPrior`` of a normal-inverse-Wishart prior with
+        ``nu`` degrees of freedom and ``scale`` (mclust's conjugate prior)."""
+        k, d = n_components, n_features
+        return np.broadcast_to(scale, (k, d, d)).copy(), np.full(k, nu + d + 2.0)
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         cov = second_moments / nk[:, None, None] - shift[:, :, None] * shift[:, None, :]
         cov[:, np.arange(cov.shape[1]), np.arange(cov.shape[1])] += reg_covar
@@ -247,6 +261,10 @@ class _Tied(_MatrixCovariance):
 
     def pooled(self, per_component):
         return np.sum(per_component)
+
+    def conjugate(self, scale, nu, n_components: int, n_features: int):
+        # One inverse-Wishart, and every mean's normal prior scaled by it.
+        return np.array(scale, dtype=float), nu + n_features + 1.0 + n_components
 
     def permuted(self, values: np.ndarray, order: np.ndarray) -> np.ndarray:
         return values  # shared by all components
@@ -354,6 +372,11 @@ class _VectorCovariance:
         """hmmlearn's inverse-gamma degrees of freedom beyond the minimum, ``max(w - 1, 0)``."""
         return np.maximum(covars_weight - 1.0, 0.0)
 
+    def default_prior_scale(self, covariance: np.ndarray):
+        """A conjugate prior's scale from a (d, d) covariance: its mean variance (mclust's)."""
+        d = covariance.shape[0]
+        return np.full(self.prior_scale_shape(d), np.trace(covariance) / d)
+
     def full_matrices(self, covariances, n_components, n_features):
         diagonal = self._diagonal(covariances, n_features)
         return diagonal[:, :, None] * np.eye(n_features, dtype=diagonal.dtype)
@@ -386,6 +409,14 @@ class _Diag(_VectorCovariance):
     def pooled(self, per_component):
         return per_component[:, None]
 
+    def prior_scale_shape(self, n_features: int) -> tuple[int, ...]:
+        return (n_features,)
+
+    def conjugate(self, scale, nu, n_components: int, n_features: int):
+        # An inverse-gamma prior on each variance.
+        k, d = n_components, n_features
+        return np.broadcast_to(scale, (k, d)).copy(), np.full(k, nu + 3.0)
+
     def estimate(self, nk, shift, second_moments, reg_covar):
         return second_moments / nk[:, None] - shift * shift + reg_covar
 
@@ -410,6 +441,14 @@ class _Spherical(_VectorCovariance):
 
     def pooled(self, per_component):
         return per_component
+
+    def prior_scale_shape(self, n_features: int) -> tuple[int, ...]:
+        return ()
+
+    def conjugate(self, scale, nu, n_components: int, n_features: int):
+        # An inverse-gamma prior on the variance; the estimate divides its trace by d.
+        k, d = n_components, n_features
+        return np.full(k, scale / d), np.full(k, (nu + d + 2.0) / d)
 
     def estimate(self, nk, shift, second_moments, reg_covar):
         return (second_moments / nk - np.sum(shift * shift, axis=1)) / shift.shape[1] + reg_covar

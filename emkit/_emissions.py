@@ -225,7 +225,7 @@ class GaussianEmission:
         nk = W.sum(axis=0) + 10 * np.finfo(float).eps
         centres = (W.T @ X) / nk[:, None]
         stats = self.gaussian.statistics(X, W, centres)
-        return GaussianParams(*self.gaussian.estimate(stats, centres))
+        return GaussianParams(*self.gaussian.estimate(stats, centres, self.prior))
 
     def attributes(self, params: GaussianParams) -> dict:
         return {"means_": params.means, "covars_": params.covars}

@@ -439,6 +439,63 @@ class Gaussian:
             return None
         return GaussianPrior(means, means_weight, scatter, dof)
 
+    def conjugate_prior(self, hyper: dict, n_components: int) -> GaussianPrior:
+        """The ``GaussianPrior`` of a conjugate prior in scikit-learn's hyperparameters
+        (those ``conjugate_hyperparameters`` returns)."""
+        d = len(hyper["mean_prior"])
+        scatter, dof = self.covariance.conjugate(
+            hyper["covariance_prior"], hyper["degrees_of_freedom_prior"], n_components, d
+        )
+        means = np.broadcast_to(hyper["mean_prior"], (n_components, d))
+        weight = np.full(n_components, float(hyper["mean_precision_prior"]))
+        return GaussianPrior(means, weight, scatter, dof)
+
+    def conjugate_hyperparameters(self, given: dict, X, sample_weight, n_components: int):
+        """The conjugate prior's hyperparameters: those ``given`` (not None), checked, and
+        for the others mclust's defaults from the data (Fraley & Raftery 2007): a mean
+        precision of 0.01, the data's mean, n_features + 2 degrees of freedom and the
+        data's covariance (its mean variance for diag and spherical) / k ** (2 / d).
+        Data with NaN, or a singular covariance, give their variances instead (the
+        mean positive one for a constant column)."""
+        d = X.shape[1]
+        hyper = {}
+        kappa = given.get("mean_precision_prior")
+        hyper["mean_precision_prior"] = 0.01 if kappa is None else float(kappa)
+        if not hyper["mean_precision_prior"] > 0:
+            raise ValueError(f"mean_precision_prior must be positive, got {kappa}.")
+        nu = given.get("degrees_of_freedom_prior")
+        hyper["degrees_of_freedom_prior"] = d + 2.0 if nu is None else float(nu)
+        if not hyper["degrees_of_freedom_prior"] > d - 1:
+            raise ValueError(
+                f"degrees_of_freedom_prior must be greater than n_features - 1 = {d - 1}, "
+                f"got {nu}."
+            )
+        mean, covariance = None, None
+        if given.get("mean_prior") is None or given.get("covariance_prior") is None:
+            mean, covariance = _weighted_moments(X, sample_weight)
+            if np.linalg.eigvalsh(covariance)[0] <= 1e-12 * np.trace(covariance):
+                # Singular (copied or constant columns): the variances, none zero.
+                variances = np.diag(covariance).copy()
+                positive = variances > 0
+                variances[~positive] = variances[positive].mean() if positive.any() else 1.0
+                covariance = np.diag(variances)
+        if given.get("mean_prior") is None:
+            hyper["mean_prior"] = mean
+        else:
+            hyper["mean_prior"] = check_prior(given["mean_prior"], (d,), "mean_prior", None)
+        shape = self.covariance.prior_scale_shape(d)
+        if given.get("covariance_prior") is None:
+            scale = self.covariance.default_prior_scale(covariance) / n_components ** (2.0 / d)
+        else:
+            scale = check_prior(given["covariance_prior"], shape, "covariance_prior", None)
+        matrices = self.covariance.full_matrices(np.asarray(scale)[None], 1, d)
+        if not np.allclose(matrices, np.swapaxes(matrices, -1, -2)) or np.any(
+            np.linalg.eigvalsh(matrices) <= 0
+        ):
+            raise ValueError("covariance_prior must be symmetric and positive-definite.")
+        hyper["covariance_prior"] = scale
+        return hyper
+
     def log_prior(self, prior, means, covariances, precisions_cholesky) -> float:
         """Log-density of the normal-inverse-Wishart ``prior``, up to a constant."""
         if prior is None:
@@ -733,3 +790,25 @@ def _add_lower_blocks(blocks, ends, columns, n_missing, weights, out):
             out[a, b] += lower[a, b]
             out[b, a] += lower[a, b]
         out[a, a] += lower[a, a]
+
+
+def _weighted_moments(X, sample_weight):
+    """The weighted mean and covariance of the rows of X (NumPy or Dask); with NaN, the
+    observed values' means and a diagonal of their variances."""
+    w = sample_weight[:, None] / sample_weight.sum()
+    if np.isnan(np.sum(X)):
+        observed = ~np.isnan(X)
+        values = np.where(observed, X, 0.0)
+        weight = (w * observed).sum(axis=0)
+        mean = (w * values).sum(axis=0) / weight
+        variance = (w * np.where(observed, X - mean, 0.0) ** 2).sum(axis=0) / weight
+        mean, variance = _computed(mean, variance)
+        return mean, np.diag(variance)
+    mean = (w * X).sum(axis=0)
+    centred = X - mean
+    return _computed(mean, (centred * w).T @ centred)
+
+
+def _computed(*arrays):
+    """NumPy arrays of NumPy or Dask ones."""
+    return tuple(np.asarray(getattr(a, "compute", lambda a=a: a)()) for a in arrays)

@@ -7,13 +7,14 @@ import math
 import operator
 from dataclasses import dataclass
 from functools import partial, reduce
+from numbers import Real
 
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator
 from sklearn.cluster import kmeans_plusplus
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._dask import DaskRows, is_dask_array
 from ._em import (
@@ -24,7 +25,7 @@ from ._em import (
     partial_fit_em,
     set_fit_attributes,
 )
-from ._gaussian import Gaussian
+from ._gaussian import Gaussian, GaussianPrior
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._starts import kmeans_labels, seed_labels
 from ._utils import column_sums, log_normalize
@@ -34,6 +35,21 @@ from ._validation import (
     check_probabilities,
     check_sample_weight,
 )
+
+# The conjugate prior's hyperparameters, by scikit-learn's BayesianGaussianMixture names.
+PRIOR_HYPERPARAMETERS = (
+    "mean_precision_prior",
+    "mean_prior",
+    "degrees_of_freedom_prior",
+    "covariance_prior",
+)
+PRIOR_CONSTRAINTS: dict = {
+    "prior": [StrOptions({"conjugate"}), None],
+    "mean_precision_prior": [Interval(Real, 0.0, None, closed="neither"), None],
+    "mean_prior": ["array-like", None],
+    "degrees_of_freedom_prior": [Interval(Real, 0.0, None, closed="neither"), None],
+    "covariance_prior": [Interval(Real, 0.0, None, closed="neither"), "array-like", None],
+}
 
 # The starts of a Gaussian mixture: scikit-learn's four, and the exploring one.
 INIT_PARAMS = StrOptions({"short-em", "kmeans", "k-means++", "random", "random_from_data"})
@@ -67,6 +83,7 @@ class GaussianMixtureModel:
         weights_init=None,
         means_init=None,
         precisions_init=None,
+        prior: GaussianPrior | None = None,
     ):
         self.n_components = n_components
         self.gaussian = gaussian
@@ -74,6 +91,7 @@ class GaussianMixtureModel:
         self.weights_init = weights_init
         self.means_init = means_init
         self.precisions_init = precisions_init
+        self.prior = prior
 
     @property
     def explores(self) -> bool:
@@ -177,12 +195,14 @@ class GaussianMixtureModel:
         return self._estimate(stats, params.means)
 
     def _estimate(self, stats, centres) -> MixtureParams:
-        means, covariances, precisions_cholesky = self.gaussian.estimate(stats, centres)
+        means, covariances, precisions_cholesky = self.gaussian.estimate(
+            stats, centres, self.prior
+        )
         nk = stats.nk + 10 * np.finfo(stats.nk.dtype).eps
         return MixtureParams(nk / nk.sum(), means, covariances, precisions_cholesky)
 
     def log_prior(self, params: MixtureParams) -> float:
-        return 0.0
+        return self.gaussian.log_prior(self.prior, *_gaussian_part(params))
 
     def recentred(self, stats, old: MixtureParams, new: MixtureParams):
         return self.gaussian.recentred(stats, old.means, new.means)
@@ -215,13 +235,39 @@ class GaussianMixtureModel:
         return n_gaussian + self.n_components - 1
 
 
-class _BaseGaussianMixture(BaseEstimator):
+class ConjugatePrior:
+    """``prior="conjugate"`` of a Gaussian estimator: its hyperparameters."""
+
+    def _hyperparameters(self, X, sample_weight, n_components: int) -> dict | None:
+        """The conjugate prior's hyperparameters (None without ``prior``): of the fit
+        (X None), or those given with data-based defaults from X."""
+        if getattr(self, "prior", None) is None:
+            return None
+        if X is None:  # the fit's (none if it had no prior)
+            if not hasattr(self, "mean_prior_"):
+                return None
+            return {name: getattr(self, f"{name}_") for name in PRIOR_HYPERPARAMETERS}
+        given = {name: getattr(self, name) for name in PRIOR_HYPERPARAMETERS}
+        gaussian = Gaussian(self.covariance_type, self.reg_covar)
+        return gaussian.conjugate_hyperparameters(given, X, sample_weight, n_components)
+
+    def _set_hyperparameters(self, hyper: dict | None) -> None:
+        for name in PRIOR_HYPERPARAMETERS:
+            if hyper is None:
+                self.__dict__.pop(f"{name}_", None)
+            else:
+                setattr(self, f"{name}_", hyper[name])
+
+
+class _BaseGaussianMixture(ConjugatePrior, BaseEstimator):
     """The fit and criteria shared by GaussianMixtureEM and EMImputer (X may hold NaN)."""
 
-    def _model(self, n_features: int, dtype=np.float64) -> GaussianMixtureModel:
-        """The model for the driver, with initial parameters validated as ``dtype`` (X's)."""
+    def _model(self, n_features: int, dtype=np.float64, hyper=None) -> GaussianMixtureModel:
+        """The model for the driver, with initial parameters validated as ``dtype`` (X's),
+        and the conjugate prior of hyperparameters ``hyper`` (``_hyperparameters``)."""
         k = self.n_components
         gaussian = Gaussian(self.covariance_type, self.reg_covar)
+        prior = None if hyper is None else gaussian.conjugate_prior(hyper, k)
         weights = getattr(self, "weights_init", None)
         means = getattr(self, "means_init", None)
         precisions = getattr(self, "precisions_init", None)
@@ -234,11 +280,15 @@ class _BaseGaussianMixture(BaseEstimator):
             precisions = check_finite_array(precisions, shape, "precisions_init", dtype)
             matrices = gaussian.covariance.full_matrices(precisions, k, n_features)
             check_positive_definite(matrices, "precisions_init")
-        return GaussianMixtureModel(k, gaussian, self.init_params, weights, means, precisions)
+        return GaussianMixtureModel(
+            k, gaussian, self.init_params, weights, means, precisions, prior
+        )
 
     def _fitted_model(self) -> GaussianMixtureModel:
         """The model of the fitted parameters."""
-        return self._model(self.means_.shape[1])
+        return self._model(
+            self.means_.shape[1], hyper=self._hyperparameters(None, None, self.n_components)
+        )
 
     def _params(self) -> MixtureParams:
         return MixtureParams(
@@ -298,7 +348,8 @@ class _BaseGaussianMixture(BaseEstimator):
             data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
             self._check_first_data(X, data.sample_weight)
         n_features = X.shape[1]
-        model = self._model(n_features, X.dtype)
+        hyper = self._hyperparameters(X, data.sample_weight, self.n_components)
+        model = self._model(n_features, X.dtype, hyper)
         result = fit_em(
             model,
             data,
@@ -317,12 +368,16 @@ class _BaseGaussianMixture(BaseEstimator):
             fitted=partial(fitted_copy, self, model),
         )
         set_fit_attributes(self, model, result)
+        self._set_hyperparameters(hyper)
         self._online = None  # a later partial_fit starts a stream from this fit
 
     def _partial_fit_em(self, X, sample_weight) -> None:
         """Stepwise EM on X; the first call (without a fit before) initialises on X."""
         data = RowData(X, check_sample_weight(sample_weight, X.shape[0], X.dtype))
-        model = self._model(X.shape[1], X.dtype)
+        fitted_prior = hasattr(self, "means_") and hasattr(self, "mean_prior_")
+        X_prior = None if fitted_prior else X
+        hyper = self._hyperparameters(X_prior, data.sample_weight, self.n_components)
+        model = self._model(X.shape[1], X.dtype, hyper)
 
         fitted = None
         if hasattr(self, "means_"):  # raises if the settings have changed since
@@ -337,6 +392,7 @@ class _BaseGaussianMixture(BaseEstimator):
             return model.init_params(data, check_random_state(self.random_state), method)
 
         partial_fit_em(self, model, data, model.row_bytes(X), start)
+        self._set_hyperparameters(hyper)
 
     def _set_fitted(self, model, params: MixtureParams) -> None:
         self._fitted_covariance_type = model.gaussian.covariance.name

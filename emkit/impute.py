@@ -15,7 +15,7 @@ from ._dask import check_dask_array, is_dask_array, map_rows
 from ._em import EM_CONSTRAINTS, ONLINE_CONSTRAINTS
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import find_missing
-from ._mixture_base import INIT_PARAMS, _BaseGaussianMixture
+from ._mixture_base import INIT_PARAMS, PRIOR_CONSTRAINTS, _BaseGaussianMixture
 from ._utils import log_normalize
 from ._validation import check_X, naming_errors, unchanged_on_error
 
@@ -48,6 +48,12 @@ class EMImputer(TransformerMixin, _BaseGaussianMixture):
         Covariance structure, as in :class:`~emkit.GaussianMixtureEM`.
     reg_covar : float, default=1e-6
         Added to the diagonal of the covariances.
+    prior, mean_precision_prior, mean_prior, degrees_of_freedom_prior, \
+covariance_prior : default=None
+        The conjugate prior, as in :class:`~emkit.GaussianMixtureEM`
+        (``prior="conjugate"``: maximum a posteriori estimates, which stay
+        positive-definite on copied or collinear columns; see
+        :ref:`map-prior`).
     tol : float, default=1e-5
         EM stops when the last gain of the mean observed-data log-likelihood
         per row, and the gains still to come, are below ``tol`` (see
@@ -153,6 +159,7 @@ default="short-em"
         "keep_empty_features": ["boolean"],
         "min_value": [Interval(Real, None, None, closed="both"), "array-like"],
         "max_value": [Interval(Real, None, None, closed="both"), "array-like"],
+        **PRIOR_CONSTRAINTS,
     }
 
     def __init__(
@@ -162,6 +169,11 @@ default="short-em"
         n_components: int = 1,
         covariance_type: str = "full",
         reg_covar: float = 1e-6,
+        prior: str | None = None,
+        mean_precision_prior: float | None = None,
+        mean_prior=None,
+        degrees_of_freedom_prior: float | None = None,
+        covariance_prior=None,
         tol: float = 1e-5,
         max_iter: int = 1000,
         n_init: int = 1,
@@ -185,6 +197,11 @@ default="short-em"
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
+        self.prior = prior
+        self.mean_precision_prior = mean_precision_prior
+        self.mean_prior = mean_prior
+        self.degrees_of_freedom_prior = degrees_of_freedom_prior
+        self.covariance_prior = covariance_prior
         self.tol = tol
         self.max_iter = max_iter
         self.n_init = n_init

@@ -18,6 +18,7 @@ from ._em import (
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._mixture_base import (
     INIT_PARAMS,
+    PRIOR_CONSTRAINTS,
     _BaseGaussianMixture,
 )
 from ._validation import (
@@ -54,6 +55,30 @@ class GaussianMixtureEM(DensityMixin, _BaseGaussianMixture):
     reg_covar : float, default=1e-6
         Non-negative value added to the diagonal of every covariance, so that
         covariances stay positive-definite.
+    prior : {"conjugate"} or None, default=None
+        ``"conjugate"``: maximum a posteriori estimation under the conjugate
+        prior (normal means, inverse-Wishart covariances; inverse-gamma
+        variances for ``"diag"`` and ``"spherical"``), with mclust's
+        data-based defaults. The M-step is the posterior mode, and EM (and
+        SQUAREM) increase the log posterior, which ``lower_bounds_`` records;
+        ``bic``/``aic`` use the log-likelihood at the estimate. It keeps every
+        covariance positive-definite on singular and near-singular data
+        (copied or collinear columns, features at very different scales), the
+        principled cure that ``reg_covar`` approximates; with it, set
+        ``reg_covar=0`` for an exact EM (see :ref:`map-prior`).
+    mean_precision_prior : float, default=None
+        With ``prior``: the means' prior is worth this many rows (None: 0.01).
+    mean_prior : array-like of shape (n_features,), default=None
+        With ``prior``: the means' prior mean (None: the data's mean).
+    degrees_of_freedom_prior : float, default=None
+        With ``prior``: degrees of freedom of the covariances' prior, above
+        n_features - 1 (None: n_features + 2).
+    covariance_prior : float or array-like, default=None
+        With ``prior``: the covariances' prior scale, (n_features, n_features)
+        for ``"full"`` and ``"tied"``, (n_features,) for ``"diag"``, a number
+        for ``"spherical"`` (None: the data's covariance, or mean variance for
+        ``"diag"`` and ``"spherical"``, divided by ``n_components ** (2 /
+        n_features)``).
     max_iter : int, default=1000
         Maximum number of EM iterations per restart.
     n_init : int, default=1
@@ -150,6 +175,9 @@ default="short-em"
     precisions_cholesky_ : ndarray
         Cholesky factors ``U`` of the precisions (``precision = U @ U.T``),
         same shape as ``covariances_``.
+    mean_precision_prior_, mean_prior_, degrees_of_freedom_prior_, covariance_prior_
+        With ``prior``: the hyperparameters of the fit, those given or the
+        data-based defaults.
     converged_ : bool
         Whether the best restart converged.
     n_iter_ : int
@@ -203,6 +231,7 @@ default="short-em"
         "precisions_init": ["array-like", None],
         "warm_start": ["boolean"],
         "verbose_interval": [Interval(Integral, 1, None, closed="left")],
+        **PRIOR_CONSTRAINTS,
     }
 
     def __init__(
@@ -212,6 +241,11 @@ default="short-em"
         covariance_type: str = "full",
         tol: float = 1e-5,
         reg_covar: float = 1e-6,
+        prior: str | None = None,
+        mean_precision_prior: float | None = None,
+        mean_prior=None,
+        degrees_of_freedom_prior: float | None = None,
+        covariance_prior=None,
         max_iter: int = 1000,
         n_init: int = 1,
         init_params: str = "short-em",
@@ -234,6 +268,11 @@ default="short-em"
         self.covariance_type = covariance_type
         self.tol = tol
         self.reg_covar = reg_covar
+        self.prior = prior
+        self.mean_precision_prior = mean_precision_prior
+        self.mean_prior = mean_prior
+        self.degrees_of_freedom_prior = degrees_of_freedom_prior
+        self.covariance_prior = covariance_prior
         self.max_iter = max_iter
         self.n_init = n_init
         self.init_params = init_params

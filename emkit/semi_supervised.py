@@ -31,6 +31,7 @@ from ._em import (
 from ._emissions import GaussianEmission, MultinomialEmission
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
+from ._mixture_base import PRIOR_CONSTRAINTS, ConjugatePrior
 from ._starts import kmeans_threads, seed_labels
 from ._utils import column_sums, log_normalize
 from ._validation import check_1d, check_sample_weight, unchanged_on_error
@@ -213,7 +214,7 @@ def _encode_labels(y, n_samples: int, classes=None) -> tuple[np.ndarray, np.ndar
     return encoded, classes
 
 
-class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
+class SemiSupervisedEM(ClassifierMixin, ConjugatePrior, BaseEstimator):
     """Classifier fitted by EM on labeled and unlabeled rows (Nigam et al., 2000).
 
     A generative model: each class is a mixture of ``n_components_per_class``
@@ -236,6 +237,11 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         Covariance structure of Gaussian components.
     reg_covar : float, default=1e-6
         Added to the diagonal of every Gaussian covariance.
+    prior, mean_precision_prior, mean_prior, degrees_of_freedom_prior, \
+covariance_prior : default=None
+        The conjugate prior of Gaussian emissions, as in
+        :class:`~emkit.GaussianMixtureEM` (``prior="conjugate"``: maximum a
+        posteriori estimates; see :ref:`map-prior`).
     alpha : float, default=1.0
         Additive (Lidstone) smoothing of the multinomial probabilities, as in
         :class:`~sklearn.naive_bayes.MultinomialNB` (1 is Laplace smoothing).
@@ -355,6 +361,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0.0, None, closed="neither")],
         "unlabeled_weight": [Interval(Real, 0.0, 1.0, closed="both")],
         "init_params": [StrOptions({"short-em", "kmeans"})],
+        **PRIOR_CONSTRAINTS,
     }
 
     def __init__(
@@ -364,6 +371,11 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         emission: str = "gaussian",
         covariance_type: str = "full",
         reg_covar: float = 1e-6,
+        prior: str | None = None,
+        mean_precision_prior: float | None = None,
+        mean_prior=None,
+        degrees_of_freedom_prior: float | None = None,
+        covariance_prior=None,
         alpha: float = 1.0,
         unlabeled_weight: float = 1.0,
         n_init: int = 1,
@@ -384,6 +396,11 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
         self.emission = emission
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
+        self.prior = prior
+        self.mean_precision_prior = mean_precision_prior
+        self.mean_prior = mean_prior
+        self.degrees_of_freedom_prior = degrees_of_freedom_prior
+        self.covariance_prior = covariance_prior
         self.alpha = alpha
         self.unlabeled_weight = unlabeled_weight
         self.n_init = n_init
@@ -403,16 +420,28 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
     def _emission(self):
         if self.emission == "gaussian":
             return GaussianEmission(self.covariance_type, self.reg_covar)
+        if self.prior is not None:
+            raise ValueError(
+                f"prior={self.prior!r} is a prior of Gaussian emissions; "
+                "emission='multinomial' is smoothed by alpha."
+            )
         return MultinomialEmission(self.alpha)
 
-    def _model(self) -> ClassMixtureModel:
+    def _n_components(self) -> int:
+        return len(self.classes_) * self.n_components_per_class
+
+    def _model(self, hyper=None) -> ClassMixtureModel:
+        emission = self._emission()
+        if hyper is not None:
+            emission.prior = emission.gaussian.conjugate_prior(hyper, self._n_components())
+        n_classes = len(self.classes_)
         return ClassMixtureModel(
-            len(self.classes_), self.n_components_per_class, self._emission(), self.init_params
+            n_classes, self.n_components_per_class, emission, self.init_params
         )
 
     def _fitted_model(self) -> ClassMixtureModel:
         """The model of the fitted parameters."""
-        return self._model()
+        return self._model(self._hyperparameters(None, None, self._n_components()))
 
     def _params(self) -> ClassMixtureParams:
         def get(name):
@@ -450,7 +479,8 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 data = DaskRows.create(X, row_weight, y=labels)
             else:
                 data = RowData(X, row_weight, y=labels)
-            model = self._model()
+            hyper = self._hyperparameters(X, row_weight, self._n_components())
+            model = self._model(hyper)
             result = fit_em(
                 model,
                 data,
@@ -467,6 +497,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 fitted=partial(fitted_copy, self, model),
             )
             set_fit_attributes(self, model, result)
+            self._set_hyperparameters(hyper)
             self._online = None  # a later partial_fit starts a stream from this fit
             predicted = np.asarray(self._class_log_proba(X).argmax(axis=1))
             self.transduction_ = self.classes_[np.where(labels >= 0, labels, predicted)]
@@ -528,7 +559,10 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
             else:
                 labels, _ = _encode_labels(y, X.shape[0], self.classes_)
             data = RowData(X, self._row_weight(labels, sample_weight), y=labels)
-            model = self._model()
+            fitted_prior = not first and hasattr(self, "mean_prior_")
+            X_prior = None if fitted_prior else X
+            hyper = self._hyperparameters(X_prior, data.sample_weight, self._n_components())
+            model = self._model(hyper)
 
             fitted = hasattr(self, "weights_")
             if fitted:
@@ -552,6 +586,7 @@ class SemiSupervisedEM(ClassifierMixin, BaseEstimator):
                 return model.init_params(data, check_random_state(self.random_state), method)
 
             partial_fit_em(self, model, data, self._row_bytes(X), start)
+            self._set_hyperparameters(hyper)
         return self
 
     def _check_first_data(self, X, labels, row_weight) -> None:
