@@ -26,7 +26,7 @@ from ._covariance import (
 )
 from ._missing import Missingness
 from ._utils import column_sums
-from ._validation import check_prior
+from ._validation import check_positive_definite, check_prior
 
 # Parameter constraints of the Gaussian options, shared by every estimator.
 GAUSSIAN_CONSTRAINTS: dict = {
@@ -109,12 +109,15 @@ class GaussianStats:
 
 @dataclass(frozen=True)
 class GaussianPrior:
-    """A normal-inverse-Wishart prior, in hmmlearn's parameters.
+    """A normal-inverse-Wishart (inverse-gamma) prior on a Gaussian family.
 
-    Each mean is normal about ``means`` with ``means_weight`` pseudo-rows;
-    each covariance has ``scatter`` (its type's shape) and ``dof`` degrees of
-    freedom beyond the minimum. The posterior mode is
-    ``(scatter of the rows and the pseudo-rows + scatter) / (weight + dof)``.
+    Each mean is normal about ``means``, worth ``means_weight`` rows; the
+    covariances have prior ``scatter`` (in their type's shape) and ``dof``: the
+    log-density is ``-(dof log|S| + tr(S^-1 (scatter + means_weight (m - means)
+    (m - means)^T))) / 2`` per covariance S, and the posterior mode is ``(scatter
+    of the rows and the pseudo-rows + scatter) / (weight + dof)``. Both hmmlearn's
+    priors (``Gaussian.prior``) and the conjugate prior (``conjugate_prior``)
+    take this form.
     """
 
     means: np.ndarray
@@ -430,10 +433,7 @@ class Gaussian:
         else:
             scatter = check_prior(covars_prior, shape, "covars_prior", lower=None)
             matrices = covariance.full_matrices(scatter, k, d)
-            if not np.allclose(matrices, np.swapaxes(matrices, -1, -2)) or np.any(
-                np.linalg.eigvalsh(matrices) < -1e-12 * np.abs(matrices).max()
-            ):
-                raise ValueError("covars_prior must be symmetric positive semi-definite.")
+            check_positive_definite(matrices, "covars_prior", semi=True)
         dof = covariance.prior_dof(covars_weight, d)
         if not (np.any(means_weight) or np.any(scatter) or np.any(dof)):
             return None
@@ -489,10 +489,7 @@ class Gaussian:
         else:
             scale = check_prior(given["covariance_prior"], shape, "covariance_prior", None)
         matrices = self.covariance.full_matrices(np.asarray(scale)[None], 1, d)
-        if not np.allclose(matrices, np.swapaxes(matrices, -1, -2)) or np.any(
-            np.linalg.eigvalsh(matrices) <= 0
-        ):
-            raise ValueError("covariance_prior must be symmetric and positive-definite.")
+        check_positive_definite(matrices, "covariance_prior")
         hyper["covariance_prior"] = scale
         return hyper
 

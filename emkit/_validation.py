@@ -160,11 +160,15 @@ def check_finite_array(value, shape: tuple[int, ...], name: str, dtype=np.float6
     return value
 
 
-def check_positive_definite(matrices: np.ndarray, name: str) -> None:
-    """Raise unless every (d, d) matrix is symmetric positive-definite."""
+def check_positive_definite(matrices: np.ndarray, name: str, semi: bool = False) -> None:
+    """Raise unless every (d, d) matrix is symmetric positive-definite (``semi``: or
+    semi-definite, to rounding)."""
     if not np.allclose(matrices, np.swapaxes(matrices, -1, -2)):
         raise ValueError(f"{name} must be symmetric.")
-    if np.any(np.linalg.eigvalsh(matrices) <= 0):
+    smallest = np.linalg.eigvalsh(matrices).min(initial=np.inf)
+    if semi and smallest < -1e-12 * np.abs(matrices).max(initial=0.0):
+        raise ValueError(f"{name} must be positive semi-definite.")
+    if not semi and smallest <= 0:
         raise ValueError(f"{name} must be positive-definite.")
 
 

@@ -227,8 +227,8 @@ NOT_PSD = np.array([[[1.0, 2.0], [0.0, 1.0]]] * 2)
         ({"means_weight": [1.0, np.nan]}, "means_weight: Input contains NaN"),
         ({"covars_prior": np.ones((2, 3))}, rf"covars_prior {SHAPE} \(2, 2\)"),
         ({"covars_prior": -1.0}, "'covars_prior' parameter of HMMEM must be"),
-        ({"covars_prior": -np.ones((2, 2))}, "covars_prior must be symmetric positive semi"),
-        ({"covariance_type": "full", "covars_prior": NOT_PSD}, "symmetric positive semi"),
+        ({"covars_prior": -np.ones((2, 2))}, "covars_prior must be positive semi"),
+        ({"covariance_type": "full", "covars_prior": NOT_PSD}, "covars_prior must be symmetric"),
         ({"covariance_type": "tied", "covars_weight": [3.0, 4.0]}, rf"covars_weight {SHAPE} \(\)"),
         (
             {"emission": "categorical", "emissionprob_prior": np.ones((2, 7))},

@@ -203,7 +203,7 @@ def test_json_keeps_the_fits_hyperparameters_and_partial_fit_goes_on_with_them()
         ({"mean_prior": [1.0, 2.0, 3.0]}, r"mean_prior must be .* shape \(2,\)"),
         ({"degrees_of_freedom_prior": 0.5}, "degrees_of_freedom_prior must be greater than"),
         ({"covariance_prior": np.ones((3, 3))}, r"covariance_prior must be .* shape \(2, 2\)"),
-        ({"covariance_prior": [[1.0, 2.0], [2.0, 1.0]]}, "symmetric and positive-definite"),
+        ({"covariance_prior": [[1.0, 2.0], [2.0, 1.0]]}, "covariance_prior must be positive-def"),
         ({"covariance_type": "diag", "covariance_prior": [1.0, -1.0]}, "positive-definite"),
         ({"covariance_type": "spherical", "covariance_prior": [1.0, 1.0]}, r"shape \(\)"),
     ],
@@ -215,3 +215,14 @@ def test_bad_hyperparameters_are_named_and_leave_a_fitted_model_as_it_was(params
     with pytest.raises(ValueError, match=match):
         gm.set_params(**params).fit(X)
     np.testing.assert_array_equal(gm.means_, before)
+
+
+def test_a_dask_array_gives_the_in_memory_fit():
+    da = pytest.importorskip("dask.array")
+    rng = np.random.RandomState(4)
+    X = np.r_[rng.randn(500, 3), rng.randn(500, 3) + 3.0]
+    kwargs = dict(prior="conjugate", init_params="kmeans", random_state=0)
+    memory = GaussianMixtureEM(2, **kwargs).fit(X)
+    blocks = GaussianMixtureEM(2, **kwargs).fit(da.from_array(X, chunks=250))
+    np.testing.assert_allclose(blocks.covariance_prior_, memory.covariance_prior_, rtol=1e-12)
+    np.testing.assert_allclose(blocks.means_, memory.means_, rtol=1e-10, atol=1e-12)
