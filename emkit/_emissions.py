@@ -121,6 +121,14 @@ def _initial_centres(X, n_states: int, method: str, rng) -> np.ndarray:
     return X[rng.choice(len(X), n_states, replace=False)]
 
 
+def _check_real_X(estimator, X, reset: bool) -> np.ndarray:
+    """Real rows, NaN allowed; at fit, every column observed somewhere."""
+    X = check_X(estimator, X, reset=reset)
+    if reset:
+        check_observed_columns(X)
+    return X
+
+
 class GaussianEmission:
     names = ("means", "covars")
 
@@ -133,10 +141,7 @@ class GaussianEmission:
         self.prior = self.gaussian.prior(*(priors[name] for name in names), n_states, n_features)
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        X = check_X(estimator, X, reset=reset)
-        if reset:
-            check_observed_columns(X)
-        return X
+        return _check_real_X(estimator, X, reset)
 
     def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
         covariance = self.gaussian.covariance
@@ -330,10 +335,7 @@ class GaussianMixtureEmission:
         return covars.reshape(self.gaussian.covariance.shape(n_components, n_features))
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        X = check_X(estimator, X, reset=reset)
-        if reset:
-            check_observed_columns(X)
-        return X
+        return _check_real_X(estimator, X, reset)
 
     def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
         k, m, d = n_states, self.n_mix, n_features
