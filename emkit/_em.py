@@ -68,6 +68,9 @@ class Model(Protocol):
     # For accelerate="squarem": the parameters as arrays in which any values are valid.
     def unconstrained(self, params: Any) -> tuple[np.ndarray, ...]: ...
 
+    # Optional: the objective from the summed statistics and per-chunk values (``objective``).
+    # def objective(self, stats: Any, value: float, params: Any) -> float: ...
+
     # For stepwise EM: ``stats`` of an E-step at ``old``, as if taken at ``new``.
     def recentred(self, stats: Any, old: Any, new: Any) -> Any: ...
 
@@ -147,6 +150,19 @@ class EMResult:
     stopped: bool
 
 
+def objective(model, params, stats, value: float) -> float:
+    """What EM increases, from an E-step's summed statistics and per-chunk values.
+
+    The log-likelihood ``value`` plus ``model.log_prior(params)``, unless the
+    model defines ``objective(stats, value, params)``: a variational model's
+    bound at an E-step is that of the parameters its M-step then gives
+    (scikit-learn's ``lower_bound_`` of BayesianGaussianMixture), which
+    depends on the statistics.
+    """
+    own = getattr(model, "objective", None)
+    return value + model.log_prior(params) if own is None else own(stats, value, params)
+
+
 @dataclass(frozen=True)
 class _Chunks:
     """The chunks of the data, and the threads that run their E-steps."""
@@ -163,7 +179,7 @@ class _Chunks:
         each = partial(model.e_step, params)
         results = self.pool.map(each, self.chunks) if self.pool else map(each, self.chunks)
         stats, log_likelihood = reduce(_add_pairs, results)
-        return stats, log_likelihood + model.log_prior(params)
+        return stats, objective(model, params, stats, log_likelihood)
 
 
 @dataclass(frozen=True)
