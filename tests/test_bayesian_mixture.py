@@ -244,7 +244,7 @@ def test_dirichlet_process_keeps_the_components_bic_chooses_on_old_faithful():
     X = load_faithful().data
     bics = {k: GaussianMixtureEM(k, random_state=0).fit(X).bic(X) for k in range(1, 7)}
     chosen = min(bics, key=bics.get)
-    bgm = BayesianGaussianMixtureEM(10, weight_concentration_prior=0.01, random_state=0).fit(X)
+    bgm = BayesianGaussianMixtureEM(10, random_state=0).fit(X)
     effective = int(np.sum(bgm.weights_ > 0.02))
     assert effective == chosen
 
