@@ -39,6 +39,13 @@ from ._validation import (
 _LOG_2 = math.log(2.0)
 _LOG_2PI = math.log(2.0 * math.pi)
 WEIGHT_PRIOR_TYPES = ("dirichlet_process", "dirichlet_distribution")
+_PRIOR_NAMES = (
+    "weight_concentration_prior",
+    "mean_precision_prior",
+    "mean_prior",
+    "degrees_of_freedom_prior",
+    "covariance_prior",
+)
 
 
 @dataclass(frozen=True)
@@ -576,7 +583,7 @@ default="short-em"
                 f"sample_weight is positive on {n_weighted} row(s) only, fewer than "
                 f"n_components = {self.n_components}."
             )
-        priors = self._priors(X, sample_weight)
+        priors = self._priors(X.shape[1], X, sample_weight)
         total = float(sample_weight.sum())
         warm_start = None
         if self.warm_start and hasattr(self, "converged_"):
@@ -617,33 +624,33 @@ default="short-em"
         gaussian = Gaussian(self.covariance_type, self.reg_covar)
         return VariationalMixtureModel(self.n_components, gaussian, self.init_params, priors)
 
-    def _priors(self, X, sample_weight) -> VariationalPrior:
-        """The priors: those given, checked, and scikit-learn's defaults from the data."""
-        k, d = self.n_components, X.shape[1]
+    def _priors(self, n_features: int, X=None, sample_weight=None) -> VariationalPrior:
+        """The priors: those given, checked, and scikit-learn's defaults from the data.
+
+        With X None, the fitted ones (``*_prior_``, of a loaded model), checked alike.
+        """
+        k, d = self.n_components, n_features
         covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
-        given = {
-            "weight_concentration_prior": self.weight_concentration_prior,
-            "mean_precision_prior": self.mean_precision_prior,
-            "degrees_of_freedom_prior": self.degrees_of_freedom_prior,
-        }
-        for name, value in given.items():
-            if value is not None and not math.isfinite(value):  # positive: _parameter_constraints
-                raise ValueError(f"{name} must be finite, got {value!r}.")
-        nu = self.degrees_of_freedom_prior
-        if nu is not None and not nu > d - 1:
+        suffix = "_" if X is None else ""
+        given = {name: getattr(self, name + suffix) for name in _PRIOR_NAMES}
+        for name in ("weight_concentration_prior", "mean_precision_prior"):
+            value = given[name]
+            if value is not None and not (isinstance(value, Real) and 0 < value < math.inf):
+                raise ValueError(f"{name}{suffix} must be positive and finite, got {value!r}.")
+        nu = given["degrees_of_freedom_prior"]
+        if nu is not None and not (isinstance(nu, Real) and d - 1 < nu < math.inf):
             raise ValueError(
-                f"degrees_of_freedom_prior must be greater than n_features - 1 = {d - 1}, "
-                f"got {nu}."
+                f"degrees_of_freedom_prior{suffix} must be finite and greater than "
+                f"n_features - 1 = {d - 1}, got {nu}."
             )
-        mean = (
-            None if self.mean_prior is None else _exact_prior(self.mean_prior, (d,), "mean_prior")
-        )
-        scale = None
-        if self.covariance_prior is not None:
+        mean, scale = given["mean_prior"], given["covariance_prior"]
+        if mean is not None:
+            mean = _exact_prior(mean, (d,), "mean_prior" + suffix)
+        if scale is not None:
             shape = _one_covariance_shape(covariance, d)
-            scale = _exact_prior(self.covariance_prior, shape, "covariance_prior")
+            scale = _exact_prior(scale, shape, "covariance_prior" + suffix)
             matrices = covariance.full_matrices(_as_components(covariance, scale), 1, d)
-            check_positive_definite(matrices, "covariance_prior")
+            check_positive_definite(matrices, "covariance_prior" + suffix)
         if mean is None or scale is None:
             data_mean, data_covariance = _weighted_moments(X, sample_weight)
             mean = data_mean if mean is None else mean
@@ -651,32 +658,64 @@ default="short-em"
                 moments = covariance.reduce_second_moments(data_covariance[None])
                 one = covariance.estimate(np.ones(1), np.zeros((1, d)), moments, 0.0)
                 scale = one[0] if covariance.per_component else one
-        alpha = self.weight_concentration_prior
+        alpha, beta = given["weight_concentration_prior"], given["mean_precision_prior"]
         return VariationalPrior(
             process=self.weight_concentration_prior_type == "dirichlet_process",
             weight_concentration=1.0 / k if alpha is None else float(alpha),
-            mean_precision=1.0
-            if self.mean_precision_prior is None
-            else float(self.mean_precision_prior),
+            mean_precision=1.0 if beta is None else float(beta),
             mean=mean,
             degrees_of_freedom=float(d) if nu is None else float(nu),
             covariance=scale,
         )
 
+    def _fitted_model(self) -> VariationalMixtureModel:
+        """The model of the fitted priors, checked."""
+        return self._model(self._priors(self.n_features_in_))
+
+    def _restore_fitted(self) -> None:
+        """Check the posterior and priors of a loaded model, and derive ``weights_``.
+
+        ``emkit.io.from_json`` calls it once the shapes of ``means_`` and
+        ``covariances_`` are checked.
+        """
+        k, d = self.means_.shape
+        process = self.weight_concentration_prior_type == "dirichlet_process"
+        per_component = Gaussian(self.covariance_type, self.reg_covar).covariance.per_component
+        expected = {
+            "weight_concentration_": ((2, k) if process else (k,), 0.0),
+            "mean_precision_": ((k,), 0.0),
+            "degrees_of_freedom_": ((k,) if per_component else (), d - 1.0),
+        }
+        for name, (shape, lower) in expected.items():
+            try:
+                value = np.asarray(getattr(self, name), dtype=float)
+            except (TypeError, ValueError):
+                value = np.full(1, np.nan)
+            if value.shape != shape or not np.all(np.isfinite(value) & (value > lower)):
+                raise ValueError(
+                    f"{name} must hold finite numbers greater than {lower}, of shape {shape}."
+                )
+        self._priors(d)
+        concentration = np.asarray(self.weight_concentration_, dtype=float)
+        self.weight_concentration_ = tuple(concentration) if process else concentration
+        self.weights_ = self._params().weights
+
     def _continued(self, n_features: int) -> VariationalParams:
         """The fitted parameters, to go on from; raises if the settings have changed."""
         covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
         process = self.weight_concentration_prior_type == "dirichlet_process"
+        settings = (self.covariance_type, process)
+        fitted_type, fitted_process = getattr(self, "_fitted_settings", settings)
         if (
             self.means_.shape != (self.n_components, n_features)
             or self.covariances_.shape != covariance.shape(self.n_components, n_features)
-            or self._fitted_settings != (self.covariance_type, process)
+            or getattr(self, "_fitted_settings", settings) != settings
         ):
             raise ValueError(
                 "warm_start=True continues the previous fit, which had "
                 f"n_components={self.means_.shape[0]}, n_features={self.means_.shape[1]}, "
-                f"covariance_type={self._fitted_settings[0]!r} and "
-                f"weight_concentration_prior_type={WEIGHT_PRIOR_TYPES[1 - process]!r}; set "
+                f"covariance_type={fitted_type!r} and "
+                f"weight_concentration_prior_type={WEIGHT_PRIOR_TYPES[1 - fitted_process]!r}; set "
                 "warm_start=False to fit a different model."
             )
         return self._params()
