@@ -459,7 +459,7 @@ default="short-em"
     >>> print(np.round(np.sort(bgm.weights_)[::-1], 2))
     [0.6 0.4 0.  0.  0.  0. ]
     >>> bgm.predict([[-4, -4], [4, 4]])
-    array([...])
+    array([1, 0])
     """
 
     _parameter_constraints: dict = {
