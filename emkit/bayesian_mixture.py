@@ -23,7 +23,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._em import EM_CONSTRAINTS, RowData, fit_em, fitted_copy, set_fit_attributes
+from ._em import (
+    EM_CONSTRAINTS,
+    ONLINE_CONSTRAINTS,
+    RowData,
+    fit_em,
+    fitted_copy,
+    partial_fit_em,
+    set_fit_attributes,
+)
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
 from ._missing import check_observed_columns, find_missing
 from ._mixture_base import INIT_PARAMS, GaussianMixtureModel, sample_mixture
@@ -389,6 +397,20 @@ default="short-em"
         ``"change"``: scikit-learn's rule, the last gain below ``tol``.
         ``"aitken"``: the gains still to come, estimated from the ratio of
         successive gains, are below ``tol`` too.
+    learning_decay : float, default=0.7
+        Exponent ``kappa``, in (0.5, 1], of the step size of :meth:`partial_fit`
+        at its ``t``-th mini-batch, ``(learning_offset + t) ** -kappa``, as in
+        :class:`~sklearn.decomposition.LatentDirichletAllocation`.
+    learning_offset : float, default=10.0
+        Positive offset of that step size: larger values damp the first
+        mini-batches.
+    batch_size : int, default=1024
+        Rows per update in :meth:`partial_fit`; :meth:`fit` does not use it.
+    total_samples : float, default=1e6
+        The number of rows (total weight) the stream of :meth:`partial_fit`
+        stands for: each update weighs the mini-batch's statistics as that
+        many rows against the prior, as
+        :class:`~sklearn.decomposition.LatentDirichletAllocation` does.
 
     Attributes
     ----------
@@ -464,7 +486,9 @@ default="short-em"
 
     _parameter_constraints: dict = {
         **EM_CONSTRAINTS,
+        **ONLINE_CONSTRAINTS,
         **GAUSSIAN_CONSTRAINTS,
+        "total_samples": [Interval(Real, 0.0, None, closed="neither")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "init_params": [INIT_PARAMS],
         "weight_concentration_prior_type": [StrOptions(set(WEIGHT_PRIOR_TYPES))],
@@ -501,6 +525,10 @@ default="short-em"
         callback=None,
         accelerate="squarem",
         stopping: str = "aitken",
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        batch_size: int = 1024,
+        total_samples: float = 1e6,
     ):
         self.n_components = n_components
         self.covariance_type = covariance_type
@@ -523,6 +551,10 @@ default="short-em"
         self.callback = callback
         self.accelerate = accelerate
         self.stopping = stopping
+        self.learning_decay = learning_decay
+        self.learning_offset = learning_offset
+        self.batch_size = batch_size
+        self.total_samples = total_samples
 
     # ------------------------------------------------------------------ fit
 
@@ -570,7 +602,78 @@ default="short-em"
         """
         return self.fit(X, y, sample_weight=sample_weight).predict(X)
 
-    def _fit(self, X, sample_weight) -> None:
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Update the posterior with the rows of X, by stochastic variational inference.
+
+        X is taken in mini-batches of ``batch_size`` rows. Each mini-batch's
+        statistics, weighed as ``total_samples`` rows, move the posterior's
+        natural parameters by a step of size ``(learning_offset + t) **
+        -learning_decay`` at the ``t``-th mini-batch (Hoffman, Blei, Wang and
+        Paisley, 2013): a natural-gradient step on the lower bound, which for
+        this conjugate model is a convex combination of the statistics. The
+        first call on an unfitted estimator sets the priors from X (as
+        :meth:`fit` does) and starts from ``init_params`` (k-means for
+        ``"short-em"``); after :meth:`fit`, a call starts a new stream from
+        the fitted posterior and priors. ``n_iter_`` counts the stream's
+        mini-batches, ``lower_bounds_`` holds each mini-batch's lower bound
+        per row (as if it were all the data) before its update, and
+        ``converged_`` stays False.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of rows; NaN marks missing values.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights.
+
+        Returns
+        -------
+        self : BayesianGaussianMixtureEM
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import BayesianGaussianMixtureEM
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.permutation(np.r_[rng.normal(-3, 1, 20_000), rng.normal(3, 1, 20_000)])
+        >>> bgm = BayesianGaussianMixtureEM(2, total_samples=len(X), random_state=0)
+        >>> for batch in np.array_split(X[:, None], 40):  # as if read from a stream
+        ...     bgm = bgm.partial_fit(batch)
+        >>> np.sort(bgm.means_.ravel()).round(1), bgm.weights_.round(1), bgm.n_iter_
+        (array([-3.,  3.]), array([0.5, 0.5]), 40)
+        """
+        with unchanged_on_error(self):
+            X = check_X(self, X, reset=not hasattr(self, "means_"))
+            sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+            self._partial_fit(X, sample_weight)
+        return self
+
+    def _partial_fit(self, X, sample_weight) -> None:
+        data = RowData(X, sample_weight)
+        continued = None
+        if hasattr(self, "means_"):  # raises if the settings have changed since
+            continued = self._continued(X.shape[1], "partial_fit", "call fit")
+            priors = self._priors(X.shape[1])
+        else:
+            self._check_rows(X, sample_weight)
+            priors = self._priors(X.shape[1], X, sample_weight)
+        model = self._model(priors)
+
+        def start() -> VariationalParams:
+            if continued is not None:
+                return continued
+            # A stream cannot run the exploring start's short runs: k-means instead.
+            method = "kmeans" if model.explores else None
+            return model.init_params(data, check_random_state(self.random_state), method)
+
+        partial_fit_em(self, model, data, model.row_bytes(X), start, scale=self.total_samples)
+
+    def _check_rows(self, X, sample_weight) -> None:
+        """Raise if X, with its weights, cannot start a mixture of ``n_components``."""
         if X.shape[0] < self.n_components:
             raise ValueError(
                 f"X: expected n_samples >= n_components but got n_components = "
@@ -583,6 +686,9 @@ default="short-em"
                 f"sample_weight is positive on {n_weighted} row(s) only, fewer than "
                 f"n_components = {self.n_components}."
             )
+
+    def _fit(self, X, sample_weight) -> None:
+        self._check_rows(X, sample_weight)
         priors = self._priors(X.shape[1], X, sample_weight)
         total = float(sample_weight.sum())
         warm_start = None
@@ -609,6 +715,7 @@ default="short-em"
         )
         set_fit_attributes(self, model, result)
         self._set_totals(total)
+        self._online = None  # a later partial_fit starts a stream from this fit
 
     def _fitted_copy(self, model, total: float, result):
         copied = fitted_copy(self, model, result)
@@ -700,7 +807,9 @@ default="short-em"
         self.weight_concentration_ = tuple(concentration) if process else concentration
         self.weights_ = self._params().weights
 
-    def _continued(self, n_features: int) -> VariationalParams:
+    def _continued(
+        self, n_features: int, what: str = "warm_start=True", instead: str = "set warm_start=False"
+    ) -> VariationalParams:
         """The fitted parameters, to go on from; raises if the settings have changed."""
         covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
         process = self.weight_concentration_prior_type == "dirichlet_process"
@@ -712,11 +821,11 @@ default="short-em"
             or getattr(self, "_fitted_settings", settings) != settings
         ):
             raise ValueError(
-                "warm_start=True continues the previous fit, which had "
+                f"{what} continues the previous fit, which had "
                 f"n_components={self.means_.shape[0]}, n_features={self.means_.shape[1]}, "
                 f"covariance_type={fitted_type!r} and "
-                f"weight_concentration_prior_type={WEIGHT_PRIOR_TYPES[1 - fitted_process]!r}; set "
-                "warm_start=False to fit a different model."
+                f"weight_concentration_prior_type={WEIGHT_PRIOR_TYPES[1 - fitted_process]!r}; "
+                f"{instead} to fit a different model."
             )
         return self._params()
 

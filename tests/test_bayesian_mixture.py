@@ -278,3 +278,66 @@ def test_warm_start_continues_and_callback_sees_every_iteration():
     )
     stopped = records[4].estimator()
     np.testing.assert_allclose(stopped.lower_bound_, whole.lower_bounds_[4], rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
+def test_one_minibatch_of_all_rows_is_one_variational_iteration(covariance_type, weight_prior):
+    X = overlapping(n_samples=300, seed=10)
+    kwargs = dict(
+        covariance_type=covariance_type,
+        weight_concentration_prior_type=weight_prior,
+        init_params="kmeans",
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        batch = BayesianGaussianMixtureEM(4, max_iter=1, tol=0, accelerate=None, **kwargs).fit(X)
+    online = BayesianGaussianMixtureEM(4, total_samples=len(X), batch_size=len(X), **kwargs)
+    online.partial_fit(X)
+    for name in FITTED:
+        np.testing.assert_allclose(
+            np.asarray(getattr(online, name), dtype=float),
+            np.asarray(getattr(batch, name), dtype=float),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=name,
+        )
+    assert online.n_iter_ == 1 and not online.converged_
+
+
+@pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
+def test_stochastic_steps_keep_the_posterior_counts_at_total_samples(weight_prior):
+    """Each natural-gradient step is a convex combination of statistics scaled to
+    total_samples rows, so the posterior's pseudo-counts add up to it after every step."""
+    X = overlapping(n_samples=2000, seed=11)
+    bgm = BayesianGaussianMixtureEM(
+        5,
+        weight_concentration_prior_type=weight_prior,
+        total_samples=12_345.0,
+        batch_size=100,
+        random_state=0,
+    )
+    for batch in np.array_split(X, 4):
+        bgm.partial_fit(batch)
+        counts = bgm.mean_precision_ - bgm.mean_precision_prior_
+        np.testing.assert_allclose(counts.sum(), 12_345.0, rtol=1e-9)
+        np.testing.assert_allclose(bgm.degrees_of_freedom_ - bgm.degrees_of_freedom_prior_, counts)
+        concentration = np.asarray(bgm.weight_concentration_)
+        first = concentration[0] - 1.0 if concentration.ndim == 2 else concentration
+        np.testing.assert_allclose(first, counts + (concentration.ndim == 1) * (1 / 5), rtol=1e-9)
+    assert bgm.n_iter_ == 20
+
+
+def test_a_stream_reaches_the_batch_fit():
+    rng = np.random.RandomState(0)
+    means = np.array([[-4.0, 0.0], [4.0, 1.0], [0.0, 6.0]])
+    labels = rng.choice(3, 30_000, p=[0.5, 0.3, 0.2])
+    X = means[labels] + rng.standard_normal((30_000, 2))
+    kwargs = dict(n_components=3, random_state=0)
+    batch = BayesianGaussianMixtureEM(**kwargs).fit(X)
+    online = BayesianGaussianMixtureEM(**kwargs, total_samples=len(X), batch_size=500)
+    for chunk in np.array_split(X, 10):
+        online.partial_fit(chunk)
+    order_batch, order_online = np.argsort(batch.means_[:, 0]), np.argsort(online.means_[:, 0])
+    np.testing.assert_allclose(online.means_[order_online], batch.means_[order_batch], atol=0.05)
+    np.testing.assert_allclose(online.weights_[order_online], [0.5, 0.2, 0.3], atol=0.02)
