@@ -133,7 +133,7 @@ class VariationalMixtureModel(GaussianMixtureModel):
     entropy of the responsibilities (plus, for rows with missing values, that
     of the missing values' distribution); ``objective`` adds the part of
     scikit-learn's lower bound that depends on the parameters the M-step
-    then gives. ``prior`` is None for a model that only predicts.
+    then gives. ``priors`` is None for a model that only predicts.
     """
 
     def __init__(
@@ -191,9 +191,8 @@ class VariationalMixtureModel(GaussianMixtureModel):
         total = 0.5 * missing.row_n_missing.astype(float)  # sum_k r_ik = 1
         for j, (log_prob, filled, _) in enumerate(conditioned.conditionals):
             whitened = (filled - params.means[j]) @ roots[j]
-            completed = (
-                log_dets[j] - 0.5 * d * _LOG_2PI - 0.5 * np.einsum("ij,ij->i", *[whitened] * 2)
-            )
+            squared = np.einsum("ij,ij->i", whitened, whitened)
+            completed = log_dets[j] - 0.5 * d * _LOG_2PI - 0.5 * squared
             total += resp[:, j] * (log_prob - completed)
         return total
 
@@ -206,9 +205,8 @@ class VariationalMixtureModel(GaussianMixtureModel):
         data_means = centres + shift
         scatter = covariance.estimate(nk, shift, stats.sxx, self.gaussian.reg_covar)
         mean_precision = prior.mean_precision + nk
-        means = (prior.mean_precision * prior.mean + nk[:, None] * data_means) / mean_precision[
-            :, None
-        ]
+        weighted_means = prior.mean_precision * prior.mean + nk[:, None] * data_means
+        means = weighted_means / mean_precision[:, None]
         # The data means' spread about the prior mean, as the covariance type's moments.
         delta = data_means - prior.mean
         spread = (nk * prior.mean_precision / mean_precision)[:, None, None] * (
