@@ -11,15 +11,24 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._monitor import IterationRecord
+    from .bayesian_mixture import BayesianGaussianMixtureEM
     from .hmm import HMMEM
     from .impute import EMImputer
     from .mixture import GaussianMixtureEM
     from .semi_supervised import SemiSupervisedEM
 
-__all__ = ["HMMEM", "EMImputer", "GaussianMixtureEM", "IterationRecord", "SemiSupervisedEM"]
+__all__ = [
+    "HMMEM",
+    "BayesianGaussianMixtureEM",
+    "EMImputer",
+    "GaussianMixtureEM",
+    "IterationRecord",
+    "SemiSupervisedEM",
+]
 __version__ = "0.1.0"
 
 _MODULES = {
+    "BayesianGaussianMixtureEM": "bayesian_mixture",
     "HMMEM": "hmm",
     "EMImputer": "impute",
     "GaussianMixtureEM": "mixture",

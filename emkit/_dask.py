@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._em import RowData, _add_pairs
+from ._em import RowData, _add_pairs, objective
 from ._missing import raise_unobserved
 from ._starts import sample_rows
 from ._validation import check_magnitude
@@ -86,7 +86,7 @@ class _BlockEsteps:
             pairs = [dask.delayed(_add_pairs)(a, b) for a, b in zip(parts[::2], parts[1::2])]
             parts = pairs + parts[len(pairs) * 2 :]
         stats, log_likelihood = parts[0].compute()
-        return stats, log_likelihood + model.log_prior(params)
+        return stats, objective(model, params, stats, log_likelihood)
 
 
 @dataclass(frozen=True)

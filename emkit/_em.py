@@ -68,6 +68,9 @@ class Model(Protocol):
     # For accelerate="squarem": the parameters as arrays in which any values are valid.
     def unconstrained(self, params: Any) -> tuple[np.ndarray, ...]: ...
 
+    # Optional: the objective from the summed statistics and per-chunk values (``objective``).
+    # def objective(self, stats: Any, value: float, params: Any) -> float: ...
+
     # For stepwise EM: ``stats`` of an E-step at ``old``, as if taken at ``new``.
     def recentred(self, stats: Any, old: Any, new: Any) -> Any: ...
 
@@ -147,6 +150,19 @@ class EMResult:
     stopped: bool
 
 
+def objective(model, params, stats, value: float) -> float:
+    """What EM increases, from an E-step's summed statistics and per-chunk values.
+
+    The log-likelihood ``value`` plus ``model.log_prior(params)``, unless the
+    model defines ``objective(stats, value, params)``: a variational model's
+    bound at an E-step is that of the parameters its M-step then gives
+    (scikit-learn's ``lower_bound_`` of BayesianGaussianMixture), which
+    depends on the statistics.
+    """
+    own = getattr(model, "objective", None)
+    return value + model.log_prior(params) if own is None else own(stats, value, params)
+
+
 @dataclass(frozen=True)
 class _Chunks:
     """The chunks of the data, and the threads that run their E-steps."""
@@ -163,7 +179,7 @@ class _Chunks:
         each = partial(model.e_step, params)
         results = self.pool.map(each, self.chunks) if self.pool else map(each, self.chunks)
         stats, log_likelihood = reduce(_add_pairs, results)
-        return stats, log_likelihood + model.log_prior(params)
+        return stats, objective(model, params, stats, log_likelihood)
 
 
 @dataclass(frozen=True)
@@ -551,6 +567,7 @@ def stepwise_em(
     learning_decay: float,
     learning_offset: float,
     n_jobs: int | None = None,
+    scale: float | None = None,
 ) -> tuple[OnlineState, list[float]]:
     """Stepwise EM over the rows of ``data``, in mini-batches of ``batch_size`` rows.
 
@@ -559,7 +576,11 @@ def stepwise_em(
     t) ** -learning_decay`` at step ``t`` (Cappé & Moulines, 2009; Liang &
     Klein, 2009); the first step takes ``s_b``, so a single mini-batch is one
     EM step. An M-step follows every update, on ``s`` times the mini-batch's
-    weight. Returns the new state and the mean log-likelihood of each
+    weight, or times ``scale`` if given: with ``scale`` the size of the data
+    the stream stands for, a variational model's update is stochastic
+    variational inference (Hoffman et al., 2013), whose natural-gradient step
+    on the conjugate posterior is this convex combination of statistics.
+    Returns the new state and the mean log-likelihood (or objective) of each
     mini-batch at the parameters it was scored at.
     """
     log_likelihoods = []
@@ -583,7 +604,7 @@ def stepwise_em(
                 stats = state.stats * (1.0 - eta) + stats * eta
             # At the scale of one mini-batch, so that a prior (a pseudo-count)
             # weighs as against one batch; the Gaussian estimates do not depend on it.
-            params = model.m_step(stats * weight, state.params)
+            params = model.m_step(stats * (weight if scale is None else scale), state.params)
             state = OnlineState(
                 params, model.recentred(stats, state.params, params), state.n_steps + 1
             )
@@ -591,8 +612,11 @@ def stepwise_em(
     return state, log_likelihoods
 
 
-def partial_fit_em(estimator, model: Model, data: RowData, row_bytes: int, start) -> None:
-    """``partial_fit``: stepwise EM on ``data``, then the estimator's fitted attributes.
+def partial_fit_em(
+    estimator, model: Model, data: RowData, row_bytes: int, start, scale: float | None = None
+) -> None:
+    """``partial_fit``: stepwise EM on ``data`` (``scale``: see ``stepwise_em``), then the
+    estimator's fitted attributes.
 
     A new stream (none yet, or after ``fit``) begins at the parameters
     ``start()`` returns. ``n_iter_`` counts the stream's mini-batches,
@@ -612,6 +636,7 @@ def partial_fit_em(estimator, model: Model, data: RowData, row_bytes: int, start
         learning_decay=estimator.learning_decay,
         learning_offset=estimator.learning_offset,
         n_jobs=estimator.n_jobs,
+        scale=scale,
     )
     estimator._online = state
     estimator._set_fitted(model, state.params)

@@ -138,23 +138,7 @@ class GaussianMixtureModel:
         """Initial parameters by ``method`` (``init_params`` if None), on a sample of big data."""
         given = (self.weights_init, self.means_init, self.precisions_init)
         if any(value is None for value in given):
-            data = data.rows_for_init(rng)
-            X, w = fill_with_column_means(data.X, data.sample_weight), data.sample_weight
-            resp = self._initial_responsibilities(X, w, rng, method or self.init_params_method)
-            # Chunk by chunk: a dense copy of the responsibilities would be the
-            # largest array of a large fit.
-            batches = list(gen_batches(len(X), chunk_rows(self.row_bytes(X), len(X))))
-
-            def weights(batch):
-                W = resp[batch]
-                if W.ndim == 1:  # one-hot
-                    W = W[:, None] == np.arange(self.n_components)
-                return W * w[batch, None]
-
-            nk = sum(column_sums(weights(b)) for b in batches) + 10 * np.finfo(X.dtype).eps
-            centres = sum(weights(b).T @ X[b] for b in batches) / nk[:, None]
-            stats = (self.gaussian.statistics(X[b], weights(b), centres) for b in batches)
-            estimated = self._estimate(reduce(operator.add, stats), centres)
+            estimated = self._estimate(*self.initial_statistics(data, rng, method))
         else:
             estimated = None
         weights = estimated.weights if self.weights_init is None else self.weights_init
@@ -167,6 +151,27 @@ class GaussianMixtureModel:
             covariances = covariance.inverse(self.precisions_init)
             precisions_cholesky = covariance.precision_cholesky(covariances)
         return MixtureParams(weights, means, covariances, precisions_cholesky)
+
+    def initial_statistics(self, data: RowData, rng, method: str | None = None):
+        """Statistics of the initial responsibilities by ``method`` (``init_params`` if
+        None) on a sample of big data, and the centres they are centred on."""
+        data = data.rows_for_init(rng)
+        X, w = fill_with_column_means(data.X, data.sample_weight), data.sample_weight
+        resp = self._initial_responsibilities(X, w, rng, method or self.init_params_method)
+        # Chunk by chunk: a dense copy of the responsibilities would be the
+        # largest array of a large fit.
+        batches = list(gen_batches(len(X), chunk_rows(self.row_bytes(X), len(X))))
+
+        def weights(batch):
+            W = resp[batch]
+            if W.ndim == 1:  # one-hot
+                W = W[:, None] == np.arange(self.n_components)
+            return W * w[batch, None]
+
+        nk = sum(column_sums(weights(b)) for b in batches) + 10 * np.finfo(X.dtype).eps
+        centres = sum(weights(b).T @ X[b] for b in batches) / nk[:, None]
+        stats = (self.gaussian.statistics(X[b], weights(b), centres) for b in batches)
+        return reduce(operator.add, stats), centres
 
     def log_joint(self, params: MixtureParams, X, missing=None) -> np.ndarray:
         """log p(x_i, z_i = k) for every row and component (of observed values)."""
@@ -473,3 +478,20 @@ class _BaseGaussianMixture(ConjugatePrior, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def sample_mixture(weights, means, covariances, covariance, n_samples, rng):
+    """``n_samples`` rows drawn from a Gaussian mixture, grouped by component, and the
+    component of each; ``covariance`` is the covariance type's object."""
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+    k, n_features = means.shape
+    counts = rng.multinomial(n_samples, weights)
+    factors = np.linalg.cholesky(covariance.full_matrices(covariances, k, n_features))
+    X = np.vstack(
+        [
+            mean + rng.standard_normal((count, n_features)) @ factor.T
+            for mean, factor, count in zip(means, factors, counts)
+        ]
+    )
+    return X, np.repeat(np.arange(k), counts)

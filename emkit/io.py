@@ -29,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._covariance import COVARIANCE_TYPES
 from ._validation import largest_value
+from .bayesian_mixture import _PRIOR_NAMES, BayesianGaussianMixtureEM
 from .hmm import HMMEM
 from .impute import EMImputer
 from .mixture import GaussianMixtureEM
@@ -36,7 +37,10 @@ from .semi_supervised import SemiSupervisedEM, _is_unlabeled
 
 FORMAT = "emkit-model"
 VERSION = 1
-_KINDS = {cls.__name__: cls for cls in (GaussianMixtureEM, HMMEM, EMImputer, SemiSupervisedEM)}
+_KINDS = {
+    cls.__name__: cls
+    for cls in (GaussianMixtureEM, HMMEM, EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM)
+}
 _HISTORY = ("n_features_in_", "n_iter_", "converged_", "lower_bound_", "lower_bounds_")
 _PROBABILITIES = ("weights_", "startprob_", "class_prior_")  # each sums to one
 _ROW_PROBABILITIES = ("transmat_", "emissionprob_")  # each row sums to one
@@ -48,7 +52,8 @@ def to_json(estimator: BaseEstimator) -> str:
 
     Parameters
     ----------
-    estimator : GaussianMixtureEM, HMMEM, EMImputer or SemiSupervisedEM
+    estimator : GaussianMixtureEM, BayesianGaussianMixtureEM, HMMEM, EMImputer or \
+SemiSupervisedEM
         A fitted estimator. Its ``callback`` must be None and its
         ``random_state`` None or an integer: functions and random generators
         are not data.
@@ -131,7 +136,8 @@ def from_json(text: str) -> BaseEstimator:
 
     Returns
     -------
-    estimator : GaussianMixtureEM, HMMEM, EMImputer or SemiSupervisedEM
+    estimator : GaussianMixtureEM, BayesianGaussianMixtureEM, HMMEM, EMImputer or \
+SemiSupervisedEM
         The fitted estimator; its predictions equal those of the saved one.
 
     Raises
@@ -149,7 +155,7 @@ def from_json(text: str) -> BaseEstimator:
     Traceback (most recent call last):
     ...
     ValueError: model file: unknown kind 'Pickle'; expected one of GaussianMixtureEM, HMMEM, \
-EMImputer, SemiSupervisedEM.
+EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
     """
     if isinstance(text, os.PathLike) or (isinstance(text, str) and _names_a_file(text)):
         raise ValueError(
@@ -489,6 +495,8 @@ def _decode(value: Any, name: str) -> Any:
 def _saved(estimator) -> list[str]:
     """The fitted attributes to save; the others are derived from them on load."""
     derived = ("precisions_cholesky_", "precisions_", "indicator_")
+    if isinstance(estimator, BayesianGaussianMixtureEM):  # of the weights' posterior
+        derived += ("weights_",)
     names = [n for n in vars(estimator) if n.endswith("_") and not n.startswith("_")]
     return [name for name in names if name not in derived]
 
@@ -522,6 +530,8 @@ def _expected_shapes(estimator) -> dict[str, tuple]:
             return shapes | {"feature_log_prob_": (k, d)}
         return shapes | {"means_": (k, d), "covariances_": (k, d)}
     k, d = estimator.n_components, estimator.n_features_in_
+    if isinstance(estimator, BayesianGaussianMixtureEM):  # the rest: _restore_fitted
+        return {"means_": (k, d), "covariances_": (k, d)}
     if isinstance(estimator, EMImputer):
         d = int(np.sum(_get(estimator, "_kept")))
     return {"weights_": (k,), "means_": (k, d), "covariances_": (k, d)}
@@ -649,9 +659,17 @@ def _derive(estimator, indicator_features) -> None:
             precisions = covariance.precisions(precisions_cholesky)
         if not np.all(np.isfinite(precisions)):
             raise ValueError("model file: the covariances are too close to singular.")
-        if isinstance(estimator, (GaussianMixtureEM, EMImputer)):
+        if isinstance(estimator, (GaussianMixtureEM, EMImputer, BayesianGaussianMixtureEM)):
             estimator.precisions_cholesky_ = precisions_cholesky
             estimator.precisions_ = precisions
+    if isinstance(estimator, BayesianGaussianMixtureEM):
+        fitted = ("weight_concentration_", "mean_precision_", "degrees_of_freedom_")
+        for name in fitted + tuple(f"{prior}_" for prior in _PRIOR_NAMES):
+            _get(estimator, name)
+        try:
+            estimator._restore_fitted()
+        except ValueError as error:
+            raise ValueError(f"model file: {error}") from None
     if isinstance(estimator, EMImputer):
         estimator.indicator_ = None
         if estimator.add_indicator:

@@ -20,6 +20,7 @@ from ._mixture_base import (
     INIT_PARAMS,
     PRIOR_CONSTRAINTS,
     _BaseGaussianMixture,
+    sample_mixture,
 )
 from ._validation import (
     check_sample_weight,
@@ -487,17 +488,8 @@ default="short-em"
             The component of each row.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         rng = check_random_state(self.random_state if random_state is None else random_state)
-        k, n_features = self.means_.shape
-        counts = rng.multinomial(n_samples, self.weights_)
         covariance = Gaussian(self.covariance_type, self.reg_covar).covariance
-        factors = np.linalg.cholesky(covariance.full_matrices(self.covariances_, k, n_features))
-        X = np.vstack(
-            [
-                mean + rng.standard_normal((count, n_features)) @ factor.T
-                for mean, factor, count in zip(self.means_, factors, counts)
-            ]
+        return sample_mixture(
+            self.weights_, self.means_, self.covariances_, covariance, n_samples, rng
         )
-        return X, np.repeat(np.arange(k), counts)

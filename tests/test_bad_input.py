@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import HMMEM, BayesianGaussianMixtureEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
 
 RNG = np.random.RandomState(0)
 X = RNG.standard_normal((40, 2))
@@ -167,6 +167,7 @@ LABELS[::3] = -1
 
 ESTIMATORS = {
     "mixture": (lambda: GaussianMixtureEM(2, random_state=0), GAUSSIAN_X, False),
+    "bayesian": (lambda: BayesianGaussianMixtureEM(2, random_state=0), GAUSSIAN_X, False),
     "imputer": (lambda: EMImputer(random_state=0), GAUSSIAN_X, False),
     "hmm": (lambda: HMMEM(2, random_state=0), GAUSSIAN_X, False),
     "hmm-categorical": (lambda: HMMEM(2, emission="categorical", random_state=0), SYMBOLS, False),
@@ -266,7 +267,10 @@ def assert_unchanged(estimator, before):
 
 
 def assert_finite(result):
-    if isinstance(result, (GaussianMixtureEM, EMImputer, HMMEM, SemiSupervisedEM)):
+    if isinstance(
+        result,
+        (GaussianMixtureEM, BayesianGaussianMixtureEM, EMImputer, HMMEM, SemiSupervisedEM),
+    ):
         for name, value in vars(result).items():
             if name.endswith("_") and isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 assert np.isfinite(value).all(), name
@@ -316,14 +320,16 @@ BAD_SAMPLE_WEIGHTS = {
 
 
 @pytest.mark.parametrize("weights", BAD_SAMPLE_WEIGHTS)
-@pytest.mark.parametrize("name", ["mixture", "imputer", "semi", "semi-multinomial"])
+@pytest.mark.parametrize("name", ["mixture", "bayesian", "imputer", "semi", "semi-multinomial"])
 def test_bad_sample_weight(name, weights):
     make, good, needs_y = ESTIMATORS[name]
     fitted = call(make(), "fit", good, needs_y)
     before = snapshot(fitted)
     args = (good, LABELS) if needs_y else (good,)
-    methods = ["fit", "partial_fit"] + (["score"] if name == "mixture" else [])
+    methods = ["fit", "partial_fit"] + (["score"] if name in ("mixture", "bayesian") else [])
     for method in methods:
+        if not hasattr(fitted, method):
+            continue
         with pytest.raises((ValueError, TypeError), match="sample_weight"):
             getattr(fitted, method)(*args, sample_weight=BAD_SAMPLE_WEIGHTS[weights])
         assert_unchanged(fitted, before)
@@ -517,6 +523,71 @@ def test_bad_constructor_values_are_refused_by_fit(name):
                 call(make().set_params(**{parameter: value}), "fit", good, needs_y)
             checked += 1
     assert checked >= 10
+
+
+BAD_PRIORS = {
+    # (constructor arguments, the argument the error names)
+    "concentration zero": ({"weight_concentration_prior": 0.0}, "weight_concentration_prior"),
+    "concentration negative": ({"weight_concentration_prior": -1.0}, "weight_concentration_prior"),
+    "concentration inf": ({"weight_concentration_prior": np.inf}, "weight_concentration_prior"),
+    "concentration nan": ({"weight_concentration_prior": np.nan}, "weight_concentration_prior"),
+    "concentration array": ({"weight_concentration_prior": [1.0, 1.0]}, "weight_concentration"),
+    "mean precision zero": ({"mean_precision_prior": 0.0}, "mean_precision_prior"),
+    "mean precision negative": ({"mean_precision_prior": -2.0}, "mean_precision_prior"),
+    "mean precision inf": ({"mean_precision_prior": np.inf}, "mean_precision_prior"),
+    "mean prior scalar": ({"mean_prior": 1.0}, "mean_prior"),
+    "mean prior short": ({"mean_prior": [0.0]}, "mean_prior"),
+    "mean prior 2-D": ({"mean_prior": [[0.0, 0.0]]}, "mean_prior"),
+    "mean prior nan": ({"mean_prior": [0.0, np.nan]}, "mean_prior"),
+    "mean prior strings": ({"mean_prior": ["a", "b"]}, "mean_prior"),
+    "dof below d - 1": ({"degrees_of_freedom_prior": 0.5}, "degrees_of_freedom_prior"),
+    "dof negative": ({"degrees_of_freedom_prior": -3.0}, "degrees_of_freedom_prior"),
+    "dof inf": ({"degrees_of_freedom_prior": np.inf}, "degrees_of_freedom_prior"),
+    "covariance negative": ({"covariance_prior": -1.0}, "covariance_prior"),
+    "covariance scalar for full": ({"covariance_prior": 1.0}, "covariance_prior"),
+    "covariance shape": ({"covariance_prior": np.eye(3)}, "covariance_prior"),
+    "covariance 1-D for full": ({"covariance_prior": [1.0, 1.0]}, "covariance_prior"),
+    "covariance not PD": ({"covariance_prior": [[1.0, 2.0], [2.0, 1.0]]}, "covariance_prior"),
+    "covariance asymmetric": ({"covariance_prior": [[1.0, 0.5], [0.0, 1.0]]}, "covariance_prior"),
+    "covariance nan": ({"covariance_prior": [[1.0, np.nan], [np.nan, 1.0]]}, "covariance_prior"),
+    "diag covariance negative": (
+        {"covariance_type": "diag", "covariance_prior": [1.0, -1.0]},
+        "covariance_prior",
+    ),
+    "diag covariance matrix": (
+        {"covariance_type": "diag", "covariance_prior": np.eye(2)},
+        "covariance_prior",
+    ),
+    "spherical covariance array": (
+        {"covariance_type": "spherical", "covariance_prior": [1.0, 1.0]},
+        "covariance_prior",
+    ),
+    "spherical covariance zero": (
+        {"covariance_type": "spherical", "covariance_prior": 0.0},
+        "covariance_prior",
+    ),
+    "weight prior type": (
+        {"weight_concentration_prior_type": "dirichlet"},
+        "weight_concentration",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PRIORS)
+def test_bad_priors_raise_before_any_work_and_leave_the_model_unchanged(case, monkeypatch):
+    params, argument = BAD_PRIORS[case]
+    fitted = BayesianGaussianMixtureEM(2, random_state=0).fit(GAUSSIAN_X)
+    before = snapshot(fitted)
+    fitted.set_params(**params)
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("EM ran before the priors were checked")
+
+    monkeypatch.setattr("emkit.bayesian_mixture.fit_em", no_work)
+    with pytest.raises(ValueError, match=argument):
+        fitted.fit(GAUSSIAN_X)
+    fitted.set_params(**{name: before[name] for name in params})
+    assert_unchanged(fitted, before)
 
 
 # ------------------------------------------------------------------------------ warnings

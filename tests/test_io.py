@@ -14,7 +14,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
-from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import HMMEM, BayesianGaussianMixtureEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
 from emkit.io import from_json, load, save, to_json
 
 RNG = np.random.default_rng(0)
@@ -37,6 +37,11 @@ def cases():
         imputer = EMImputer(n_components=2, covariance_type=ct, add_indicator=True, random_state=0)
         yield imputer, (X_MISSING,), X_MISSING
         yield SemiSupervisedEM(covariance_type=ct), (X, Y), X
+        for prior in ["dirichlet_process", "dirichlet_distribution"]:
+            bayesian = BayesianGaussianMixtureEM(
+                3, covariance_type=ct, weight_concentration_prior_type=prior, random_state=0
+            )
+            yield bayesian, (X_MISSING,), X_MISSING
     yield (
         HMMEM(2, emission="categorical", update_params=("transmat",), random_state=0),
         (SYMBOLS,),
@@ -182,6 +187,52 @@ def multinomial_document(**attributes):
 def test_tampered_multinomial_hmms_are_refused(attributes, match):
     with pytest.raises(ValueError, match=match):
         from_json(multinomial_document(**attributes))
+
+
+def bayesian_document(covariance_type="full", **attributes):
+    bgm = BayesianGaussianMixtureEM(2, covariance_type=covariance_type, random_state=0).fit(X)
+    document = json.loads(to_json(bgm))
+    for name, value in attributes.items():
+        if value is KeyError:
+            del document["attributes"][name]
+        else:
+            document["attributes"][name] = value
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    "document, match",
+    [
+        (bayesian_document(mean_precision_=KeyError), "mean_precision_ is missing"),
+        (bayesian_document(covariance_prior_=KeyError), "covariance_prior_ is missing"),
+        (bayesian_document(mean_precision_=array([1.0, -1.0])), "mean_precision_ must hold"),
+        (bayesian_document(mean_precision_=array([1.0])), "mean_precision_ must hold"),
+        (
+            bayesian_document(weight_concentration_=array(np.ones(2))),
+            r"weight_concentration_ must hold .* shape \(2, 2\)",
+        ),
+        (
+            bayesian_document(weight_concentration_=[array(np.ones(2)), array(-np.ones(2))]),
+            "weight_concentration_ must hold",
+        ),
+        (bayesian_document(weight_concentration_="x"), "weight_concentration_ must hold"),
+        (bayesian_document(degrees_of_freedom_=array([0.5, 3.0])), "degrees_of_freedom_ must"),
+        (
+            bayesian_document("tied", degrees_of_freedom_=array([3.0, 3.0])),
+            r"degrees_of_freedom_ must hold .* shape \(\)",
+        ),
+        (bayesian_document(weight_concentration_prior_=0.0), "weight_concentration_prior_"),
+        (bayesian_document(mean_precision_prior_=-1.0), "mean_precision_prior_"),
+        (bayesian_document(degrees_of_freedom_prior_=1.0), "degrees_of_freedom_prior_"),
+        (bayesian_document(mean_prior_=array([1.0])), "mean_prior_"),
+        (bayesian_document(covariance_prior_=array(-np.eye(3))), "covariance_prior_"),
+        (bayesian_document(covariance_prior_=2.0), "covariance_prior_"),
+        (bayesian_document("spherical", covariance_prior_=-2.0), "covariance_prior_"),
+    ],
+)
+def test_tampered_bayesian_mixtures_are_refused(document, match):
+    with pytest.raises(ValueError, match=match):
+        from_json(document)
 
 
 def test_a_model_changed_after_fit_is_not_saved_unreadable(blobs):
