@@ -472,7 +472,7 @@ class Gaussian:
             )
         mean, covariance = None, None
         if given.get("mean_prior") is None or given.get("covariance_prior") is None:
-            mean, covariance = _weighted_moments(X, sample_weight)
+            mean, covariance = weighted_moments(X, sample_weight)
             if np.linalg.eigvalsh(covariance)[0] <= 1e-12 * np.trace(covariance):
                 # Singular (copied or constant columns): the variances, none zero.
                 variances = np.diag(covariance).copy()
@@ -789,21 +789,22 @@ def _add_lower_blocks(blocks, ends, columns, n_missing, weights, out):
         out[a, a] += lower[a, a]
 
 
-def _weighted_moments(X, sample_weight):
-    """The weighted mean and covariance of the rows of X (NumPy or Dask); with NaN, the
-    observed values' means and a diagonal of their variances."""
-    w = sample_weight[:, None] / sample_weight.sum()
-    if np.isnan(np.sum(X)):
-        observed = ~np.isnan(X)
-        values = np.where(observed, X, 0.0)
-        weight = (w * observed).sum(axis=0)
-        mean = (w * values).sum(axis=0) / weight
-        variance = (w * np.where(observed, X - mean, 0.0) ** 2).sum(axis=0) / weight
-        mean, variance = _computed(mean, variance)
-        return mean, np.diag(variance)
-    mean = (w * X).sum(axis=0)
-    centred = X - mean
-    return _computed(mean, (centred * w).T @ centred)
+def weighted_moments(X, sample_weight, ddof: float = 0.0):
+    """The mean and covariance of the rows of X (NumPy or Dask), weights as repeated
+    rows (``ddof`` as np.cov's with ``fweights``, none where the weights sum to one row
+    or less); with NaN, each column's observed values give its mean and variance, and
+    the covariance is diagonal."""
+    observed = ~np.isnan(X)
+    w = sample_weight[:, None] * observed
+    total = w.sum(axis=0)
+    mean = (w * np.where(observed, X, 0.0)).sum(axis=0) / total
+    centred = np.where(observed, X - mean, 0.0)
+    divisor = total - np.where(total > 1.0, ddof, 0.0)
+    if bool(observed.all()):
+        mean, scatter, divisor = _computed(mean, (centred * w).T @ centred, divisor)
+        return mean, scatter / divisor[0]
+    mean, variance = _computed(mean, (w * centred**2).sum(axis=0) / divisor)
+    return mean, np.diag(variance)
 
 
 def _computed(*arrays):

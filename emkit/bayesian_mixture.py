@@ -32,7 +32,7 @@ from ._em import (
     partial_fit_em,
     set_fit_attributes,
 )
-from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian
+from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian, weighted_moments
 from ._missing import check_observed_columns, find_missing
 from ._mixture_base import INIT_PARAMS, GaussianMixtureModel, sample_mixture
 from ._utils import log_normalize, row_sums
@@ -107,12 +107,6 @@ class VariationalParams:
         digamma_sum = digamma(a + b)
         left = np.cumsum(digamma(b) - digamma_sum)[:-1]
         return digamma(a) - digamma_sum + np.hstack((0.0, left))
-
-
-def _one_covariance_shape(covariance, n_features: int) -> tuple[int, ...]:
-    """The shape of one covariance of the type (of ``covariance_prior``)."""
-    shape = covariance.shape(1, n_features)
-    return shape[1:] if covariance.per_component else shape
 
 
 def _as_components(covariance, one: np.ndarray) -> np.ndarray:
@@ -287,24 +281,6 @@ class VariationalMixtureModel(GaussianMixtureModel):
             covariances,
             precisions_cholesky,
         )
-
-
-def _weighted_moments(X, sample_weight) -> tuple[np.ndarray, np.ndarray]:
-    """The columns' mean and covariance, weights as repeated rows (np.cov's ``ddof=1``
-    with ``fweights``); with NaN, each column's observed values give its mean and
-    variance, and the covariance is diagonal."""
-    observed = ~np.isnan(X)
-    w = sample_weight[:, None] * observed
-    total = w.sum(axis=0)
-    values = np.where(observed, X, 0.0)
-    mean = (w * values).sum(axis=0) / total
-    centred = np.where(observed, X - mean, 0.0)
-    # Weights summing to one row or less have no ddof to spare: divide by their sum.
-    ddof = np.where(total > 1.0, 1.0, 0.0)
-    if observed.all():
-        scatter = (centred * w).T @ centred
-        return mean, scatter / (total[0] - ddof[0])
-    return mean, np.diag((w * centred**2).sum(axis=0) / (total - ddof))
 
 
 class BayesianGaussianMixtureEM(DensityMixin, BaseEstimator):
@@ -752,12 +728,12 @@ default="short-em"
         if mean is not None:
             mean = _exact_prior(mean, (d,), "mean_prior" + suffix)
         if scale is not None:
-            shape = _one_covariance_shape(covariance, d)
+            shape = covariance.prior_scale_shape(d)
             scale = _exact_prior(scale, shape, "covariance_prior" + suffix)
             matrices = covariance.full_matrices(_as_components(covariance, scale), 1, d)
             check_positive_definite(matrices, "covariance_prior" + suffix)
         if mean is None or scale is None:
-            data_mean, data_covariance = _weighted_moments(X, sample_weight)
+            data_mean, data_covariance = weighted_moments(X, sample_weight, ddof=1.0)
             mean = data_mean if mean is None else mean
             if scale is None:  # the covariance in the type's shape (diagonal, mean variance)
                 moments = covariance.reduce_second_moments(data_covariance[None])
