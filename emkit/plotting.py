@@ -15,7 +15,7 @@ def _pyplot():
     return plt
 
 
-def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
+def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0, min_weight: float = 0.0):
     """Scatter data coloured by component, with each component's ellipse.
 
     Data of more than two features are drawn on their first two principal
@@ -25,7 +25,7 @@ def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
 
     Parameters
     ----------
-    estimator : fitted GaussianMixtureEM
+    estimator : fitted GaussianMixtureEM or BayesianGaussianMixtureEM
         A mixture.
     X : array-like of shape (n_samples, n_features)
         Rows to draw.
@@ -33,6 +33,9 @@ def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
         Where to draw; a new figure if None.
     n_std : float, default=2.0
         Half-axes of the ellipses in standard deviations.
+    min_weight : float, default=0.0
+        Components of a smaller weight get no ellipse (the emptied components
+        of a variational fit).
 
     Returns
     -------
@@ -72,7 +75,9 @@ def plot_mixture(estimator, X, ax=None, *, n_std: float = 2.0):
     X, means, matrices = X @ axes, estimator.means_ @ axes, axes.T @ matrices @ axes
     colours = plt.get_cmap("tab10")(np.arange(k) % 10)
     ax.scatter(X[:, 0], X[:, 1], c=colours[labels], s=12, alpha=0.7)
-    for mean, matrix, colour in zip(means, matrices, colours):
+    for mean, matrix, colour, weight in zip(means, matrices, colours, estimator.weights_):
+        if weight < min_weight:
+            continue
         values, vectors = np.linalg.eigh(matrix)
         angle = np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))
         width, height = 2 * n_std * np.sqrt(values[::-1])

@@ -141,3 +141,14 @@ def test_plot_imputation_draws_the_column_of_x_asked_for():
     assert ax.patches[0].get_x() > 90  # column 2's values, about 100
     with pytest.raises(ValueError, match="feature 1 had no observed value"):
         plot_imputation(imputer, holes, feature=1)
+
+
+def test_plot_mixture_leaves_out_the_emptied_components_of_a_variational_fit():
+    from emkit import BayesianGaussianMixtureEM
+
+    variational = BayesianGaussianMixtureEM(n_components=6, random_state=0).fit(X)
+    kept = int((variational.weights_ >= 0.02).sum())
+    assert 0 < kept < 6
+    assert len(plot_mixture(variational, X, min_weight=0.02).patches) == kept
+    assert len(plot_mixture(variational, X).patches) == 6
+    matplotlib.pyplot.close("all")
