@@ -20,6 +20,7 @@ KINDS = ("gmm", "hmm", "impute", "semi")
 # The four estimators' defaults, as --help shows them: the command passes these options
 # only when they are given (tested equal to the estimators' signatures).
 ESTIMATOR_DEFAULTS = {"n_init": 1, "reg_covar": 1e-6, "max_iter": 1000, "tol": 1e-5}
+KEY_VARIABLE = "EMKIT_MODEL_KEY"  # the key itself, when --key-file is not given
 
 
 def demo(plot_path: str | None) -> int:
@@ -314,8 +315,32 @@ def _record(model, names: list[str] | None, args) -> None:
         estimator.sequence_column_ = args.sequence_column
 
 
-def _save(model, path: str) -> None:
-    """Write a model as JSON, or a Pipeline with emkit.io.save."""
+def _key(args) -> bytes | None:
+    """The key to sign or verify models with: --key-file's bytes, else $EMKIT_MODEL_KEY.
+
+    One line break at the end of the file (as ``echo`` and editors write) is
+    not part of the key. The key itself is never printed.
+    """
+    path = getattr(args, "key_file", None)
+    if path is not None:
+        try:
+            with open(path, "rb") as file:
+                key = file.read()
+        except OSError as error:
+            raise CommandError(f"--key-file {path}: cannot read it ({error.strerror}).") from None
+        key = key.removesuffix(b"\n").removesuffix(b"\r")
+        if not key:
+            raise CommandError(f"--key-file {path}: the file is empty.")
+        return key
+    if KEY_VARIABLE in os.environ:
+        if not os.environ[KEY_VARIABLE]:
+            raise CommandError(f"{KEY_VARIABLE} is set but empty: unset it, or set a key.")
+        return os.environ[KEY_VARIABLE].encode("utf-8")
+    return None
+
+
+def _save(model, path: str, key: bytes | None) -> None:
+    """Write a model as JSON (signed with a key), or a Pipeline with emkit.io.save."""
     from sklearn.pipeline import Pipeline
 
     from .io import save, to_json
@@ -324,18 +349,18 @@ def _save(model, path: str) -> None:
         if isinstance(model, Pipeline):
             save(model, path)
         else:
-            text = to_json(model)
+            text = to_json(model, key=key)
             with open(path, "w", encoding="utf-8") as file:
                 file.write(text)
     except OSError as error:
         raise CommandError(f"{path}: cannot write the model ({error.strerror}).") from None
 
 
-def _load(path: str):
+def _load(path: str, key: bytes | None):
     from .io import load
 
     try:
-        return load(path)
+        return load(path, key=key)
     except OSError as error:
         raise CommandError(f"{path}: cannot read the model ({error.strerror}).") from None
     except ValueError as error:
@@ -374,6 +399,12 @@ def fit_command(args) -> int:
     kind = args.model
     _check_options(kind, args)
     _check_out(args.out)
+    key = _key(args)
+    if key is not None and args.standardize:
+        raise CommandError(
+            "--standardize saves in skops' format, which cannot be signed: leave out "
+            f"--standardize, or the key (--key-file, {KEY_VARIABLE})."
+        )
     if args.standardize:
         from .io import _skops
 
@@ -382,7 +413,7 @@ def fit_command(args) -> int:
     _check_columns(kind, args)
     model = _fit(kind, X, extra, args)
     _record(model, names, args)
-    _save(model, args.out)
+    _save(model, args.out, key)
     estimator = _steps(model)[1]
     converged = "converged" if estimator.converged_ else "NOT converged"
     print(
@@ -392,7 +423,7 @@ def fit_command(args) -> int:
 
 
 def predict_command(args) -> int:
-    model = _load(args.model_file)
+    model = _load(args.model_file, _key(args))
     estimator = _steps(model)[1]
     kind = {"HMMEM": "hmm", "SemiSupervisedEM": "semi"}.get(type(estimator).__name__, "gmm")
     _check_columns(kind, args, predicting=True)
@@ -449,7 +480,10 @@ def impute_command(args) -> int:
 
 def info_command(args) -> int:
     """Print what a model file holds, after checking it as ``emkit.io.load`` does."""
-    model = _load(args.model_file)
+    key = _key(args)
+    model = _load(args.model_file, key)
+    if key is not None:
+        print("Signature: verified (HMAC-SHA256)")
     preprocessing, estimator = _steps(model)
     if preprocessing is not None:
         steps = ", then ".join(f"{name} ({type(step).__name__})" for name, step in model.steps)
@@ -560,6 +594,19 @@ def _add_model_options(parser, *, saving: bool) -> None:
     )
 
 
+def _add_key_option(parser, *, signing: bool) -> None:
+    parser.add_argument(
+        "--key-file",
+        metavar="PATH",
+        help=(
+            "sign the model with the key in this file (HMAC-SHA256)"
+            if signing
+            else "accept only a model signed with the key in this file"
+        )
+        + f" (default: the key in ${KEY_VARIABLE}, if set; else none)",
+    )
+
+
 def _delimiter(text: str) -> str:
     text = "\t" if text == "\\t" else text
     if len(text) != 1:
@@ -620,6 +667,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help="the model file to write: JSON, or skops' format with --standardize (required)",
     )
+    _add_key_option(fit_parser, signing=True)
     predict_parser = commands.add_parser("predict", help="apply a saved model to a CSV file")
     predict_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
     _add_data_options(predict_parser, special_columns=True)
@@ -632,6 +680,7 @@ def _parser() -> argparse.ArgumentParser:
     predict_parser.add_argument(
         "--out", metavar="FILE.csv", help="the file to write (default: standard output)"
     )
+    _add_key_option(predict_parser, signing=False)
     impute_parser = commands.add_parser("impute", help="fill the empty cells of a CSV file")
     _add_data_options(impute_parser, special_columns=False)
     _add_model_options(impute_parser, saving=False)
@@ -640,6 +689,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     info_parser = commands.add_parser("info", help="check a model file and say what it holds")
     info_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
+    _add_key_option(info_parser, signing=False)
     return parser
 
 

@@ -9,11 +9,16 @@ an untrusted source either loads as a valid model or raises ``ValueError``.
 ``save`` and ``load`` do the same for a whole workflow, a scikit-learn
 ``Pipeline`` ending in an emkit estimator, in skops' safe format (the ``io``
 extra); each emkit estimator in it goes through ``from_json``'s checks.
+
+With ``key=``, ``to_json`` signs the document (HMAC-SHA256) and ``from_json``
+and ``load`` accept only a document signed with that key, unchanged.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import math
 import os
@@ -45,9 +50,10 @@ _HISTORY = ("n_features_in_", "n_iter_", "converged_", "lower_bound_", "lower_bo
 _PROBABILITIES = ("weights_", "startprob_", "class_prior_")  # each sums to one
 _ROW_PROBABILITIES = ("transmat_", "emissionprob_")  # each row sums to one
 _ARRAY_KINDS = {"f": "float", "i": "int", "u": "int", "b": "bool", "U": "str", "O": "str"}
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
 
 
-def to_json(estimator: BaseEstimator) -> str:
+def to_json(estimator: BaseEstimator, *, key: str | bytes | None = None) -> str:
     """A fitted emkit estimator as a JSON document.
 
     Parameters
@@ -57,12 +63,26 @@ SemiSupervisedEM
         A fitted estimator. Its ``callback`` must be None and its
         ``random_state`` None or an integer: functions and random generators
         are not data.
+    key : str or bytes, default=None
+        A secret key to sign the document with (HMAC-SHA256; a str is taken
+        as its UTF-8 bytes). Not empty. The signed document is written in
+        its canonical form (see :func:`from_json`) with a ``"signature"``
+        entry, and :func:`from_json` given the same key accepts it only
+        unchanged, byte for byte.
 
     Returns
     -------
     text : str
         JSON with the format name and version, the estimator's class, its
-        constructor parameters and its fitted attributes.
+        constructor parameters and its fitted attributes (and, with ``key``,
+        its signature).
+
+    Raises
+    ------
+    TypeError
+        If ``key`` is not str or bytes.
+    ValueError
+        If ``key`` is empty, or the estimator cannot be saved.
 
     Examples
     --------
@@ -74,10 +94,15 @@ SemiSupervisedEM
     >>> loaded = from_json(to_json(gm))
     >>> bool((loaded.predict_proba(X) == gm.predict_proba(X)).all())
     True
+    >>> signed = to_json(gm, key=b"a secret shared with the readers")
+    >>> loaded = from_json(signed, key=b"a secret shared with the readers")
     """
+    key = _key_bytes(key)
     text = _document(estimator)
+    if key is not None:
+        text = _signed(json.loads(text), key)
     try:  # never write a file that from_json refuses
-        from_json(text)
+        from_json(text, key=key)
     except ValueError as error:
         raise ValueError(
             f"{type(estimator).__name__} cannot be saved: its parameters no longer match its "
@@ -125,14 +150,26 @@ def _document(estimator: BaseEstimator) -> str:
     return json.dumps(document, allow_nan=False)
 
 
-def from_json(text: str) -> BaseEstimator:
+def from_json(text: str | bytes, *, key: str | bytes | None = None) -> BaseEstimator:
     """The estimator saved by :func:`to_json`, checked.
 
     Parameters
     ----------
-    text : str
+    text : str or bytes
         A document written by :func:`to_json`: the text, not the name of a
         file (``from_json(open(path).read())``, or :func:`load`).
+    key : str or bytes, default=None
+        The key the document was signed with (``to_json(..., key=key)``).
+        Given a key, only a document signed with it and unchanged is
+        accepted: the ``"signature"`` entry's ``"value"`` must be the
+        HMAC-SHA256, under the key, of the canonical content, the document
+        without its ``"signature"`` entry serialised as
+        ``json.dumps(content, sort_keys=True, separators=(",", ":"),
+        ensure_ascii=True, allow_nan=False)`` in ASCII bytes; and the text
+        must be the canonical serialisation of the whole document (a
+        leading byte order mark aside), so that reformatting it is refused
+        too. Without a key, a signed document loads as an unsigned one: its
+        signature is not checked.
 
     Returns
     -------
@@ -142,11 +179,16 @@ SemiSupervisedEM
 
     Raises
     ------
+    TypeError
+        If ``key`` is not str or bytes.
     ValueError
         If the text is not JSON, not an emkit model of a known kind and
         version, or holds parameters that are not a valid model: missing or
         misshapen attributes, values that are not finite, probabilities that
-        do not sum to one, covariances that are not positive-definite.
+        do not sum to one, covariances that are not positive-definite. Given
+        a key: if ``key`` is empty, or the document is unsigned, signed with
+        another key, or tampered with (changed after signing); the message
+        says which, and never shows the key.
 
     Examples
     --------
@@ -164,12 +206,15 @@ EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
         )
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
+    key = _key_bytes(key)
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"model file: not valid JSON ({error}).") from None
     except RecursionError:
         raise ValueError("model file: nested too deeply to be an emkit model.") from None
+    if key is not None and isinstance(document, dict):
+        _verify(text, document, key)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
     version = document.get("version")
@@ -210,6 +255,85 @@ EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
     return estimator
 
 
+# ----------------------------------------------------------------- signatures
+
+
+def _key_bytes(key: str | bytes | None) -> bytes | None:
+    """The key as bytes (a str as UTF-8), checked; None for no key. Never shown."""
+    if key is None:
+        return None
+    if not isinstance(key, (str, bytes, bytearray)):
+        raise TypeError(f"key must be str or bytes, got {type(key).__name__}.")
+    key = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if not key:
+        raise ValueError("key must not be empty.")
+    return key
+
+
+def _canonical(document: dict) -> str:
+    """The one serialisation of a document that is signed and that a signed file holds."""
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
+
+
+def _mac(key: bytes, message: bytes) -> str:
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _key_id(key: bytes) -> str:
+    """Tells a wrong key from tampering; says no more of the key than a signature does."""
+    return _mac(key, b"emkit model key id")[:16]
+
+
+def _signed(document: dict, key: bytes) -> str:
+    signature = {
+        "algorithm": SIGNATURE_ALGORITHM,
+        "key_id": _key_id(key),
+        "value": _mac(key, _canonical(document).encode("ascii")),
+    }
+    return _canonical({**document, "signature": signature})
+
+
+def _same(text: str, expected: str) -> bool:
+    return hmac.compare_digest(text.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _verify(text: str | bytes | bytearray, document: dict, key: bytes) -> None:
+    """Refuse a document that is unsigned, signed with another key, or changed since."""
+    signature = document.get("signature")
+    if signature is None:
+        raise ValueError(
+            "model file: unsigned, and a key was given: only a model signed with that key "
+            "(to_json(model, key=...)) is accepted."
+        )
+    names = ("algorithm", "key_id", "value")
+    if not (
+        isinstance(signature, dict)
+        and set(signature) == set(names)
+        and all(isinstance(signature[name], str) for name in names)
+        and signature["algorithm"] == SIGNATURE_ALGORITHM
+    ):
+        raise ValueError("model file: tampered: its signature is not one to_json writes.")
+    if not _same(signature["key_id"], _key_id(key)):
+        raise ValueError("model file: signed with a different key than the one given.")
+    content = {name: value for name, value in document.items() if name != "signature"}
+    try:
+        canonical_content, canonical = _canonical(content), _canonical(document)
+    except (RecursionError, ValueError):
+        raise ValueError("model file: tampered: its content cannot be serialised.") from None
+    if not _same(signature["value"], _mac(key, canonical_content.encode("ascii"))):
+        raise ValueError("model file: tampered: its content does not match its signature.")
+    # json.loads takes bytes that start with a byte order mark (as some editors write)
+    written = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    written = written.removeprefix(b"\xef\xbb\xbf")
+    if not hmac.compare_digest(written, canonical.encode("ascii")):
+        raise ValueError(
+            "model file: tampered: not the text to_json signed (a signed file must be kept "
+            "byte for byte as written, not reformatted)."
+        )
+
+
 def _names_a_file(text: str) -> bool:
     """Whether text is a file name rather than JSON: it ends in .json or names a file."""
     name = text.strip()
@@ -226,7 +350,7 @@ def _names_a_file(text: str) -> bool:
 _TRUSTED = [*(f"{cls.__module__}.{cls.__name__}" for cls in _KINDS.values()), "numpy.dtype"]
 
 
-def save(model: BaseEstimator, path: str | os.PathLike) -> None:
+def save(model: BaseEstimator, path: str | os.PathLike, *, key: str | bytes | None = None) -> None:
     """Save a fitted emkit estimator, or a scikit-learn Pipeline ending in one.
 
     The file is written in skops' safe format (``pip install "emkit[io]"``):
@@ -243,6 +367,10 @@ def save(model: BaseEstimator, path: str | os.PathLike) -> None:
         must be one :func:`to_json` can save (``callback=None``).
     path : str or path-like
         The file to write (by convention, ``.skops``).
+    key : str or bytes, default=None
+        Refused: skops' files cannot be signed (yet). Sign a single
+        estimator with ``to_json(model, key=key)`` instead; :func:`load`
+        reads it.
 
     Raises
     ------
@@ -250,7 +378,7 @@ def save(model: BaseEstimator, path: str | os.PathLike) -> None:
         If skops is not installed.
     TypeError, ValueError
         If the model is not one of the above, or one of its emkit estimators
-        cannot be saved; nothing is written.
+        cannot be saved, or a ``key`` is given; nothing is written.
 
     Examples
     --------
@@ -268,6 +396,11 @@ def save(model: BaseEstimator, path: str | os.PathLike) -> None:
     >>> bool(np.array_equal(load(path).predict_proba(X), pipe.predict_proba(X)))
     True
     """
+    if _key_bytes(key) is not None:
+        raise ValueError(
+            "save cannot sign: skops' files are not signed. Write a single estimator signed "
+            "with emkit.io.to_json(model, key=...) instead (emkit.io.load reads it)."
+        )
     skops_io = _skops()
     if _final_estimator(model) is None:
         raise TypeError(
@@ -282,7 +415,7 @@ def save(model: BaseEstimator, path: str | os.PathLike) -> None:
         file.write(data)
 
 
-def load(path: str | os.PathLike) -> BaseEstimator:
+def load(path: str | os.PathLike, *, key: str | bytes | None = None) -> BaseEstimator:
     """The model saved by :func:`save` (or :func:`to_json`), checked.
 
     Parameters
@@ -290,6 +423,10 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     path : str or path-like
         A file written by :func:`save` (skops' format; needs skops), or a
         JSON document written by :func:`to_json` (read by :func:`from_json`).
+    key : str or bytes, default=None
+        The key the JSON document was signed with: it must be signed with
+        it, and unchanged (see :func:`from_json`). A file in skops' format,
+        which is never signed, is then refused.
 
     Returns
     -------
@@ -300,11 +437,15 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     ------
     ImportError
         If the file is in skops' format and skops is not installed.
+    TypeError
+        If ``key`` is not str or bytes.
     ValueError
         If the file is not such a model: it holds a type other than
         scikit-learn's, numpy's and emkit's, an emkit estimator that
         :func:`from_json` refuses, or preprocessing steps that do not turn a
         row of zeros into as many finite numbers as the estimator takes.
+        Given a key: if it is empty, or the file is unsigned (skops' files
+        are), signed with another key, or tampered with.
 
     Examples
     --------
@@ -318,11 +459,17 @@ def load(path: str | os.PathLike) -> BaseEstimator:
     >>> load(path).transform([[4.0, float("nan")]]).shape
     (1, 2)
     """
+    key = _key_bytes(key)
     with open(path, "rb") as file:
         data = file.read()
     if data[:4] == b"PK\x03\x04":  # a zip archive: skops' format
+        if key is not None:
+            raise ValueError(
+                "model file: unsigned (skops' format, which is never signed), and a key was "
+                "given: only a JSON model signed with that key is accepted."
+            )
         return _from_skops(data)
-    return from_json(data)
+    return from_json(data, key=key)
 
 
 def _skops():

@@ -23,6 +23,12 @@ from emkit.io import from_json, load, to_json
 by_position = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 
 
+@pytest.fixture(autouse=True)
+def no_model_key(monkeypatch):
+    """A key in the caller's environment would make the command refuse unsigned models."""
+    monkeypatch.delenv("EMKIT_MODEL_KEY", raising=False)
+
+
 def run(*args):
     """``emkit ARGS`` in this process: what a subprocess would print and return, without
     paying the interpreter's start-up and numba's compilation once per command."""
@@ -514,7 +520,8 @@ def test_help_shows_the_estimators_defaults_and_only_what_a_command_takes():
         assert f"(default: {default}" in options[option], (option, options[option])
     assert "%(" not in fit_help and "``" not in fit_help
     impute_options = set(option_help(run("impute", "--help").stdout))
-    assert impute_options == set(options) - {"--sequence-column", "--label-column"}
+    # impute writes no model file, so takes no key to sign it with
+    assert impute_options == set(options) - {"--sequence-column", "--label-column", "--key-file"}
 
 
 def test_version_is_emkits():
@@ -634,3 +641,82 @@ def test_public_names_are_imported_when_first_used():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ------------------------------------------------------ signed model files (issue 22)
+
+SECRET = "cli-secret-never-shown-3e8d"
+
+
+@by_position
+def test_fit_signs_and_predict_and_info_verify_with_a_key_file(tmp_path):
+    X = load_faithful().data
+    data = str(tmp_path / "faithful.csv")
+    write_csv(tmp_path / "faithful.csv", X)
+    key_file, wrong_file = tmp_path / "key", tmp_path / "wrong"
+    key_file.write_text(SECRET + "\n")  # as echo writes it: the line break is not the key
+    wrong_file.write_text("another-" + SECRET)
+    signed, unsigned = str(tmp_path / "signed.json"), str(tmp_path / "unsigned.json")
+    fit = ["fit", "gmm", data, "--n-components", "2"]
+    results = [run(*fit, "--out", signed, "--key-file", key_file), run(*fit, "--out", unsigned)]
+    assert all(result.returncode == 0 for result in results), results
+    with open(signed) as file:
+        model = from_json(file.read(), key=SECRET)  # signed with the key, without its newline
+    np.testing.assert_array_equal(model.predict_proba(X), load_json(unsigned).predict_proba(X))
+    for output in ("labels", "proba"):
+        expected = command_csv("predict", unsigned, data, "--output", output)
+        results.append(run("predict", signed, data, "--output", output, "--key-file", key_file))
+        assert results[-1].returncode == 0, results[-1].stderr
+        assert command_csv(
+            "predict", signed, data, "--output", output, "--key-file", key_file
+        ) == (expected)
+    results.append(run("info", signed, "--key-file", key_file))
+    assert results[-1].stdout.startswith("Signature: verified (HMAC-SHA256)\n")
+    refused = {
+        ("predict", signed, data, "--key-file", wrong_file): "signed with a different key",
+        ("info", signed, "--key-file", wrong_file): "signed with a different key",
+        ("predict", unsigned, data, "--key-file", key_file): "unsigned, and a key was given",
+        ("info", unsigned, "--key-file", key_file): "unsigned, and a key was given",
+    }
+    for args, message in refused.items():
+        results.append(run(*args))
+        assert results[-1].returncode == 1 and message in results[-1].stderr
+        assert results[-1].stdout == ""
+    assert run("info", signed).returncode == 0  # without a key, a signed model loads
+    for result in results:
+        assert SECRET not in result.stdout + result.stderr
+
+
+def test_the_key_may_come_from_the_environment(tmp_path, monkeypatch):
+    X = load_faithful().data
+    data, model_file = str(tmp_path / "faithful.csv"), str(tmp_path / "m.json")
+    write_csv(tmp_path / "faithful.csv", X)
+    monkeypatch.setenv("EMKIT_MODEL_KEY", SECRET)
+    results = [run("fit", "gmm", data, "--out", model_file)]
+    with open(model_file) as file:
+        from_json(file.read(), key=SECRET)
+    results.append(run("info", model_file))
+    assert results[-1].stdout.startswith("Signature: verified")
+    (tmp_path / "wrong").write_text("wrong")
+    results.append(run("info", model_file, "--key-file", tmp_path / "wrong"))  # the file wins
+    assert results[-1].returncode == 1 and "signed with a different key" in results[-1].stderr
+    results.append(run("fit", "gmm", data, "--standardize", "--out", tmp_path / "m.skops"))
+    assert results[-1].returncode == 1
+    assert "--standardize saves in skops' format, which cannot be signed" in results[-1].stderr
+    assert not (tmp_path / "m.skops").exists()
+    monkeypatch.setenv("EMKIT_MODEL_KEY", "")
+    results.append(run("info", model_file))
+    assert results[-1].returncode == 1 and "EMKIT_MODEL_KEY is set but empty" in results[-1].stderr
+    for result in results:
+        assert SECRET not in result.stdout + result.stderr
+
+
+def test_bad_key_files_are_refused_before_any_work(tmp_path):
+    write_csv(tmp_path / "d.csv", load_faithful().data)
+    (tmp_path / "empty").write_text("\n")
+    fit = ["fit", "gmm", tmp_path / "d.csv", "--out", tmp_path / "m.json"]
+    result = run(*fit, "--key-file", tmp_path / "empty")
+    assert result.returncode == 1 and "the file is empty" in result.stderr
+    result = run(*fit, "--key-file", tmp_path / "none")
+    assert result.returncode == 1 and "cannot read it (No such file or directory)" in result.stderr
+    assert not (tmp_path / "m.json").exists()
