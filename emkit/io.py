@@ -591,7 +591,7 @@ def _encode(value: Any) -> Any:
         if kind is None or (kind == "str" and not all(isinstance(v, str) for v in value.flat)):
             raise ValueError(f"cannot save an array of dtype {value.dtype}.")
         dtype = {"U": "str", "O": "object"}.get(value.dtype.kind, value.dtype.name)
-        data = [str(v) if kind == "str" else v.item() for v in value.ravel()]
+        data = [str(v) if kind == "str" else _encode(v.item()) for v in value.ravel()]
         return {"array": data, "dtype": dtype, "shape": list(value.shape)}
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
@@ -623,6 +623,10 @@ def _decode(value: Any, name: str) -> Any:
         raise ValueError(f"model file: {name} does not hold {math.prod(shape)} values.")
     kinds = {"str": str, "object": str, "bool": bool, "int64": Integral, "int32": Integral}
     kinds = kinds.get(dtype, Real)
+    if kinds is Real and not name.endswith("_"):  # a parameter's infinity, as min_value's
+        data = [
+            _decode(v, name) if isinstance(v, dict) and set(v) == {"float"} else v for v in data
+        ]
     if not all(
         isinstance(v, kinds) and (dtype == "bool" or not isinstance(v, bool)) for v in data
     ):
@@ -631,7 +635,7 @@ def _decode(value: Any, name: str) -> Any:
         array = np.array(data, dtype=dtype).reshape(shape)
     except OverflowError:
         raise ValueError(f"model file: {name} holds values too large for {dtype}.") from None
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)) and name.endswith("_"):
         raise ValueError(f"model file: {name} holds values that are not finite.")
     return array
 

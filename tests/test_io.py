@@ -426,3 +426,18 @@ def test_save_and_load_name_the_extra_without_skops(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r'pip install "emkit\[io\]"'):
         load(tmp_path / "m.skops")
     assert to_json(load(tmp_path / "m.json")) == to_json(mixture)  # JSON needs no skops
+
+
+def test_array_bounds_with_infinities_round_trip_but_fitted_values_stay_finite():
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 2)
+    X[::5, 0] = np.nan
+    low, high = np.array([-np.inf, 0.0]), np.array([np.inf, 1.5])
+    imputer = EMImputer(min_value=low, max_value=high, random_state=0).fit(X)
+    loaded = from_json(to_json(imputer))
+    np.testing.assert_array_equal(loaded.min_value, low)
+    np.testing.assert_array_equal(loaded.transform(X), imputer.transform(X))
+    document = json.loads(to_json(imputer))
+    document["attributes"]["means_"]["array"][0] = {"float": "inf"}
+    with pytest.raises(ValueError, match="model file: means_ holds values that are not"):
+        from_json(json.dumps(document))
