@@ -9,10 +9,11 @@ and NumPy. Its results equal the estimator's to rounding.
 
 Supported: :class:`~emkit.GaussianMixtureEM` (``predict``, ``predict_proba``,
 ``score_samples``), :class:`~emkit.EMImputer` (``transform`` by conditional
-expectations, ``predict_proba``) and :class:`~emkit.HMMEM` with Gaussian
-emissions (``predict``, ``predict_proba``, ``decode``, ``score``), each with
-missing values (NaN) marginalised as the estimators do. Computations are in
-float64.
+expectations, ``predict_proba``, ``score_samples``), :class:`~emkit.HMMEM`
+with Gaussian emissions (``predict``, ``predict_proba``, ``decode``,
+``score``) and :class:`~emkit.SemiSupervisedEM` with Gaussian emissions
+(``predict``, ``predict_proba``, ``predict_log_proba``), each with missing
+values (NaN) marginalised as the estimators do. Computations are in float64.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from ._inference import (
 from ._missing import find_missing
 from ._utils import log_normalize
 
-__all__ = ["LightGaussianMixture", "LightHMM", "LightImputer", "from_json"]
+__all__ = [
+    "LightGaussianMixture",
+    "LightHMM",
+    "LightImputer",
+    "LightSemiSupervised",
+    "from_json",
+]
 
 _FORMAT, _VERSIONS = "emkit-model", (1,)
 
@@ -157,7 +164,33 @@ class _Light:
         return X
 
 
-class LightGaussianMixture(_Light):
+class _Mixture(_Light):
+    """Gaussian mixtures: the log-densities of rows plus the log weights."""
+
+    def __init__(self, weights, means, covariance_type: str, covariances):
+        self.weights_ = weights
+        self.means_ = means
+        self.covariance_type = covariance_type
+        self.n_features_in_ = means.shape[1]
+        self._gaussians = _Gaussians(means, covariance_type, covariances)
+
+    def _rows(self, X) -> np.ndarray:
+        """X as the model takes it, checked."""
+        return self._check_X(X)
+
+    def _log_joint(self, X: np.ndarray, expectations: bool = False):
+        result = self._gaussians.log_prob(X, expectations)
+        log_prob = result[0] if expectations else result
+        with np.errstate(divide="ignore"):
+            log_prob += np.log(self.weights_)
+        return result
+
+    def _posteriors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Responsibilities and log-likelihoods of the rows."""
+        return log_normalize(self._log_joint(self._rows(X)))
+
+
+class LightGaussianMixture(_Mixture):
     """A fitted Gaussian mixture that predicts with NumPy alone.
 
     Built by :func:`from_json` from a saved :class:`~emkit.GaussianMixtureEM`;
@@ -185,20 +218,6 @@ class LightGaussianMixture(_Light):
     array([ True])
     """
 
-    def __init__(self, weights, means, covariance_type: str, covariances):
-        self.weights_ = weights
-        self.means_ = means
-        self.covariance_type = covariance_type
-        self.n_features_in_ = means.shape[1]
-        self._gaussians = _Gaussians(means, covariance_type, covariances)
-
-    def _log_joint(self, X: np.ndarray, expectations: bool = False):
-        result = self._gaussians.log_prob(X, expectations)
-        log_prob = result[0] if expectations else result
-        with np.errstate(divide="ignore"):
-            log_prob += np.log(self.weights_)
-        return result
-
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each component for each row.
 
@@ -223,7 +242,7 @@ class LightGaussianMixture(_Light):
         array([[1., 0.],
                [0., 1.]])
         """
-        return log_normalize(self._log_joint(self._check_X(X)))[0]
+        return self._posteriors(X)[0]
 
     def predict(self, X) -> np.ndarray:
         """Most likely component of each row.
@@ -271,10 +290,124 @@ class LightGaussianMixture(_Light):
         >>> light.score_samples([[0.1], [float("nan")]]).round(2)
         array([0.69, 0.  ])
         """
-        return log_normalize(self._log_joint(self._check_X(X)))[1]
+        return self._posteriors(X)[1]
 
 
-class LightImputer(LightGaussianMixture):
+class LightSemiSupervised(_Mixture):
+    """A fitted :class:`~emkit.SemiSupervisedEM` (Gaussian) that classifies with NumPy alone.
+
+    Components ``k`` belong to class ``classes_[k // n_components_per_class]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import SemiSupervisedEM
+    >>> from emkit.io import to_json
+    >>> from emkit.light import from_json
+    >>> X = np.random.default_rng(0).normal(size=(200, 2)) + np.repeat([[0, 0], [4, 4]], 100, 0)
+    >>> y = np.full(200, -1)
+    >>> y[:5], y[100:105] = 0, 1
+    >>> clf = SemiSupervisedEM(random_state=0).fit(X, y)
+    >>> light = from_json(to_json(clf))
+    >>> light.predict([[0.0, 0.0], [4.0, np.nan]])
+    array([0, 1])
+    """
+
+    def __init__(self, weights, means, covariance_type, covariances, classes):
+        super().__init__(weights, means, covariance_type, covariances)
+        self.classes_ = classes
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probability of each class given each row's observed values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> from emkit import SemiSupervisedEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.3], [0.2], [0.1], [5.0], [5.3], [5.2], [5.1]]
+        >>> clf = SemiSupervisedEM(random_state=0).fit(X, [0, 0, -1, -1, 1, 1, -1, -1])
+        >>> from_json(to_json(clf)).predict_log_proba([[0.1], [5.1]]).round(2)
+        array([[    0.  , -1019.92],
+               [ -979.92,     0.  ]])
+        """
+        log_joint = self._log_joint(self._rows(X))
+        n_classes = len(self.classes_)
+        per_class = _log_sum_exp(log_joint.reshape(len(log_joint), n_classes, -1), axis=2)
+        return per_class - _log_sum_exp(per_class, axis=1)[:, None]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each class given each row's observed values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> from emkit import SemiSupervisedEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.3], [0.2], [0.1], [5.0], [5.3], [5.2], [5.1]]
+        >>> clf = SemiSupervisedEM(random_state=0).fit(X, [0, 0, -1, -1, 1, 1, -1, -1])
+        >>> from_json(to_json(clf)).predict_proba([[0.1], [5.1]]).round(3)
+        array([[1., 0.],
+               [0., 1.]])
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import SemiSupervisedEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.3], [0.2], [0.1], [5.0], [5.3], [5.2], [5.1]]
+        >>> y = np.array(["a", "a", -1, -1, "b", "b", -1, -1], dtype=object)
+        >>> clf = SemiSupervisedEM(random_state=0).fit(X, y)
+        >>> from_json(to_json(clf)).predict([[0.1], [5.1]])
+        array(['a', 'b'], dtype=object)
+        """
+        return self.classes_[self.predict_log_proba(X).argmax(axis=1)]
+
+
+def _log_sum_exp(a: np.ndarray, axis: int) -> np.ndarray:
+    """log(sum(exp(a))) along ``axis``, as scipy.special.logsumexp (-inf if all are)."""
+    top = np.max(a, axis=axis, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
+
+
+class LightImputer(_Mixture):
     """A fitted :class:`~emkit.EMImputer` that imputes with NumPy alone.
 
     ``transform`` fills each missing value with its conditional expectation
@@ -336,8 +469,34 @@ class LightImputer(LightGaussianMixture):
         >>> light.predict_proba([[1.0, nan]])
         array([[1.]])
         """
-        X = self._as_nan(X)[:, self._options["kept"]]
-        return log_normalize(self._log_joint(X))[0]
+        return self._posteriors(X)[0]
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log-likelihood of each row's observed values (0, up to rounding, if none).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from emkit import EMImputer
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> nan = float("nan")
+        >>> imputer = EMImputer(random_state=0).fit([[1, 2], [2, nan], [3, 5], [4, 6]])
+        >>> from_json(to_json(imputer)).score_samples([[nan, nan]]).round(6)
+        array([0.])
+        """
+        return self._posteriors(X)[1]
+
+    def _rows(self, X) -> np.ndarray:
+        return self._as_nan(X)[:, self._options["kept"]]
 
     def transform(self, X) -> np.ndarray:
         """Fill the missing entries of X with their conditional expectations.
@@ -554,7 +713,9 @@ def _check_possible(log_likelihoods: np.ndarray) -> None:
         )
 
 
-def from_json(text: str | bytes) -> LightGaussianMixture | LightImputer | LightHMM:
+def from_json(
+    text: str | bytes,
+) -> LightGaussianMixture | LightImputer | LightHMM | LightSemiSupervised:
     """A NumPy-only predictor of the model that :func:`emkit.io.to_json` saved.
 
     Importing :mod:`emkit.light`, loading and predicting import neither
@@ -564,12 +725,14 @@ def from_json(text: str | bytes) -> LightGaussianMixture | LightImputer | LightH
     ----------
     text : str or bytes
         A document written by :func:`emkit.io.to_json` of a
-        :class:`~emkit.GaussianMixtureEM`, an :class:`~emkit.EMImputer` or an
-        :class:`~emkit.HMMEM` with ``emission="gaussian"`` and ``n_mix=1``.
+        :class:`~emkit.GaussianMixtureEM`, an :class:`~emkit.EMImputer`
+        (``sample_posterior=False``), an :class:`~emkit.HMMEM` with
+        ``emission="gaussian"`` and ``n_mix=1``, or a
+        :class:`~emkit.SemiSupervisedEM` with ``emission="gaussian"``.
 
     Returns
     -------
-    predictor : LightGaussianMixture, LightImputer or LightHMM
+    predictor : LightGaussianMixture, LightImputer, LightHMM or LightSemiSupervised
 
     Raises
     ------
@@ -582,11 +745,11 @@ def from_json(text: str | bytes) -> LightGaussianMixture | LightImputer | LightH
     Examples
     --------
     >>> from emkit.light import from_json
-    >>> from_json('{"format": "emkit-model", "version": 1, "kind": "SemiSupervisedEM"}')
+    >>> from_json('{"format": "emkit-model", "version": 1, "kind": "Pickle"}')
     Traceback (most recent call last):
     ...
-    ValueError: model file: emkit.light serves GaussianMixtureEM, EMImputer, HMMEM; \
-got 'SemiSupervisedEM' (use emkit.io.from_json).
+    ValueError: model file: emkit.light serves GaussianMixtureEM, EMImputer, HMMEM, \
+SemiSupervisedEM; got 'Pickle' (use emkit.io.from_json).
     """
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
@@ -696,6 +859,23 @@ def _number(value):
     return value
 
 
+def _semi_supervised(params: dict, attributes: dict) -> LightSemiSupervised:
+    if params.get("emission") != "gaussian":
+        raise ValueError(
+            "model file: emkit.light serves SemiSupervisedEM with emission='gaussian'; got "
+            f"emission={params.get('emission')!r}."
+        )
+    means, covariance_type, covariances = _gaussian_parts(params, attributes, "covariances_")
+    weights = _probabilities(attributes, "weights_", (len(means),))
+    saved = attributes["classes_"]
+    dtypes = {"object": object, "str": str, "int64": np.int64, "int32": np.int32}
+    dtype = dtypes.get(saved["dtype"], np.float64)
+    classes = np.array(saved["array"], dtype=dtype).reshape(saved["shape"])
+    if classes.ndim != 1 or len(means) % max(len(classes), 1):
+        raise ValueError("model file: classes_ does not match means_.")
+    return LightSemiSupervised(weights, means, covariance_type, covariances, classes)
+
+
 def _hmm(params: dict, attributes: dict) -> LightHMM:
     if params.get("emission") != "gaussian" or params.get("n_mix", 1) != 1:
         raise ValueError(
@@ -709,4 +889,9 @@ def _hmm(params: dict, attributes: dict) -> LightHMM:
     return LightHMM(startprob, transmat, means, covariance_type, covariances)
 
 
-_BUILDERS = {"GaussianMixtureEM": _mixture, "EMImputer": _imputer, "HMMEM": _hmm}
+_BUILDERS = {
+    "GaussianMixtureEM": _mixture,
+    "EMImputer": _imputer,
+    "HMMEM": _hmm,
+    "SemiSupervisedEM": _semi_supervised,
+}

@@ -11,9 +11,23 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-from emkit import HMMEM, EMImputer, GaussianMixtureEM, _gaussian, _hmm_inference, _inference
+from emkit import (
+    HMMEM,
+    EMImputer,
+    GaussianMixtureEM,
+    SemiSupervisedEM,
+    _gaussian,
+    _hmm_inference,
+    _inference,
+)
 from emkit.io import to_json
-from emkit.light import LightGaussianMixture, LightHMM, LightImputer, from_json
+from emkit.light import (
+    LightGaussianMixture,
+    LightHMM,
+    LightImputer,
+    LightSemiSupervised,
+    from_json,
+)
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,6 +97,26 @@ def test_imputer_equals_estimator(data, covariance_type, n_components):
     for rows in (X_nan[:8], X_nan):
         assert_allclose(light.transform(rows), imputer.transform(rows), **TOL)
         assert_allclose(light.predict_proba(rows), imputer.predict_proba(rows), **TOL)
+        assert_allclose(light.score_samples(rows), imputer.score_samples(rows), **TOL)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_semi_supervised_equals_estimator(data, covariance_type, labels):
+    X, X_nan = data
+    y = np.repeat([0, 1, 2], 150)
+    if labels == "str":  # -1 among strings: an object array
+        y = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    y[np.arange(len(y)) % 10 != 0] = -1
+    clf = SemiSupervisedEM(
+        n_components_per_class=2, covariance_type=covariance_type, random_state=0
+    ).fit(X, y)
+    light = from_json(to_json(clf))
+    assert isinstance(light, LightSemiSupervised)
+    for rows in (X[:4], X, X_nan):
+        assert_allclose(light.predict_log_proba(rows), clf.predict_log_proba(rows), **TOL)
+        assert_allclose(light.predict_proba(rows), clf.predict_proba(rows), **TOL)
+        assert_array_equal(light.predict(rows), clf.predict(rows))
 
 
 def test_imputer_options_equal_estimator(data):
@@ -180,6 +214,7 @@ def test_no_heavy_imports(data):
         to_json(GaussianMixtureEM(2, random_state=0).fit(X)),
         to_json(EMImputer(random_state=0).fit(X_nan)),
         to_json(HMMEM(2, random_state=0).fit(X)),
+        to_json(SemiSupervisedEM(random_state=0).fit(X[:4], [0, -1, 1, -1])),
     ]
     script = (
         "import json, sys\n"
@@ -187,9 +222,10 @@ def test_no_heavy_imports(data):
         "import emkit.light\n"
         "texts = json.loads(sys.stdin.read())\n"
         "X = np.array([[0.5, np.nan, 1.0], [1.0, 2.0, 3.0]])\n"
-        "gm, imputer, hmm = (emkit.light.from_json(t) for t in texts)\n"
+        "gm, imputer, hmm, clf = (emkit.light.from_json(t) for t in texts)\n"
         "gm.predict(X); gm.predict_proba(X); gm.score_samples(X)\n"
         "imputer.transform(X); hmm.predict(X); hmm.predict_proba(X); hmm.decode(X)\n"
+        "clf.predict(X); clf.predict_proba(X)\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'numba')]\n"
         "print(json.dumps(heavy))\n"
     )
