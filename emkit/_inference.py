@@ -255,6 +255,20 @@ def observed_log_prob(constants, filled, mean, root):
     return constants - 0.5 * np.einsum("ij,ij->i", whitened, whitened)
 
 
+def log_sum_exp(a: np.ndarray, axis: int) -> np.ndarray:
+    """log(sum(exp(a))) along ``axis``, without overflow; -inf where every entry is."""
+    top = np.max(a, axis=axis, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
+
+
+def class_log_proba(log_joint: np.ndarray, n_classes: int) -> np.ndarray:
+    """log P(class | x) from log p(x, component), the classes' components consecutive."""
+    per_class = log_sum_exp(log_joint.reshape(len(log_joint), n_classes, -1), axis=2)
+    return per_class - log_sum_exp(per_class, axis=1)[:, None]
+
+
 # ------------------------------------------------------------ hidden Markov models
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from ._inference import (
     _condition,
     _whitened_log_prob,
+    class_log_proba,
     forward_backward,
     observed_log_prob,
     squared_mahalanobis,
@@ -341,10 +342,7 @@ class LightSemiSupervised(_Mixture):
         array([[    0.  , -1019.92],
                [ -979.92,     0.  ]])
         """
-        log_joint = self._log_joint(self._rows(X))
-        n_classes = len(self.classes_)
-        per_class = _log_sum_exp(log_joint.reshape(len(log_joint), n_classes, -1), axis=2)
-        return per_class - _log_sum_exp(per_class, axis=1)[:, None]
+        return class_log_proba(self._log_joint(self._rows(X)), len(self.classes_))
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class given each row's observed values.
@@ -397,14 +395,6 @@ class LightSemiSupervised(_Mixture):
         array(['a', 'b'], dtype=object)
         """
         return self.classes_[self.predict_log_proba(X).argmax(axis=1)]
-
-
-def _log_sum_exp(a: np.ndarray, axis: int) -> np.ndarray:
-    """log(sum(exp(a))) along ``axis``, as scipy.special.logsumexp (-inf if all are)."""
-    top = np.max(a, axis=axis, keepdims=True)
-    top[~np.isfinite(top)] = 0.0
-    with np.errstate(divide="ignore"):
-        return np.log(np.sum(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)
 
 
 class LightImputer(_Mixture):
