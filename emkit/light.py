@@ -14,6 +14,10 @@ with Gaussian emissions (``predict``, ``predict_proba``, ``decode``,
 ``score``) and :class:`~emkit.SemiSupervisedEM` with Gaussian emissions
 (``predict``, ``predict_proba``, ``predict_log_proba``), each with missing
 values (NaN) marginalised as the estimators do. Computations are in float64.
+
+Complete rows go through NumPy and BLAS; incomplete rows and HMM sequences
+through the kernels' Python loops, many times slower than the compiled ones on
+large batches: this is for answering few rows from a fresh process.
 """
 
 from __future__ import annotations
