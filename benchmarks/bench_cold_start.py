@@ -10,7 +10,7 @@ on disk; one untimed warm-up run of each fills the cache first).
 - light: ``from emkit.light import from_json; from_json(text).predict(row)``
 
 Model: ``GaussianMixtureEM(3)`` fitted on Old Faithful (272 x 2), or with
-``--kind hmm``/``imputer`` a Gaussian ``HMMEM(3)`` or an ``EMImputer(2)``
+``--kind hmm``/``imputer`` a Gaussian ``HMMEM(3)`` or an ``EMImputer(n_components=2)``
 (``transform`` of a row with a missing value). Target (issue 22): light's
 median at most a quarter of full's, a ratio full / light of at least 4.
 
@@ -66,7 +66,7 @@ def saved_model(kind: str, directory: str) -> str:
     else:
         X = X.copy()
         X[::5, 1] = np.nan
-        model = EMImputer(2, random_state=0).fit(X)
+        model = EMImputer(n_components=2, random_state=0).fit(X)
     path = Path(directory) / f"{kind}.json"
     path.write_text(to_json(model))
     return str(path)
