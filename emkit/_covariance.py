@@ -35,6 +35,7 @@ import numba
 import numpy as np
 from scipy import linalg
 
+from ._inference import squared_mahalanobis
 from ._utils import row_sums
 
 _ILL_DEFINED = (
@@ -195,12 +196,7 @@ class _Full(_MatrixCovariance):
         return n_components * n_features * (n_features + 1) // 2
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
-        # One stacked GEMM: block k of X @ [U_1 ... U_K] is X @ U_k.
-        k, d, _ = precisions_cholesky.shape
-        stacked = precisions_cholesky.transpose(1, 0, 2).reshape(d, k * d)
-        y = (X @ stacked).reshape(X.shape[0], k, d)
-        y -= np.einsum("kd,kde->ke", means, precisions_cholesky)
-        return np.einsum("nkd,nkd->nk", y, y)
+        return squared_mahalanobis(X, means, precisions_cholesky)
 
     def second_moments(self, X, W, nk, centres):
         out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)

@@ -17,6 +17,7 @@ import numba
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from . import _inference
 from ._covariance import (
     _ILL_DEFINED,
     COVARIANCE_TYPES,
@@ -24,6 +25,7 @@ from ._covariance import (
     structure,
     triangular_inverse,
 )
+from ._jit import compiled
 from ._missing import Missingness
 from ._utils import column_sums
 from ._validation import check_positive_definite, check_prior
@@ -45,24 +47,6 @@ _ROWWISE_WORK = 2**15
 
 def _rowwise(n_rows: int, n_components: int, n_features: int) -> bool:
     return n_rows * n_components * n_features**2 <= _ROWWISE_WORK
-
-
-@numba.njit(nogil=True, cache=True)
-def _whitened_log_prob(X, means, roots, offsets, out):
-    """out[i, k] = offsets[k] - |(X[i] - means[k]) @ roots[k]|^2 / 2."""
-    (n, d), n_components = X.shape, means.shape[0]
-    y = np.empty(d)
-    for i in range(n):
-        for k in range(n_components):
-            for f in range(d):
-                y[f] = X[i, f] - means[k, f]
-            total = 0.0
-            for g in range(d):
-                s = 0.0
-                for f in range(d):
-                    s += y[f] * roots[k, f, g]
-                total += s * s
-            out[i, k] = offsets[k] - 0.5 * total
 
 
 @numba.njit(nogil=True, cache=True)
@@ -368,9 +352,8 @@ class Gaussian:
             )
             if failed:
                 raise ValueError(_ILL_DEFINED)
-            if log_prob and mahalanobis:  # the Mahalanobis term of the completed rows, by BLAS
-                whitened = (filled - means[j]) @ root
-                out_log_prob -= 0.5 * np.einsum("ij,ij->i", whitened, whitened)
+            if log_prob and mahalanobis:
+                out_log_prob = _inference.observed_log_prob(out_log_prob, filled, means[j], root)
             yield out_log_prob, filled, blocks
 
     def recentred(self, stats: GaussianStats, old_centres, new_centres) -> GaussianStats:
@@ -561,205 +544,16 @@ class Gaussian:
         return n_components * n_features + self.covariance.n_parameters(n_components, n_features)
 
 
-_LOG_2PI = math.log(2 * math.pi)
-
-
-# Reassociated sums run in SIMD lanes.
+# The kernels of ``_inference``, compiled. Reassociated sums run in SIMD lanes.
 _FAST = {"reassoc", "contract"}
-
-
-@numba.njit(nogil=True, cache=True, fastmath=_FAST)
-def _cholesky(A, n, inverse_diagonal):
-    """In-place lower Cholesky factor of A[:n, :n], 1 / its diagonal in inverse_diagonal.
-
-    Returns False if A[:n, :n] is not positive-definite.
-    """
-    for j in range(n):
-        total = A[j, j]
-        for q in range(j):
-            total -= A[j, q] * A[j, q]
-        if total <= 0.0:
-            return False
-        A[j, j] = np.sqrt(total)
-        inverse = 1.0 / A[j, j]
-        inverse_diagonal[j] = inverse
-        for i in range(j + 1, n):
-            total = A[i, j]
-            for q in range(j):
-                total -= A[i, q] * A[j, q]
-            A[i, j] = total * inverse
-    return True
-
-
-@numba.njit(nogil=True, cache=True, fastmath=_FAST)
-def _solve_lower(L, n, v, inverse_diagonal):
-    """v[:n] <- L^-1 v[:n] for the lower triangular L[:n, :n] (see ``_cholesky``)."""
-    for c in range(n):
-        total = v[c]
-        for b in range(c):
-            total -= L[c, b] * v[b]
-        v[c] = total * inverse_diagonal[c]
-
-
-@numba.njit(nogil=True, cache=True, fastmath=_FAST)
-def _condition(
-    X,
-    rows,
-    offsets,
-    columns,
-    n_missing,
-    mean,
-    root,
-    precision,
-    covariance,
-    noise,
-    log_prob,
-    filled,
-    blocks,
-    ends,
-):
-    """One component's Gaussian, conditioned on each incomplete row's observed values.
-
-    Given its observed values x_o, a row's missing values x_m are distributed
-    as N(mu_m + S_mo S_oo^-1 (x_o - mu_o), S_mm - S_mo S_oo^-1 S_om) (S the
-    covariance), or equally, with the precision P = root root^T (root upper
-    triangular, the precision Cholesky factor), as N(mu_m - P_mm^-1 P_mo (x_o -
-    mu_o), P_mm^-1). Each pattern factorises the smaller block: P_mm = L L^T if
-    no more values are missing than observed, else S_oo = L L^T. With x the
-    row completed by its conditional mean, log N_o(x_o) = log N(x) + m/2 log
-    2pi + 1/2 log det C (C the conditional covariance).
-
-    Pattern p holds rows ``rows[offsets[p]:offsets[p + 1]]``, misses the last
-    ``n_missing[p]`` columns of ``columns[p]`` and observes the others. Row r
-    of ``filled`` is X row ``rows[r]`` completed by its conditional mean, plus
-    ``chol(C) noise[r, :m]`` if ``noise`` has rows (a draw). If ``log_prob``
-    has rows, it gets log N_o(x_o) except the Mahalanobis term -||root^T (x -
-    mu)||^2 / 2, left to the caller (it equals the observed values'
-    Mahalanobis term). If ``blocks`` has entries, the lower triangle of the C
-    of pattern p goes to ``blocks[ends[p]:ends[p + 1]]``, row by row.
-    ``covariance`` is read only by patterns with more values missing than
-    observed. Returns True if a block is not positive-definite.
-    """
-    d = mean.shape[0]
-    log_det_root = 0.0
-    for f in range(d):
-        log_det_root += np.log(root[f, f])
-    L = np.empty((d, d))
-    T = np.empty((d, d))  # L^-1 S_om; or L^-1, transposed, in the precision form
-    C = np.empty((d, d))
-    u = np.empty(d)
-    delta = np.zeros(d)
-    inverse_diagonal = np.empty(d)  # of L
-    scratch = np.empty(d)
-    for p in range(offsets.shape[0] - 1):
-        n_m = n_missing[p]
-        n_o = d - n_m
-        o_idx = columns[p, :n_o]
-        m_idx = columns[p, n_o:]
-        by_precision = n_m <= n_o
-        n_f = n_m if by_precision else n_o
-        for a in range(n_f):
-            for b in range(a + 1):
-                if by_precision:
-                    L[a, b] = precision[m_idx[a], m_idx[b]]
-                else:
-                    L[a, b] = covariance[o_idx[a], o_idx[b]]
-        if not _cholesky(L, n_f, inverse_diagonal):
-            return True
-        # log det root + 1/2 log det C: C = (L L^T)^-1, or det S = det S_oo det C
-        constant = -0.5 * n_o * _LOG_2PI + (log_det_root if by_precision else 0.0)
-        product = 1.0
-        for a in range(n_f):
-            product *= L[a, a]
-        if 1e-300 < product < 1e300:  # one log, unless the product leaves the normal range
-            constant -= np.log(product)
-        else:
-            for a in range(n_f):
-                constant -= np.log(L[a, a])
-        if not by_precision:  # T = L^-1 S_om, row by row
-            for a in range(n_o):
-                for c in range(n_m):
-                    T[a, c] = covariance[o_idx[a], m_idx[c]]
-                for b in range(a):
-                    factor = L[a, b]
-                    for c in range(n_m):
-                        T[a, c] -= factor * T[b, c]
-                factor = inverse_diagonal[a]
-                for c in range(n_m):
-                    T[a, c] *= factor
-        if blocks.shape[0] > 0 or noise.shape[0] > 0:
-            if by_precision:  # C = M^T M, M = L^-1 (lower), T = M^T
-                for j in range(n_m):
-                    T[j, j] = inverse_diagonal[j]
-                    for i in range(j + 1, n_m):
-                        total = 0.0
-                        for q in range(j, i):
-                            total += L[i, q] * T[j, q]
-                        T[j, i] = -total * inverse_diagonal[i]
-                for a in range(n_m):
-                    for b in range(a + 1):
-                        total = 0.0
-                        for q in range(a, n_m):
-                            total += T[a, q] * T[b, q]
-                        C[a, b] = total
-            else:  # C = S_mm - T^T T
-                for a in range(n_m):
-                    for b in range(a + 1):
-                        C[a, b] = covariance[m_idx[a], m_idx[b]]
-                for q in range(n_o):
-                    for a in range(n_m):
-                        factor = T[q, a]
-                        for b in range(a + 1):
-                            C[a, b] -= factor * T[q, b]
-            if blocks.shape[0] > 0:
-                start = ends[p]
-                for a in range(n_m):
-                    for b in range(a + 1):
-                        blocks[start + b] = C[a, b]
-                    start += a + 1
-            if noise.shape[0] > 0 and not _cholesky(C, n_m, scratch):
-                return True
-        for r in range(offsets[p], offsets[p + 1]):
-            i = rows[r]
-            if by_precision:  # u = -L^-T L^-1 P_mo (x_o - mu_o)
-                for a in range(n_o):
-                    delta[o_idx[a]] = X[i, o_idx[a]] - mean[o_idx[a]]
-                for c in range(n_m):
-                    delta[m_idx[c]] = 0.0
-                for c in range(n_m):
-                    total = 0.0
-                    for f in range(d):
-                        total += precision[m_idx[c], f] * delta[f]
-                    u[c] = total
-                _solve_lower(L, n_m, u, inverse_diagonal)
-                for c in range(n_m - 1, -1, -1):
-                    total = u[c]
-                    for b in range(c + 1, n_m):
-                        total -= L[b, c] * u[b]
-                    u[c] = total * inverse_diagonal[c]
-                for c in range(n_m):
-                    u[c] = -u[c]
-            else:  # u = T^T L^-1 (x_o - mu_o)
-                for a in range(n_o):
-                    delta[a] = X[i, o_idx[a]] - mean[o_idx[a]]
-                _solve_lower(L, n_o, delta, inverse_diagonal)
-                for c in range(n_m):
-                    u[c] = 0.0
-                for a in range(n_o):
-                    factor = delta[a]
-                    for c in range(n_m):
-                        u[c] += factor * T[a, c]
-            if noise.shape[0] > 0:
-                for c in range(n_m):
-                    for b in range(c + 1):
-                        u[c] += C[c, b] * noise[r, b]
-            if log_prob.shape[0] > 0:
-                log_prob[r] = constant
-            for a in range(n_o):
-                filled[r, o_idx[a]] = X[i, o_idx[a]]
-            for c in range(n_m):
-                filled[r, m_idx[c]] = mean[m_idx[c]] + u[c]
-    return False
+_whitened_log_prob = compiled(_inference._whitened_log_prob)
+_cholesky = compiled(_inference._cholesky, fastmath=_FAST)
+_solve_lower = compiled(_inference._solve_lower, fastmath=_FAST)
+_condition = compiled(
+    _inference._condition,
+    {"_cholesky": _cholesky, "_solve_lower": _solve_lower},
+    fastmath=_FAST,
+)
 
 
 def _add_blocks(blocks, missing: Missingness, weights, out) -> None:

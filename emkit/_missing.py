@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,9 @@ def find_missing(X: np.ndarray) -> Missingness | None:
 
     Sparse X (count data, validated to be finite) has nothing missing.
     """
-    if sp.issparse(X):
+    # A sparse matrix exists only if scipy.sparse is loaded: the light predictor never loads it.
+    sparse = sys.modules.get("scipy.sparse")
+    if sparse is not None and sparse.issparse(X):
         return None
     mask = np.isnan(X)
     incomplete = mask.any(axis=1)

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import accuracy_score
@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from . import _inference
 from ._dask import DaskRows, check_dask_array, is_dask_array, map_rows
 from ._em import (
     EM_CONSTRAINTS,
@@ -150,10 +151,7 @@ class ClassMixtureModel:
 
     def class_log_proba(self, params: ClassMixtureParams, X, missing=None) -> np.ndarray:
         """log P(class | x) for every row and class, shape (n, n_classes)."""
-        log_joint = self.log_joint(params, X, missing)
-        shape = (log_joint.shape[0], self.n_classes, self.n_per_class)
-        per_class = logsumexp(log_joint.reshape(shape), axis=2)
-        return per_class - logsumexp(per_class, axis=1, keepdims=True)
+        return _inference.class_log_proba(self.log_joint(params, X, missing), self.n_classes)
 
 
 def _plus_log_weights(log_prob: np.ndarray, params: ClassMixtureParams) -> np.ndarray:

@@ -1,0 +1,891 @@
+"""Predictions from a saved model with NumPy alone, for serving.
+
+:func:`from_json` reads what :func:`emkit.io.to_json` writes and returns a
+predictor that imports neither scikit-learn, scipy nor numba, so that a
+process which serves a model starts quickly and carries few dependencies.
+Its inference is the estimators' own: the kernels of ``emkit._inference``,
+which the estimators compile with numba and which run here as plain Python
+and NumPy. Its results equal the estimator's to rounding.
+
+Supported: :class:`~emkit.GaussianMixtureEM` (``predict``, ``predict_proba``,
+``score_samples``), :class:`~emkit.EMImputer` (``transform`` by conditional
+expectations, ``predict_proba``, ``score_samples``), :class:`~emkit.HMMEM`
+with Gaussian emissions (``predict``, ``predict_proba``, ``decode``,
+``score``) and :class:`~emkit.SemiSupervisedEM` with Gaussian emissions
+(``predict``, ``predict_proba``, ``predict_log_proba``), each with missing
+values (NaN) marginalised as the estimators do. Computations are in float64.
+
+Complete rows go through NumPy and BLAS; incomplete rows and HMM sequences
+through the kernels' Python loops, many times slower than the compiled ones on
+large batches: this is for answering few rows from a fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from ._inference import (
+    _condition,
+    _whitened_log_prob,
+    class_log_proba,
+    forward_backward,
+    observed_log_prob,
+    squared_mahalanobis,
+    viterbi,
+)
+from ._missing import find_missing
+from ._utils import log_normalize
+
+__all__ = [
+    "LightGaussianMixture",
+    "LightHMM",
+    "LightImputer",
+    "LightSemiSupervised",
+    "from_json",
+]
+
+_FORMAT, _VERSIONS = "emkit-model", (1,)
+
+# Each covariance type's parameters as (k, d, d) matrices: the light predictor
+# works with full matrices only (the estimators' structures live in
+# _covariance, which needs scipy).
+_AS_FULL = {
+    "full": lambda c, k, d: c,
+    "tied": lambda c, k, d: np.broadcast_to(c, (k, d, d)),
+    "diag": lambda c, k, d: c[:, :, None] * np.eye(d),
+    "spherical": lambda c, k, d: c[:, None, None] * np.eye(d),
+}
+_SHAPES = {
+    "full": lambda k, d: (k, d, d),
+    "tied": lambda k, d: (d, d),
+    "diag": lambda k, d: (k, d),
+    "spherical": lambda k, d: (k,),
+}
+
+# Up to this much work (rows x components x features^2), complete rows take the
+# per-row kernel, as in the estimators (``_gaussian._ROWWISE_WORK``); beyond, BLAS.
+_ROWWISE_WORK = 2**15
+
+
+class _Gaussians:
+    """Gaussian components: log-densities of rows and conditional expectations.
+
+    ``roots[k]`` is the upper triangular precision Cholesky factor of
+    component k (``precision = root @ root.T``).
+    """
+
+    def __init__(self, means: np.ndarray, covariance_type: str, covariances: np.ndarray):
+        k, d = means.shape
+        matrices = _AS_FULL[covariance_type](covariances, k, d)
+        try:
+            factors = np.linalg.cholesky(matrices)
+        except np.linalg.LinAlgError:
+            raise ValueError("model file: the covariances are not positive-definite.") from None
+        self.means = means
+        self.roots = np.ascontiguousarray(np.swapaxes(np.linalg.inv(factors), -1, -2))
+        log_det = np.log(np.diagonal(self.roots, axis1=-2, axis2=-1)).sum(axis=-1)
+        self.offsets = log_det - 0.5 * d * math.log(2 * math.pi)
+
+    def log_prob(self, X: np.ndarray, expectations: bool = False):
+        """Log-density of each row's observed values under each component, shape (n, k).
+
+        With ``expectations``, also each component's rows completed by their
+        conditional expectations given the observed values, rows in
+        ``missing.rows`` order, and ``missing`` (None if nothing is missing).
+        """
+        n, k = X.shape[0], len(self.means)
+        missing = find_missing(X)
+        out = np.empty((n, k))
+        complete = np.arange(n) if missing is None else missing.complete
+        if len(complete):
+            out[complete] = self._complete_log_prob(X[complete])
+        filled = []
+        if missing is not None:
+            for j, (log_prob, completed) in enumerate(self._conditionals(X, missing)):
+                out[missing.rows, j] = log_prob
+                filled.append(completed)
+        return (out, filled, missing) if expectations else out
+
+    def _complete_log_prob(self, X: np.ndarray) -> np.ndarray:
+        (n, d), k = X.shape, len(self.means)
+        if n * k * d**2 <= _ROWWISE_WORK:
+            out = np.empty((n, k))
+            _whitened_log_prob(X, self.means, self.roots, self.offsets, out)
+            return out
+        return self.offsets - 0.5 * squared_mahalanobis(X, self.means, self.roots)
+
+    def _conditionals(self, X: np.ndarray, missing):
+        """(log-densities of the observed values, completed rows) of each component."""
+        n, d = len(missing.rows), X.shape[1]
+        n_missing = missing.n_missing
+        for mean, root in zip(self.means, self.roots, strict=True):
+            covariance = np.empty((0, 0))  # read only where more is missing than observed
+            if 2 * n_missing.max() > d:
+                inverse_root = np.linalg.inv(root)
+                covariance = inverse_root.T @ inverse_root
+            log_prob, filled = np.empty(n), np.empty((n, d))
+            failed = _condition(
+                X,
+                missing.rows,
+                missing.offsets,
+                missing.columns,
+                n_missing,
+                mean,
+                root,
+                root @ root.T,
+                covariance,
+                np.empty((0, d)),
+                log_prob,
+                filled,
+                np.empty(0),
+                missing.block_ends,
+            )
+            if failed:
+                raise ValueError("the covariances are not positive-definite.")
+            yield observed_log_prob(log_prob, filled, mean, root), filled
+
+
+class _Light:
+    """Shared input checks."""
+
+    n_features_in_: int
+
+    def _check_X(self, X) -> np.ndarray:
+        try:
+            X = np.array(X, dtype=np.float64, ndmin=2, copy=True)
+        except (TypeError, ValueError):
+            raise TypeError("X must be an array of numbers.") from None
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}.")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the model takes {self.n_features_in_}."
+            )
+        if np.isinf(X).any():
+            raise ValueError("X holds infinite values; mark missing values as NaN.")
+        return X
+
+
+class _Mixture(_Light):
+    """Gaussian mixtures: the log-densities of rows plus the log weights."""
+
+    def __init__(self, weights, means, covariance_type: str, covariances):
+        self.weights_ = weights
+        self.means_ = means
+        self.covariance_type = covariance_type
+        self.n_features_in_ = means.shape[1]
+        self._gaussians = _Gaussians(means, covariance_type, covariances)
+
+    def _rows(self, X) -> np.ndarray:
+        """X as the model takes it, checked."""
+        return self._check_X(X)
+
+    def _log_joint(self, X: np.ndarray, expectations: bool = False):
+        result = self._gaussians.log_prob(X, expectations)
+        log_prob = result[0] if expectations else result
+        with np.errstate(divide="ignore"):
+            log_prob += np.log(self.weights_)
+        return result
+
+    def _posteriors(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Responsibilities and log-likelihoods of the rows."""
+        return log_normalize(self._log_joint(self._rows(X)))
+
+
+class LightGaussianMixture(_Mixture):
+    """A fitted Gaussian mixture that predicts with NumPy alone.
+
+    Built by :func:`from_json` from a saved :class:`~emkit.GaussianMixtureEM`;
+    its predictions equal the estimator's (to rounding).
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    means_ : ndarray of shape (n_components, n_features)
+    covariance_type : str
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.io import to_json
+    >>> from emkit.light import from_json
+    >>> X = np.random.default_rng(0).normal(size=(200, 2)) + np.repeat([[0, 0], [5, 5]], 100, 0)
+    >>> gm = GaussianMixtureEM(2, random_state=0).fit(X)
+    >>> light = from_json(to_json(gm))
+    >>> bool(np.allclose(light.predict_proba(X), gm.predict_proba(X), rtol=0, atol=1e-12))
+    True
+    >>> light.predict([[5.0, np.nan]]) == gm.predict([[5.0, np.nan]])
+    array([ True])
+    """
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior probability of each component for each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+            Responsibilities given each row's observed values.
+
+        Examples
+        --------
+        >>> from emkit import GaussianMixtureEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> gm = GaussianMixtureEM(2, random_state=0).fit([[0.0], [0.2], [5.0], [5.2]])
+        >>> light = from_json(to_json(gm))
+        >>> light.predict_proba([[0.1], [5.1]]).round(3)
+        array([[1., 0.],
+               [0., 1.]])
+        """
+        return self._posteriors(X)[0]
+
+    def predict(self, X) -> np.ndarray:
+        """Most likely component of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from emkit import GaussianMixtureEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> gm = GaussianMixtureEM(2, random_state=0).fit([[0.0], [0.2], [5.0], [5.2]])
+        >>> light = from_json(to_json(gm))
+        >>> light.predict([[0.1], [5.1]])
+        array([0, 1])
+        """
+        return self.predict_proba(X).argmax(axis=1)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log-likelihood of each row (of its observed values).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from emkit import GaussianMixtureEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> gm = GaussianMixtureEM(2, random_state=0).fit([[0.0], [0.2], [5.0], [5.2]])
+        >>> light = from_json(to_json(gm))
+        >>> light.score_samples([[0.1], [float("nan")]]).round(2)
+        array([0.69, 0.  ])
+        """
+        return self._posteriors(X)[1]
+
+
+class LightSemiSupervised(_Mixture):
+    """A fitted :class:`~emkit.SemiSupervisedEM` (Gaussian) that classifies with NumPy alone.
+
+    Components ``k`` belong to class ``classes_[k // n_components_per_class]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import SemiSupervisedEM
+    >>> from emkit.io import to_json
+    >>> from emkit.light import from_json
+    >>> X = np.random.default_rng(0).normal(size=(200, 2)) + np.repeat([[0, 0], [4, 4]], 100, 0)
+    >>> y = np.full(200, -1)
+    >>> y[:5], y[100:105] = 0, 1
+    >>> clf = SemiSupervisedEM(random_state=0).fit(X, y)
+    >>> light = from_json(to_json(clf))
+    >>> light.predict([[0.0, 0.0], [4.0, np.nan]])
+    array([0, 1])
+    """
+
+    def __init__(self, weights, means, covariance_type, covariances, classes):
+        super().__init__(weights, means, covariance_type, covariances)
+        self.classes_ = classes
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probability of each class given each row's observed values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> from emkit import SemiSupervisedEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.3], [0.2], [0.1], [5.0], [5.3], [5.2], [5.1]]
+        >>> clf = SemiSupervisedEM(random_state=0).fit(X, [0, 0, -1, -1, 1, 1, -1, -1])
+        >>> from_json(to_json(clf)).predict_log_proba([[0.1], [5.1]]).round(2)
+        array([[    0.  , -1019.92],
+               [ -979.92,     0.  ]])
+        """
+        return class_log_proba(self._log_joint(self._rows(X)), len(self.classes_))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each class given each row's observed values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+
+        Examples
+        --------
+        >>> from emkit import SemiSupervisedEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.3], [0.2], [0.1], [5.0], [5.3], [5.2], [5.1]]
+        >>> clf = SemiSupervisedEM(random_state=0).fit(X, [0, 0, -1, -1, 1, 1, -1, -1])
+        >>> from_json(to_json(clf)).predict_proba([[0.1], [5.1]]).round(3)
+        array([[1., 0.],
+               [0., 1.]])
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows, NaN where a value is missing.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import SemiSupervisedEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.3], [0.2], [0.1], [5.0], [5.3], [5.2], [5.1]]
+        >>> y = np.array(["a", "a", -1, -1, "b", "b", -1, -1], dtype=object)
+        >>> clf = SemiSupervisedEM(random_state=0).fit(X, y)
+        >>> from_json(to_json(clf)).predict([[0.1], [5.1]])
+        array(['a', 'b'], dtype=object)
+        """
+        return self.classes_[self.predict_log_proba(X).argmax(axis=1)]
+
+
+class LightImputer(_Mixture):
+    """A fitted :class:`~emkit.EMImputer` that imputes with NumPy alone.
+
+    ``transform`` fills each missing value with its conditional expectation
+    given the row's observed values (``sample_posterior=False``), then clips
+    to ``min_value``/``max_value`` and appends the missing indicator as the
+    imputer does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import EMImputer
+    >>> from emkit.io import to_json
+    >>> from emkit.light import from_json
+    >>> X = np.random.default_rng(0).multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], 200)
+    >>> X[::7, 1] = np.nan
+    >>> imputer = EMImputer(random_state=0).fit(X)
+    >>> light = from_json(to_json(imputer))
+    >>> bool(np.allclose(light.transform(X), imputer.transform(X), rtol=0, atol=1e-12))
+    True
+    """
+
+    def __init__(self, weights, means, covariance_type, covariances, options: dict):
+        super().__init__(weights, means, covariance_type, covariances)
+        self._options = options
+        self.n_features_in_ = len(options["kept"])
+
+    def _as_nan(self, X) -> np.ndarray:
+        X = self._check_X(X)
+        placeholder = self._options["missing_values"]
+        if not (isinstance(placeholder, float) and math.isnan(placeholder)):
+            if np.isnan(X).any():
+                raise ValueError(
+                    f"X holds NaN, but missing values are marked {placeholder!r}; "
+                    "mark them one way only."
+                )
+            X[X == placeholder] = np.nan
+        return X
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Responsibilities of the components given each row's observed values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+
+        Examples
+        --------
+        >>> from emkit import EMImputer
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> nan = float("nan")
+        >>> imputer = EMImputer(random_state=0).fit([[1, 2], [2, nan], [3, 5], [4, 6]])
+        >>> light = from_json(to_json(imputer))
+        >>> light.predict_proba([[1.0, nan]])
+        array([[1.]])
+        """
+        return self._posteriors(X)[0]
+
+    def score_samples(self, X) -> np.ndarray:
+        """Log-likelihood of each row's observed values (0, up to rounding, if none).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from emkit import EMImputer
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> nan = float("nan")
+        >>> imputer = EMImputer(random_state=0).fit([[1, 2], [2, nan], [3, 5], [4, 6]])
+        >>> from_json(to_json(imputer)).score_samples([[nan, nan]]).round(6)
+        array([0.])
+        """
+        return self._posteriors(X)[1]
+
+    def _rows(self, X) -> np.ndarray:
+        return self._as_nan(X)[:, self._options["kept"]]
+
+    def transform(self, X) -> np.ndarray:
+        """Fill the missing entries of X with their conditional expectations.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries, in any pattern.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            As :meth:`emkit.EMImputer.transform`.
+
+        Examples
+        --------
+        >>> from emkit import EMImputer
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> nan = float("nan")
+        >>> imputer = EMImputer(random_state=0).fit([[1, 2], [2, nan], [3, 5], [4, 6]])
+        >>> light = from_json(to_json(imputer))
+        >>> light.transform([[2.5, nan]]).round(2)
+        array([[2.5 , 4.11]])
+        """
+        options = self._options
+        X_all = self._as_nan(X)
+        X = X_all[:, options["kept"]]
+        log_prob, completed, missing = self._log_joint(X, expectations=True)
+        filled = X.copy()
+        if missing is not None:
+            W = log_normalize(log_prob)[0][missing.rows]
+            expected = sum(W[:, j, None] * rows for j, rows in enumerate(completed))
+            rows = filled[missing.rows]
+            filled[missing.rows] = np.where(np.isnan(rows), expected, rows)
+        columns = options["kept"]
+        if options["keep_empty_features"]:
+            out = np.where(np.isnan(X_all), 0.0, X_all)
+            out[:, columns] = filled
+            filled, columns = out, slice(None)
+        lower, upper = options["limits"]
+        clipped = np.clip(filled, lower[columns], upper[columns])
+        filled = np.where(np.isnan(X_all[:, columns]), clipped, filled)
+        if options["indicator"] is not None:
+            indicator = np.isnan(X_all[:, options["indicator"]])
+            filled = np.hstack([filled, indicator.astype(filled.dtype)])
+        return filled
+
+
+class LightHMM(_Light):
+    """A fitted :class:`~emkit.HMMEM` with Gaussian emissions that infers with NumPy alone.
+
+    Without ``lengths``, ``X`` is one sequence. Forward-backward and Viterbi
+    are the estimator's (the same source, run as plain Python).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emkit import HMMEM
+    >>> from emkit.io import to_json
+    >>> from emkit.light import from_json
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.concatenate([rng.normal(0, 1, (50, 1)), rng.normal(6, 1, (50, 1))])
+    >>> hmm = HMMEM(2, random_state=0).fit(X, lengths=[60, 40])
+    >>> light = from_json(to_json(hmm))
+    >>> bool((light.predict(X, lengths=[60, 40]) == hmm.predict(X, lengths=[60, 40])).all())
+    True
+    """
+
+    def __init__(self, startprob, transmat, means, covariance_type: str, covariances):
+        self.startprob_ = startprob
+        self.transmat_ = transmat
+        self.means_ = means
+        self.covariance_type = covariance_type
+        self.n_features_in_ = means.shape[1]
+        self._gaussians = _Gaussians(means, covariance_type, covariances)
+
+    def _prepare(self, X, lengths):
+        X = self._check_X(X)
+        if lengths is None:
+            lengths = [len(X)]
+        lengths = np.asarray(lengths)
+        if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or (lengths < 1).any():
+            raise ValueError("lengths must be a 1-D array of positive integers.")
+        if lengths.sum() != len(X):
+            raise ValueError(f"lengths sum to {lengths.sum()}, but X has {len(X)} rows.")
+        ends = np.cumsum(lengths).astype(np.int64)
+        return X, self._gaussians.log_prob(X), ends - lengths, ends
+
+    def _forward_backward(self, X, lengths):
+        X, log_frameprob, starts, ends = self._prepare(X, lengths)
+        return forward_backward(self.startprob_, self.transmat_, log_frameprob, starts, ends)
+
+    def predict_proba(self, X, lengths=None) -> np.ndarray:
+        """Posterior probability of each state at each observation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Observations, NaN where a value is missing.
+        lengths : array-like of int, default=None
+            Lengths of the consecutive sequences in X; None: one sequence.
+
+        Returns
+        -------
+        posteriors : ndarray of shape (n_samples, n_components)
+
+        Examples
+        --------
+        >>> from emkit import HMMEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.2], [0.1], [0.3], [0.2], [5.0], [5.2], [5.1], [5.3], [5.2]]
+        >>> light = from_json(to_json(HMMEM(2, random_state=0).fit(X)))
+        >>> light.predict_proba([[0.0], [6.0]]).round(3)
+        array([[0., 1.],
+               [1., 0.]])
+        """
+        posteriors, _, log_likelihoods = self._forward_backward(X, lengths)
+        _check_possible(log_likelihoods)
+        return posteriors
+
+    def score(self, X, lengths=None) -> float:
+        """Mean log-likelihood per observation, as :meth:`emkit.HMMEM.score`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        lengths : array-like of int, default=None
+
+        Returns
+        -------
+        log_likelihood : float
+
+        Examples
+        --------
+        >>> from emkit import HMMEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.2], [0.1], [0.3], [0.2], [5.0], [5.2], [5.1], [5.3], [5.2]]
+        >>> light = from_json(to_json(HMMEM(2, random_state=0).fit(X)))
+        >>> round(light.score([[0.0], [6.0]]), 2)
+        -17.02
+        """
+        log_likelihoods = self._forward_backward(X, lengths)[2]
+        return float(log_likelihoods.sum() / len(self._check_X(X)))
+
+    def decode(self, X, lengths=None, algorithm: str = "viterbi"):
+        """Most likely states and their log-probability, as :meth:`emkit.HMMEM.decode`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        lengths : array-like of int, default=None
+        algorithm : {"viterbi", "map"}, default="viterbi"
+
+        Returns
+        -------
+        log_prob : float
+        states : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from emkit import HMMEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.2], [0.1], [0.3], [0.2], [5.0], [5.2], [5.1], [5.3], [5.2]]
+        >>> light = from_json(to_json(HMMEM(2, random_state=0).fit(X)))
+        >>> light.decode([[0.0], [6.0]])[1]
+        array([1, 0])
+        """
+        if algorithm == "map":
+            posteriors = self.predict_proba(X, lengths)
+            return float(np.log(posteriors.max(axis=1)).sum()), posteriors.argmax(axis=1)
+        if algorithm != "viterbi":
+            raise ValueError(f"algorithm must be 'viterbi' or 'map', got {algorithm!r}.")
+        X, log_frameprob, starts, ends = self._prepare(X, lengths)
+        with np.errstate(divide="ignore"):
+            log_start, log_trans = np.log(self.startprob_), np.log(self.transmat_)
+        log_probs, states = viterbi(log_start, log_trans, log_frameprob, starts, ends)
+        _check_possible(log_probs)
+        return float(log_probs.sum()), states
+
+    def predict(self, X, lengths=None) -> np.ndarray:
+        """Viterbi path of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        lengths : array-like of int, default=None
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from emkit import HMMEM
+        >>> from emkit.io import to_json
+        >>> from emkit.light import from_json
+        >>> X = [[0.0], [0.2], [0.1], [0.3], [0.2], [5.0], [5.2], [5.1], [5.3], [5.2]]
+        >>> light = from_json(to_json(HMMEM(2, random_state=0).fit(X)))
+        >>> light.predict([[0.0], [0.5], [6.0]])
+        array([1, 1, 0])
+        """
+        return self.decode(X, lengths)[1]
+
+
+def _check_possible(log_likelihoods: np.ndarray) -> None:
+    if np.isneginf(log_likelihoods).any():
+        raise ValueError(
+            "a sequence has probability zero under the model (a zero start, transition or "
+            "emission probability rules out every state path)."
+        )
+
+
+def from_json(
+    text: str | bytes,
+) -> LightGaussianMixture | LightImputer | LightHMM | LightSemiSupervised:
+    """A NumPy-only predictor of the model that :func:`emkit.io.to_json` saved.
+
+    Importing :mod:`emkit.light`, loading and predicting import neither
+    scikit-learn, scipy nor numba.
+
+    Parameters
+    ----------
+    text : str or bytes
+        A document written by :func:`emkit.io.to_json` of a
+        :class:`~emkit.GaussianMixtureEM`, an :class:`~emkit.EMImputer`
+        (``sample_posterior=False``), an :class:`~emkit.HMMEM` with
+        ``emission="gaussian"`` and ``n_mix=1``, or a
+        :class:`~emkit.SemiSupervisedEM` with ``emission="gaussian"``.
+
+    Returns
+    -------
+    predictor : LightGaussianMixture, LightImputer, LightHMM or LightSemiSupervised
+
+    Raises
+    ------
+    ValueError
+        If the text is not such a model, or its parameters are not a valid
+        model (shapes, finiteness, probabilities, positive-definite
+        covariances). :func:`emkit.io.from_json` checks more; load untrusted
+        files with it once.
+
+    Examples
+    --------
+    >>> from emkit.light import from_json
+    >>> from_json('{"format": "emkit-model", "version": 1, "kind": "Pickle"}')
+    Traceback (most recent call last):
+    ...
+    ValueError: model file: emkit.light serves GaussianMixtureEM, EMImputer, HMMEM, \
+SemiSupervisedEM; got 'Pickle' (use emkit.io.from_json).
+    """
+    if not isinstance(text, (str, bytes, bytearray)):
+        raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise ValueError(f"model file: not valid JSON ({error}).") from None
+    if not isinstance(document, dict) or document.get("format") != _FORMAT:
+        raise ValueError(f'model file: not an emkit model (no "format": "{_FORMAT}").')
+    if document.get("version") not in _VERSIONS or type(document.get("version")) is not int:
+        raise ValueError(
+            f"model file: format version {document.get('version')!r} is not supported."
+        )
+    kind = document.get("kind")
+    if kind not in _BUILDERS:
+        raise ValueError(
+            f"model file: emkit.light serves {', '.join(_BUILDERS)}; got {kind!r} "
+            "(use emkit.io.from_json)."
+        )
+    params, attributes = document.get("params"), document.get("attributes")
+    if not isinstance(params, dict) or not isinstance(attributes, dict):
+        raise ValueError("model file: 'params' and 'attributes' must be JSON objects.")
+    try:
+        return _BUILDERS[kind](params, attributes)
+    except (KeyError, TypeError, IndexError) as error:
+        raise ValueError(f"model file: invalid {kind} ({error!r}).") from None
+
+
+def _array(attributes: dict, name: str, shape: tuple | None = None) -> np.ndarray:
+    """A float array of the document, checked."""
+    value = attributes[name]
+    if not (isinstance(value, dict) and set(value) == {"array", "dtype", "shape"}):
+        raise ValueError(f"model file: {name} is not an array.")
+    try:
+        array = np.array(value["array"], dtype=np.float64).reshape(value["shape"])
+    except (TypeError, ValueError):
+        raise ValueError(f"model file: {name} is not an array of numbers.") from None
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"model file: {name} has shape {array.shape}, expected {shape}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"model file: {name} holds values that are not finite.")
+    return array
+
+
+def _probabilities(attributes: dict, name: str, shape: tuple) -> np.ndarray:
+    array = _array(attributes, name, shape)
+    if (array < 0).any() or not np.allclose(array.sum(axis=-1), 1.0, rtol=0, atol=1e-6):
+        raise ValueError(f"model file: {name} must be probabilities that sum to one.")
+    return array
+
+
+def _gaussian_parts(params: dict, attributes: dict, covariances: str):
+    """(means, covariance_type, covariances), checked."""
+    covariance_type = params["covariance_type"]
+    if covariance_type not in _AS_FULL:
+        raise ValueError(f"model file: unknown covariance_type {covariance_type!r}.")
+    means = _array(attributes, "means_")
+    if means.ndim != 2:
+        raise ValueError("model file: means_ must be 2-D.")
+    shape = _SHAPES[covariance_type](*means.shape)
+    return means, covariance_type, _array(attributes, covariances, shape)
+
+
+def _mixture(params: dict, attributes: dict) -> LightGaussianMixture:
+    means, covariance_type, covariances = _gaussian_parts(params, attributes, "covariances_")
+    weights = _probabilities(attributes, "weights_", (len(means),))
+    return LightGaussianMixture(weights, means, covariance_type, covariances)
+
+
+def _imputer(params: dict, attributes: dict) -> LightImputer:
+    if params.get("sample_posterior"):
+        raise ValueError(
+            "model file: emkit.light imputes by conditional expectations; this imputer "
+            "draws (sample_posterior=True): use emkit.io.from_json."
+        )
+    means, covariance_type, covariances = _gaussian_parts(params, attributes, "covariances_")
+    weights = _probabilities(attributes, "weights_", (len(means),))
+    kept = np.array(attributes["kept_columns"]["array"], dtype=bool)
+    if kept.sum() != means.shape[1]:
+        raise ValueError("model file: kept_columns does not match means_.")
+    n_all = len(kept)
+    limits = []
+    for name in ("min_value", "max_value"):
+        value = _number(params[name])
+        if isinstance(value, dict):
+            value = np.array(value["array"], dtype=np.float64)
+        limits.append(np.broadcast_to(np.asarray(value, dtype=np.float64), (n_all,)))
+    indicator = None
+    if "indicator_features" in attributes:
+        indicator = np.array(attributes["indicator_features"]["array"], dtype=np.int64)
+    options = {
+        "kept": kept,
+        "missing_values": _number(params["missing_values"]),
+        "keep_empty_features": bool(params["keep_empty_features"]),
+        "limits": limits,
+        "indicator": indicator,
+    }
+    return LightImputer(weights, means, covariance_type, covariances, options)
+
+
+def _number(value):
+    """A parameter's value, with JSON's stand-ins for NaN and infinities decoded."""
+    if isinstance(value, list):
+        return [_number(v) for v in value]
+    if isinstance(value, dict) and set(value) == {"float"}:
+        return float(value["float"])
+    return value
+
+
+def _semi_supervised(params: dict, attributes: dict) -> LightSemiSupervised:
+    if params.get("emission") != "gaussian":
+        raise ValueError(
+            "model file: emkit.light serves SemiSupervisedEM with emission='gaussian'; got "
+            f"emission={params.get('emission')!r}."
+        )
+    means, covariance_type, covariances = _gaussian_parts(params, attributes, "covariances_")
+    weights = _probabilities(attributes, "weights_", (len(means),))
+    saved = attributes["classes_"]
+    dtypes = {"object": object, "str": str, "int64": np.int64, "int32": np.int32}
+    dtype = dtypes.get(saved["dtype"], np.float64)
+    classes = np.array(saved["array"], dtype=dtype).reshape(saved["shape"])
+    if classes.ndim != 1 or len(means) % max(len(classes), 1):
+        raise ValueError("model file: classes_ does not match means_.")
+    return LightSemiSupervised(weights, means, covariance_type, covariances, classes)
+
+
+def _hmm(params: dict, attributes: dict) -> LightHMM:
+    if params.get("emission") != "gaussian" or params.get("n_mix", 1) != 1:
+        raise ValueError(
+            "model file: emkit.light serves HMMEM with emission='gaussian' and n_mix=1; "
+            f"got emission={params.get('emission')!r}, n_mix={params.get('n_mix')!r}."
+        )
+    means, covariance_type, covariances = _gaussian_parts(params, attributes, "covars_")
+    k = len(means)
+    startprob = _probabilities(attributes, "startprob_", (k,))
+    transmat = _probabilities(attributes, "transmat_", (k, k))
+    return LightHMM(startprob, transmat, means, covariance_type, covariances)
+
+
+_BUILDERS = {
+    "GaussianMixtureEM": _mixture,
+    "EMImputer": _imputer,
+    "HMMEM": _hmm,
+    "SemiSupervisedEM": _semi_supervised,
+}
