@@ -38,8 +38,8 @@ def _web():
         import uvicorn
     except ImportError as error:
         raise ImportError(
-            f"emkit serve needs starlette, uvicorn and prometheus-client ({error.name} is "
-            'missing): pip install "emkit[serve]"'
+            f"emkit.serve needs starlette, uvicorn and prometheus-client; {error.name} is "
+            'missing: pip install "emkit[serve]"'
         ) from None
     return starlette, uvicorn, prometheus_client
 
@@ -94,6 +94,8 @@ def _rows(body: bytes, model: _Model):
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(f"the body is not JSON ({error}).") from None
+    except RecursionError:
+        raise BadRequest("the body is not JSON of rows (nested too deep).") from None
     if not isinstance(document, dict) or "instances" not in document:
         raise BadRequest('the body must be a JSON object with "instances": a list of rows.')
     instances = document["instances"]
@@ -414,16 +416,18 @@ def make_app(
             {"error": f"{request.method} {request.url.path}: {error.detail}"}, error.status_code
         )
 
-    hangups: set = set()
+    hangups: set = set()  # the reloads SIGHUP started and that still run
+
+    def hangup(loop) -> None:
+        future = loop.run_in_executor(None, reload)
+        hangups.add(future)
+        future.add_done_callback(hangups.discard)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         loop = asyncio.get_running_loop()
         try:
-            loop.add_signal_handler(
-                signal.SIGHUP,
-                lambda: hangups.add(loop.run_in_executor(None, reload)),
-            )
+            loop.add_signal_handler(signal.SIGHUP, hangup, loop)
         except (AttributeError, NotImplementedError, RuntimeError, ValueError):
             pass  # no SIGHUP (Windows), or not the main thread: POST /reload still works
         yield

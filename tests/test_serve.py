@@ -26,7 +26,7 @@ pytest.importorskip("prometheus_client")
 httpx = pytest.importorskip("httpx")
 
 import emkit  # noqa: E402
-from emkit import GaussianMixtureEM  # noqa: E402
+from emkit import EMImputer, GaussianMixtureEM  # noqa: E402
 from emkit.datasets import load_faithful  # noqa: E402
 from emkit.io import load, to_json  # noqa: E402
 
@@ -209,6 +209,8 @@ def test_null_is_a_missing_value_for_a_model_that_takes_them(plain):
     "route, body, status, message",
     [
         ("/predict", b"{not json", 400, "the body is not JSON"),
+        ("/predict", b"[" * 100_000, 400, "nested too deep"),
+        ("/predict", b"", 400, "the body is not JSON"),
         ("/predict", b'{"rows": [[1, 2]]}', 400, '"instances"'),
         ("/predict", b"[[1, 2]]", 400, '"instances"'),
         ("/predict", b'{"instances": []}', 400, "non-empty list"),
@@ -373,6 +375,25 @@ def test_a_broken_file_on_reload_keeps_the_last_good_model(plain):
         np.testing.assert_array_equal(predictions(served), plain.model.predict(X))
         assert served.headers["X-Model-Hash"] == plain.sha256
         assert "reload failed, still serving" in plain.log_path.read_text()
+    finally:
+        restore(plain)
+
+
+def test_an_imputer_answers_transform_with_null_for_missing_values(plain):
+    X = load_faithful().data.copy()
+    X[::7, 1] = np.nan
+    imputer = EMImputer(random_state=0).fit(X)
+    try:
+        sha256 = write_model(plain.model_path, imputer)
+        reloaded = plain.client.post("/reload")
+        assert reloaded.json() == {"status": "reloaded", "model_hash": sha256}
+        rows = [[None if np.isnan(v) else v for v in row] for row in X[:50].tolist()]
+        response = plain.client.post("/transform", json={"instances": rows})
+        np.testing.assert_array_equal(predictions(response), imputer.transform(X[:50]))
+        assert response.headers["X-Model-Hash"] == sha256
+        missing = plain.client.post("/predict", json={"instances": rows})
+        assert missing.status_code == 404
+        assert "EMImputer has no predict; this model answers /predict_proba" in missing.text
     finally:
         restore(plain)
 
