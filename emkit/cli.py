@@ -512,14 +512,13 @@ def serve_command(args) -> int:
     if args.token_file is not None:
         try:
             with open(args.token_file, "rb") as file:
-                token = file.read().removesuffix(b"\n").removesuffix(b"\r")
+                token = file.read().strip()  # as an HTTP header's value is read
         except OSError as error:
             raise CommandError(
                 f"--token-file {args.token_file}: cannot read it ({error.strerror})."
             ) from None
-        if not token.strip():
+        if not token:
             raise CommandError(f"--token-file {args.token_file}: the file is empty.")
-        token = token.strip()
     key = _key(args)
     try:
         serve(

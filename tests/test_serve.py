@@ -523,3 +523,20 @@ def test_the_body_format_is_json_with_instances_and_predictions(plain):
     response = plain.client.post("/predict", content=json.dumps({"instances": [[2.0, 60.0]]}))
     assert response.headers["content-type"] == "application/json"
     assert set(response.json()) == {"predictions"}
+
+
+def test_a_token_file_that_cannot_be_read_or_is_empty_is_refused(tmp_path):
+    (tmp_path / "empty").write_text(" \n")
+    for token_file, message in [
+        (tmp_path / "absent", "cannot read it (No such file or directory)"),
+        (tmp_path / "empty", "the file is empty"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "emkit", "serve", "m.json", "--token-file", str(token_file)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=120,
+        )
+        assert result.returncode == 1
+        assert result.stderr == f"emkit serve: --token-file {token_file}: {message}.\n"
