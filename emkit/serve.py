@@ -305,7 +305,7 @@ def make_app(
                 return False, message
             state["model"] = model
             reloads.labels("success").inc()
-            logger.warning("reloaded %s: sha256 %s", model_path, model.sha256)
+            logger.info("reloaded %s: sha256 %s", model_path, model.sha256)
             return True, model.sha256
 
     async def body_of(request) -> bytes:
