@@ -503,6 +503,42 @@ def info_command(args) -> int:
     return 0
 
 
+def serve_command(args) -> int:
+    """Serve a model file over HTTP until interrupted (SIGHUP: load it again)."""
+    from .serve import _web, serve
+
+    _web()  # the extra, before reading anything
+    token = None
+    if args.token_file is not None:
+        try:
+            with open(args.token_file, "rb") as file:
+                token = file.read().strip()  # as an HTTP header's value is read
+        except OSError as error:
+            raise CommandError(
+                f"--token-file {args.token_file}: cannot read it ({error.strerror})."
+            ) from None
+        if not token:
+            raise CommandError(f"--token-file {args.token_file}: the file is empty.")
+    key = _key(args)
+    try:
+        serve(
+            args.model_file,
+            host=args.host,
+            port=args.port,
+            key=key,
+            token=token,
+            rate_limit=args.rate_limit,
+            max_body_bytes=args.max_body_bytes,
+        )
+    except OSError as error:
+        raise CommandError(
+            f"{args.model_file}: cannot read the model ({error.strerror})."
+        ) from None
+    except ValueError as error:
+        raise CommandError(f"{args.model_file}: {error}") from None
+    return 0
+
+
 # --------------------------------------------------------------- the options
 
 
@@ -634,6 +670,13 @@ def _non_negative(text: str) -> float:
     raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
 
 
+def _positive_number(text: str) -> float:
+    value = _non_negative(text)
+    if value > 0:
+        return value
+    raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+
+
 def _n_components(text: str) -> str:
     if text == "auto" or _is_positive(text):
         return text
@@ -690,6 +733,36 @@ def _parser() -> argparse.ArgumentParser:
     info_parser = commands.add_parser("info", help="check a model file and say what it holds")
     info_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
     _add_key_option(info_parser, signing=False)
+    serve_parser = commands.add_parser(
+        "serve", help="answer predictions over HTTP (JSON; pip install 'emkit[serve]')"
+    )
+    serve_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
+    serve_parser.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)"
+    )
+    serve_parser.add_argument(
+        "--port", type=int, default=8000, help="the port to listen on (default: %(default)s)"
+    )
+    serve_parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="require 'Authorization: Bearer TOKEN', TOKEN this file's text, on every route "
+        "but /healthz (default: no authentication)",
+    )
+    serve_parser.add_argument(
+        "--rate-limit",
+        type=_positive_number,
+        metavar="R",
+        help="requests a second each client address may make, else 429 (default: no limit)",
+    )
+    serve_parser.add_argument(
+        "--max-body-bytes",
+        type=_positive,
+        default=1 << 20,
+        metavar="N",
+        help="a larger request body is refused with 413 (default: %(default)s)",
+    )
+    _add_key_option(serve_parser, signing=False)
     return parser
 
 
@@ -701,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
         "predict": predict_command,
         "impute": impute_command,
         "info": info_command,
+        "serve": serve_command,
     }[args.command]
     try:
         return run(args)

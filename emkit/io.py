@@ -462,6 +462,12 @@ def load(path: str | os.PathLike, *, key: str | bytes | None = None) -> BaseEsti
     key = _key_bytes(key)
     with open(path, "rb") as file:
         data = file.read()
+    return _from_bytes(data, key)
+
+
+def _from_bytes(data: bytes, key: str | bytes | None) -> BaseEstimator:
+    """The model in a file's bytes, as :func:`load` reads it (``emkit serve`` hashes them too)."""
+    key = _key_bytes(key)
     if data[:4] == b"PK\x03\x04":  # a zip archive: skops' format
         if key is not None:
             raise ValueError(
