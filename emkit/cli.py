@@ -539,6 +539,35 @@ def serve_command(args) -> int:
     return 0
 
 
+def drift_command(args) -> int:
+    """Print a drift report of a batch against reference rows: exit status 1 if drift."""
+    import copy
+
+    from .monitoring import DriftMonitor
+
+    model = _load(args.model_file, _key(args))
+    X, _, names = _data(args, model)
+    reference_args = copy.copy(args)
+    reference_args.data = args.reference
+    R, _, _ = _data(reference_args, model)
+    with warnings.catch_warnings():  # the columns are checked above, by name or by position
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        try:
+            monitor = DriftMonitor(
+                model,
+                R,
+                alpha=args.alpha,
+                n_resamples=args.n_resamples,
+                feature_names=names,
+                random_state=args.random_state,
+            )
+        except TypeError as error:  # a model without score_samples
+            raise CommandError(f"{args.model_file}: {error}") from None
+        report = monitor.check(X)
+    print(report)
+    return 1 if report.drift else 0
+
+
 # --------------------------------------------------------------- the options
 
 
@@ -683,6 +712,16 @@ def _n_components(text: str) -> str:
     raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {text!r}")
 
 
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 < value < 1:
+        return value
+    raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emkit", description="Fit, apply and check EM models on CSV files."
@@ -763,6 +802,38 @@ def _parser() -> argparse.ArgumentParser:
         help="a larger request body is refused with 413 (default: %(default)s)",
     )
     _add_key_option(serve_parser, signing=False)
+    drift_parser = commands.add_parser(
+        "drift",
+        help="check whether a batch of rows drifted from reference rows "
+        "(exit status 0: no, 1: drift, 2: bad input)",
+    )
+    drift_parser.add_argument("model_file", metavar="MODEL", help="written by emkit fit")
+    _add_data_options(drift_parser, special_columns=False)
+    drift_parser.add_argument(
+        "--reference",
+        required=True,
+        metavar="REF.csv",
+        help="rows like the ones the model should see, with the same columns, at least twice "
+        "as many as the batch; best not the rows the model was fitted on (required)",
+    )
+    drift_parser.add_argument(
+        "--alpha",
+        type=_alpha,
+        default=0.01,
+        help="false-alarm rate: the chance that a batch like the reference is called drift "
+        "(default: %(default)s)",
+    )
+    drift_parser.add_argument(
+        "--n-resamples",
+        type=_positive,
+        default=2000,
+        metavar="N",
+        help="batches drawn from the reference to set the thresholds (default: %(default)s)",
+    )
+    drift_parser.add_argument(
+        "--random-state", type=int, default=0, metavar="SEED", help="(default: 0)"
+    )
+    _add_key_option(drift_parser, signing=False)
     return parser
 
 
@@ -775,6 +846,7 @@ def main(argv: list[str] | None = None) -> int:
         "impute": impute_command,
         "info": info_command,
         "serve": serve_command,
+        "drift": drift_command,
     }[args.command]
     try:
         return run(args)
@@ -783,7 +855,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (ValueError, OSError, ImportError) as error:  # CommandError and CSVError too
         print(f"emkit {args.command}: {error}", file=sys.stderr)
-        return 1
+        return 2 if args.command == "drift" else 1  # drift's 1 means drift
 
 
 if __name__ == "__main__":

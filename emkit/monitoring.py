@@ -99,12 +99,12 @@ class DriftReport:
             f"outliers {self.outlier_share:.2%} (reference {self.reference_outlier_share:.2%}, "
             f"p {self.outlier_pvalue:.3g})",
             f"PSI threshold {self.psi_threshold:.3g} (p of the largest {self.psi_pvalue:.3g})",
-            f"{'feature':<16}{'PSI':>8}{'missing':>10}{'reference':>11}{'p':>10}",
+            f"{'feature':<16}{'PSI':>8}{'missing':>10}{'reference':>11}{'p(missing)':>12}",
         ]
         for j, name in enumerate(self.feature_names):
             lines.append(
                 f"{name[:15]:<16}{self.psi[j]:8.3f}{self.missing_share[j]:10.2%}"
-                f"{self.reference_missing_share[j]:11.2%}{self.missing_pvalue[j]:10.3g}"
+                f"{self.reference_missing_share[j]:11.2%}{self.missing_pvalue[j]:12.3g}"
             )
         return "\n".join(lines)
 
@@ -323,7 +323,7 @@ class DriftMonitor:
         n = self.n_reference_
         if n < 2 * m:
             raise ValueError(
-                f"batch has {m} rows: the reference ({n} rows) must have at least twice as "
+                f"X has {m} rows: the reference ({n} rows) must have at least twice as "
                 "many rows as a batch to calibrate the thresholds."
             )
         scores, bins, total = self._reference_scores, self._reference_bins, self._reference_counts

@@ -720,3 +720,58 @@ def test_bad_key_files_are_refused_before_any_work(tmp_path):
     result = run(*fit, "--key-file", tmp_path / "none")
     assert result.returncode == 1 and "cannot read it (No such file or directory)" in result.stderr
     assert not (tmp_path / "m.json").exists()
+
+
+# ------------------------------------------------------------ drift (issue 23)
+
+
+@by_position
+def test_drift_prints_the_report_and_exits_0_or_1(tmp_path):
+    rng = np.random.default_rng(0)
+    header = ["a", "b", "c"]
+    write_csv(tmp_path / "train.csv", rng.normal(size=(600, 3)), header)
+    write_csv(tmp_path / "ref.csv", rng.normal(size=(1000, 3)), header)
+    write_csv(tmp_path / "same.csv", rng.normal(size=(300, 3)), header)
+    shifted = rng.normal(size=(300, 3)) + np.array([0, 1, 0])
+    write_csv(tmp_path / "shifted.csv", shifted[:, [2, 0, 1]], ["c", "a", "b"])  # by name
+    model = str(tmp_path / "m.json")
+    assert run("fit", "gmm", tmp_path / "train.csv", "--out", model).returncode == 0
+    drift = ["drift", model, "--reference", tmp_path / "ref.csv", "--n-resamples", "800"]
+    same = run(*drift, tmp_path / "same.csv")
+    assert same.returncode == 0, same.stderr
+    assert same.stdout.startswith("no drift: 300 rows, false-alarm rate 0.01\n")
+    moved = run(*drift, tmp_path / "shifted.csv")
+    assert moved.returncode == 1, moved.stderr
+    assert moved.stdout.startswith("DRIFT: 300 rows")
+    assert "PSI of 'b'" in moved.stdout and moved.stderr == ""
+
+    # The report is DriftMonitor's, with the same seed.
+    from emkit.monitoring import DriftMonitor
+
+    with open(model) as file:
+        gm = from_json(file.read())
+    reference = np.loadtxt(tmp_path / "ref.csv", delimiter=",", skiprows=1)
+    monitor = DriftMonitor(gm, reference, n_resamples=800, random_state=0, feature_names=header)
+    assert moved.stdout == str(monitor.check(shifted)) + "\n"
+
+
+def test_drift_exits_2_on_bad_input(tmp_path):
+    rng = np.random.default_rng(1)
+    write_csv(tmp_path / "train.csv", rng.normal(size=(300, 2)))
+    write_csv(tmp_path / "small.csv", rng.normal(size=(50, 2)))
+    write_csv(tmp_path / "three.csv", rng.normal(size=(300, 3)))
+    model = str(tmp_path / "m.json")
+    assert run("fit", "gmm", tmp_path / "train.csv", "--out", model).returncode == 0
+    data, ref = tmp_path / "train.csv", tmp_path / "train.csv"
+    cases = {
+        (model, data, "--reference", tmp_path / "small.csv"): "reference has 50 rows",
+        (model, data, "--reference", ref): "X has 300 rows: the reference (300 rows)",
+        (model, tmp_path / "three.csv", "--reference", ref): "X has 3 features",
+        (model, data, "--reference", tmp_path / "none.csv"): "none.csv",
+        (tmp_path / "none.json", data, "--reference", ref): "cannot read the model",
+        (model, data, "--reference", ref, "--alpha", "1"): "expected a number between 0 and 1",
+    }
+    for args, message in cases.items():
+        result = run("drift", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
+        assert result.stdout == ""
