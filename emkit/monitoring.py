@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -207,7 +208,10 @@ class DriftMonitor:
                 f"estimator: {type(estimator).__name__} has no score_samples method; "
                 "give a fitted GaussianMixtureEM, BayesianGaussianMixtureEM or EMImputer."
             )
-        check_is_fitted(estimator)
+        try:
+            check_is_fitted(estimator)
+        except NotFittedError as error:
+            raise NotFittedError(f"estimator: {error}") from None
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
             raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}.")
         for name, value in (("n_resamples", n_resamples), ("batch_size", batch_size)):

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from emkit import EMImputer, GaussianMixtureEM
+from emkit import BayesianGaussianMixtureEM, EMImputer, GaussianMixtureEM
 from emkit.monitoring import DriftMonitor, DriftReport
 
 N_FEATURES = 10
@@ -129,6 +131,20 @@ def test_missing_shares_use_the_conditional_binomial_test():
     assert report.drift and "missing 'x1' 10.00% against 5.00%" in report.reasons
 
 
+def test_a_pipeline_or_a_bayesian_mixture_is_monitored_too():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(1600, 2)) * [1.0, 100.0]
+    pipeline = make_pipeline(StandardScaler(), GaussianMixtureEM(2, random_state=0))
+    pipeline.fit(X[:600])
+    bayesian = BayesianGaussianMixtureEM(n_components=3, random_state=0).fit(X[:600])
+    for model in (pipeline, bayesian):
+        monitor = DriftMonitor(model, X[600:], n_resamples=400, random_state=0)
+        batch = X[600:900] + np.array([0.0, 100.0])  # one standard deviation in feature 1
+        report = monitor.check(batch)
+        assert report.log_likelihood == pytest.approx(model.score(batch))
+        assert report.drift and report.psi[1] > report.psi_threshold > report.psi[0]
+
+
 def test_thresholds_are_calibrated_once_per_batch_size(setting):
     sample, model, reference, _ = setting
     monitor = DriftMonitor(model, reference, n_resamples=400, random_state=0)
@@ -146,7 +162,7 @@ def test_thresholds_are_calibrated_once_per_batch_size(setting):
 
 def test_bad_input_is_refused_naming_the_argument(setting):
     _, model, reference, monitor = setting
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="estimator: This GaussianMixtureEM instance is not"):
         DriftMonitor(GaussianMixtureEM(2), reference)
     with pytest.raises(TypeError, match=r"estimator: .* no score_samples"):
         DriftMonitor(object(), reference)
@@ -171,3 +187,18 @@ def test_bad_input_is_refused_naming_the_argument(setting):
         monitor.check(reference[:6000])
     with pytest.raises(TypeError, match="X must be an array of numbers"):
         monitor.check([["a"] * N_FEATURES])
+
+
+def test_each_statistic_raises_false_alarms_at_its_share_of_alpha():
+    # alpha = 0.2 so that the rates are measurable on few batches: each of the four
+    # statistics has 0.05, and a batch from the reference's distribution is flagged by
+    # the log-likelihood and by the PSI each about 5% of the time, by anything at most 20%.
+    rng = np.random.default_rng(8)
+    model = GaussianMixtureEM(1, random_state=0).fit(rng.normal(size=(2000, 2)))
+    monitor = DriftMonitor(model, rng.normal(size=(5000, 2)), alpha=0.2, random_state=0)
+    reports = [monitor.check(rng.normal(size=(100, 2))) for _ in range(400)]
+    loglik = np.mean([report.log_likelihood_pvalue < 0.05 for report in reports])
+    psi = np.mean([report.psi_pvalue < 0.05 for report in reports])
+    # 400 batches: a rate of 5% is 20 +- 4.4 batches.
+    assert 0.02 <= loglik <= 0.085 and 0.02 <= psi <= 0.085
+    assert np.mean([report.drift for report in reports]) <= 0.2
