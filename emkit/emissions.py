@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.utils.validation import check_array
 
 from ._emissions import Scored
+from ._validation import check_X
 
 __all__ = ["Emission"]
 
@@ -177,8 +178,6 @@ class CustomEmission:
         self.explores = bool(getattr(emission, "explores", True))
 
     def check_X(self, estimator, X, reset: bool) -> np.ndarray:
-        from ._validation import check_X
-
         X = self.user.check_X(check_X(estimator, X, reset=reset, dtype=None))
         if not (isinstance(X, np.ndarray) and X.ndim == 2):
             raise TypeError(
