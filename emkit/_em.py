@@ -29,7 +29,7 @@ from ._accel import Squarem
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor
 from ._starts import sample_rows, threadpools
-from ._validation import warn
+from ._validation import NonFiniteError, warn
 
 # Parameter constraints of the driver's options, shared by every estimator.
 EM_CONSTRAINTS: dict = {
@@ -261,6 +261,8 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
             evaluated = data.e_step(model, params)
             n_iter += 1
         (stats, log_likelihood), evaluated = evaluated, None
+        if not math.isfinite(log_likelihood):
+            monitor.non_finite += 1
         change = log_likelihood / data.total_weight - lower_bound
         lower_bound = log_likelihood / data.total_weight
         lower_bounds.append(lower_bound)
@@ -288,13 +290,16 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
         if _converged(change1, ratio, tol, lower_bound):
             params, evaluated, rate = step1, (stats1, log_likelihood1), ratio
             continue  # recorded as converged at the top of the loop
-        trial = None if candidate is None else _trial_e_step(model, data, candidate)
+        trial, non_finite = None, False
+        if candidate is not None:
+            trial, non_finite = _trial_e_step(model, data, candidate)
         n_iter += 1
+        monitor.non_finite += non_finite
         jumped = trial is not None and trial[1] >= log_likelihood
         monitor.count_jump(invalid=trial is None, rejected=not jumped)
         squarem.update(jumped)
         params, evaluated = (candidate, trial) if jumped else (step2, None)
-    monitor.finish(lower_bound, converged)
+    monitor.finish(lower_bound, converged, n_iter)
     return EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
 
 
@@ -415,13 +420,20 @@ def _extrapolated(model, squarem, params0, params1, params2):
 
 
 def _trial_e_step(model, data, candidate):
-    """The E-step at a SQUAREM point, or None if the data are impossible under it."""
+    """The E-step at a SQUAREM point, or None if the data are impossible under it.
+
+    Also whether it met a non-finite log-likelihood (of the whole data, or of
+    a sequence the model rules out: ``NonFiniteError``).
+    """
     with np.errstate(all="ignore"):
         try:
             trial = data.e_step(model, candidate)
+        except NonFiniteError:
+            return None, True
         except ValueError:
-            return None
-    return trial if np.isfinite(trial[1]) else None
+            return None, False
+    finite = math.isfinite(trial[1])
+    return (trial if finite else None), not finite
 
 
 def _snapshot(fitted, m_step, n_iter: int, lower_bounds: list):

@@ -36,6 +36,14 @@ class IterationRecord:
         (a covariance not positive-definite, a value not finite, data
         impossible under them), each replaced by the plain EM step; counted in
         ``rejected_jumps`` too.
+    non_finite : int
+        Non-finite values met in this restart so far: E-steps (at EM iterates
+        or at SQUAREM points) whose log-likelihood was NaN or infinite, or
+        that found a sequence the parameters rule out (log-likelihood -inf).
+        Each such E-step counts once; a SQUAREM point found this way is also
+        counted in ``invalid_jumps``. Zero-probability entries that EM keeps
+        at zero are not counted, nor are covariances that are not
+        positive-definite (``invalid_jumps`` only).
     """
 
     restart: int
@@ -45,6 +53,7 @@ class IterationRecord:
     elapsed: float
     rejected_jumps: int = 0
     invalid_jumps: int = 0
+    non_finite: int = 0
     _snapshot: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     def estimator(self):
@@ -71,7 +80,7 @@ class Monitor:
         self.callback = callback
         self.start = self.last_print = time.perf_counter()
         self.next_print = verbose_interval  # SQUAREM records skip iterations
-        self.rejected_jumps = self.invalid_jumps = 0
+        self.rejected_jumps = self.invalid_jumps = self.non_finite = 0
         if verbose >= 1:
             print(f"Initialization {restart}")
 
@@ -107,11 +116,15 @@ class Monitor:
             elapsed,
             self.rejected_jumps,
             self.invalid_jumps,
+            self.non_finite,
             snapshot,
         )
         return bool(self.callback(record))
 
-    def finish(self, log_likelihood: float, converged: bool) -> None:
+    def finish(self, log_likelihood: float, converged: bool, n_iter: int) -> None:
+        end_restart = getattr(self.callback, "end_restart", None)
+        if end_restart is not None:
+            end_restart(self.restart, n_iter, converged)
         if self.verbose >= 1:
             state = "converged" if converged else "did not converge"
             elapsed = time.perf_counter() - self.start

@@ -19,6 +19,14 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _FIT_CONTEXT = _fit_context(prefer_skip_nested_validation=True)(lambda estimator: None).__code__
 
 
+class NonFiniteError(ValueError):
+    """A ValueError raised because a log-likelihood was not finite.
+
+    The driver counts these in ``IterationRecord.non_finite``; other
+    ValueErrors (a covariance not positive-definite) it does not.
+    """
+
+
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
     """``warnings.warn`` pointing at the line that called emkit's public method.
 

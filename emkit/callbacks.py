@@ -5,6 +5,10 @@ A callback is called after every EM iteration of every restart with an
 other than 1, restarts run in threads and call it concurrently: the callbacks
 here keep their state per restart and are safe to share. ``clone`` (as in
 ``cross_val_score``) and pickle copy them with the estimator.
+
+A callback may also have a method ``end_restart(restart, n_iter, converged)``,
+called when a restart ends (not when it raises): :class:`PrometheusMetrics`
+uses it, and :func:`chain` passes it on.
 """
 
 from __future__ import annotations
@@ -15,8 +19,17 @@ import threading
 from collections import defaultdict
 
 from ._monitor import IterationRecord
+from ._validation import warn
 
-__all__ = ["Checkpoint", "EarlyStopping", "History", "IterationRecord", "ProgressBar", "chain"]
+__all__ = [
+    "Checkpoint",
+    "EarlyStopping",
+    "History",
+    "IterationRecord",
+    "ProgressBar",
+    "PrometheusMetrics",
+    "chain",
+]
 
 
 class _Locked:
@@ -252,6 +265,237 @@ class Checkpoint(_Locked):
         self._written = record
 
 
+class PrometheusMetrics(_Locked):
+    """Training telemetry: the fit's progress as Prometheus metrics.
+
+    Each record updates metrics in a ``prometheus_client`` registry, which a
+    Prometheus server scrapes (``prometheus_client.start_http_server(port,
+    registry=...)``) or, for batch jobs, which is pushed to a Pushgateway.
+    With ``prefix="emkit_fit"`` (every metric also has the ``labels``):
+
+    ========================================  =======  ===========================
+    metric                                    type     value
+    ========================================  =======  ===========================
+    ``emkit_fit_log_likelihood{restart}``     gauge    log-likelihood per sample
+                                                       (``lower_bound_``) of the
+                                                       restart's last record
+    ``emkit_fit_elapsed_seconds{restart}``    gauge    seconds since the restart
+                                                       began, at its last record
+    ``emkit_fit_converged{restart}``          gauge    1 if the restart converged,
+                                                       0 if not (set when it ends)
+    ``emkit_fit_restart``                     gauge    index of the restart of the
+                                                       last record
+    ``emkit_fit_iterations_total``            counter  E-steps of all restarts
+    ``emkit_fit_rejected_jumps_total``        counter  SQUAREM jumps rejected
+    ``emkit_fit_invalid_jumps_total``         counter  SQUAREM jumps not valid
+    ``emkit_fit_non_finite_total``            counter  non-finite values met
+                                                       (``IterationRecord.non_finite``)
+    ========================================  =======  ===========================
+
+    Counters add up over restarts and fits, as Prometheus counters do; with
+    ``n_init=1`` and a new registry, ``iterations_total`` is the fit's
+    ``n_iter_``.
+
+    Parameters
+    ----------
+    registry : prometheus_client.CollectorRegistry, default=None
+        Where the metrics go; None: a new registry.
+    prefix : str, default="emkit_fit"
+        Start of every metric name.
+    labels : dict of str to str, default=None
+        Labels and values given to every metric (say, the model's name).
+    pushgateway : str, default=None
+        Address of a Prometheus Pushgateway (``"localhost:9091"`` or a URL):
+        the registry is pushed there (``prometheus_client.push_to_gateway``,
+        replacing the job's metrics) when each restart ends, and every
+        ``push_every`` records if given. A push that fails never fails the
+        fit: the first failure warns, later ones are silent, and later pushes
+        are still tried.
+    job : str, default="emkit"
+        The Pushgateway's job label.
+    push_every : int, default=None
+        Also push after every this many records (None: only when restarts end).
+    timeout : float, default=5.0
+        Seconds to wait for the Pushgateway at each push.
+
+    Attributes
+    ----------
+    registry : prometheus_client.CollectorRegistry
+        The registry the metrics are in.
+
+    Notes
+    -----
+    Needs ``prometheus-client``: ``pip install "emkit[metrics]"``. ``clone``
+    (as in ``cross_val_score``) and ``copy.deepcopy`` give this same object, so
+    that every fit reports to the one registry; a pickled copy reports to a
+    new registry of its own.
+
+    Examples
+    --------
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.callbacks import PrometheusMetrics
+    >>> from emkit.datasets import load_faithful
+    >>> metrics = PrometheusMetrics(labels={"model": "faithful"})
+    >>> gm = GaussianMixtureEM(2, random_state=0, callback=metrics).fit(load_faithful().data)
+    >>> labels = {"model": "faithful"}
+    >>> metrics.registry.get_sample_value("emkit_fit_iterations_total", labels) == gm.n_iter_
+    True
+    >>> ll = metrics.registry.get_sample_value(
+    ...     "emkit_fit_log_likelihood", {**labels, "restart": "0"})
+    >>> ll == gm.lower_bounds_[-1]
+    True
+    """
+
+    def __init__(
+        self,
+        registry=None,
+        *,
+        prefix: str = "emkit_fit",
+        labels: dict | None = None,
+        pushgateway: str | None = None,
+        job: str = "emkit",
+        push_every: int | None = None,
+        timeout: float = 5.0,
+    ):
+        try:
+            import prometheus_client
+        except ImportError:
+            raise ImportError(
+                "PrometheusMetrics needs prometheus-client: pip install 'emkit[metrics]'"
+            ) from None
+        if not isinstance(prefix, str) or not prefix:
+            raise ValueError(f"prefix must be a non-empty string, got {prefix!r}.")
+        labels = {} if labels is None else labels
+        if not isinstance(labels, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in labels.items()
+        ):
+            raise TypeError(f"labels must be a dict of str to str, got {labels!r}.")
+        if "restart" in labels:
+            raise ValueError("labels must not contain 'restart': PrometheusMetrics sets it.")
+        if pushgateway is not None and not isinstance(pushgateway, str):
+            raise TypeError(f"pushgateway must be a string or None, got {pushgateway!r}.")
+        if push_every is not None and (
+            not isinstance(push_every, int) or isinstance(push_every, bool) or push_every < 1
+        ):
+            raise ValueError(f"push_every must be a positive integer or None, got {push_every!r}.")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}.")
+        super().__init__()
+        self.registry = prometheus_client.CollectorRegistry() if registry is None else registry
+        self.prefix = prefix
+        self.labels = dict(labels)
+        self.pushgateway = pushgateway
+        self.job = job
+        self.push_every = push_every
+        self.timeout = timeout
+        self._make_metrics()
+
+    def _make_metrics(self) -> None:
+        from prometheus_client import Counter, Gauge
+
+        names = list(self.labels)
+        per_restart = [*names, "restart"]
+
+        def make(kind, name, documentation, labelnames):
+            metric = kind(
+                f"{self.prefix}_{name}", documentation, labelnames, registry=self.registry
+            )
+            return metric.labels(**self.labels) if labelnames == names and names else metric
+
+        self._log_likelihood = make(
+            Gauge, "log_likelihood", "Log-likelihood per sample, by restart.", per_restart
+        )
+        self._elapsed = make(
+            Gauge, "elapsed_seconds", "Seconds since the restart began.", per_restart
+        )
+        self._converged = make(Gauge, "converged", "1 if the restart converged.", per_restart)
+        self._restart = make(Gauge, "restart", "Restart of the last record.", names)
+        self._iterations = make(Counter, "iterations", "E-steps, all restarts.", names)
+        self._rejected = make(Counter, "rejected_jumps", "SQUAREM jumps rejected.", names)
+        self._invalid = make(Counter, "invalid_jumps", "SQUAREM jumps not valid.", names)
+        self._non_finite = make(Counter, "non_finite", "Non-finite values met.", names)
+        self._last: dict[int, IterationRecord] = {}  # each restart's last record
+        self._count = 0
+        self._warned = False
+
+    def __deepcopy__(self, memo):
+        return self  # clones report to the same registry
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for key in [key for key in state if key.startswith("_") or key == "registry"]:
+            del state[key]
+        return state
+
+    def __setstate__(self, state):
+        from prometheus_client import CollectorRegistry
+
+        super().__setstate__(state)
+        self.registry = CollectorRegistry()
+        self._make_metrics()
+
+    def _per_restart(self, metric, restart: int):
+        return metric.labels(**self.labels, restart=str(restart))
+
+    def __call__(self, record: IterationRecord) -> bool:
+        with self._lock:
+            last = self._last.get(record.restart)
+            if last is None or record.iteration <= last.iteration:  # a new run of the restart
+                last = IterationRecord(record.restart, 0, 0.0, 0.0, 0.0)
+            self._last[record.restart] = record
+            self._iterations.inc(record.iteration - last.iteration)
+            self._rejected.inc(record.rejected_jumps - last.rejected_jumps)
+            self._invalid.inc(record.invalid_jumps - last.invalid_jumps)
+            self._non_finite.inc(record.non_finite - last.non_finite)
+            self._restart.set(record.restart)
+            self._per_restart(self._log_likelihood, record.restart).set(record.log_likelihood)
+            self._per_restart(self._elapsed, record.restart).set(record.elapsed)
+            self._count += 1
+            push = self.push_every is not None and self._count % self.push_every == 0
+        if push:
+            self.push()
+        return False
+
+    def end_restart(self, restart: int, n_iter: int, converged: bool) -> None:
+        """Count the E-steps after the restart's last record, and push."""
+        with self._lock:
+            last = self._last.get(restart)
+            done = 0 if last is None else last.iteration
+            self._iterations.inc(max(n_iter - done, 0))
+            if last is not None:
+                self._last[restart] = IterationRecord(
+                    restart,
+                    n_iter,
+                    last.log_likelihood,
+                    last.change,
+                    last.elapsed,
+                    last.rejected_jumps,
+                    last.invalid_jumps,
+                    last.non_finite,
+                )
+            self._per_restart(self._converged, restart).set(float(converged))
+        self.push()
+
+    def push(self) -> None:
+        """Push the registry to ``pushgateway``, if given; warn on the first failure."""
+        if self.pushgateway is None:
+            return
+        from prometheus_client import push_to_gateway
+
+        try:
+            push_to_gateway(
+                self.pushgateway, job=self.job, registry=self.registry, timeout=self.timeout
+            )
+        except Exception as error:  # telemetry never fails the fit
+            with self._lock:
+                first, self._warned = not self._warned, True
+            if first:
+                warn(
+                    f"PrometheusMetrics could not push to {self.pushgateway!r} ({error}); "
+                    "the fit goes on, and further failures are not reported."
+                )
+
+
 def chain(*callbacks):
     """One callback that calls each of ``callbacks``; stops when any asks to.
 
@@ -265,4 +509,11 @@ def chain(*callbacks):
     def call_all(record: IterationRecord) -> bool:
         return any([bool(callback(record)) for callback in callbacks])
 
+    def end_restart(restart: int, n_iter: int, converged: bool) -> None:
+        for callback in callbacks:
+            end = getattr(callback, "end_restart", None)
+            if end is not None:
+                end(restart, n_iter, converged)
+
+    call_all.end_restart = end_restart
     return call_all

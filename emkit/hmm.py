@@ -38,6 +38,7 @@ from ._hmm_inference import forward_backward, viterbi
 from ._missing import Missingness, find_missing
 from ._utils import column_sums, log_dirichlet, normalize_rows
 from ._validation import (
+    NonFiniteError,
     check_prior,
     check_probabilities,
     naming_errors,
@@ -196,7 +197,7 @@ _INFERENCE_ADVICE = (
 def _check_possible(log_likelihoods: np.ndarray, advice: str = _FIT_ADVICE) -> None:
     if not np.all(np.isfinite(log_likelihoods)):
         impossible = np.flatnonzero(~np.isfinite(log_likelihoods))
-        raise ValueError(
+        raise NonFiniteError(
             f"Sequence(s) {impossible[:5].tolist()} have zero probability under the model: "
             f"a zero start, transition or emission probability rules them out. {advice}"
         )
