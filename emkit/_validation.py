@@ -23,8 +23,12 @@ class NonFiniteError(ValueError):
     """A ValueError raised because a log-likelihood was not finite.
 
     The driver counts these in ``IterationRecord.non_finite``; other
-    ValueErrors (a covariance not positive-definite) it does not.
+    ValueErrors (a covariance not positive-definite) it does not. Users see
+    it as the ValueError it always was: it is named so in tracebacks.
     """
+
+
+NonFiniteError.__module__, NonFiniteError.__qualname__ = "builtins", "ValueError"
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
