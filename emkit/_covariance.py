@@ -109,8 +109,9 @@ def _inverse_transposed(factors: np.ndarray) -> np.ndarray:
     """inv(L).T for each lower Cholesky factor L of covariances: the precision Cholesky factors."""
     matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
     out = np.empty_like(matrices)
+    (trtri,) = linalg.get_lapack_funcs(("trtri",), (matrices,))
     for j, factor in enumerate(matrices):
-        out[j] = triangular_inverse(factor, lower=True).T
+        out[j] = trtri(factor, lower=1)[0].T
     return out.reshape(factors.shape)
 
 
