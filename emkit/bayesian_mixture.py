@@ -143,6 +143,10 @@ class VariationalMixtureModel(GaussianMixtureModel):
     def init_params(self, data: RowData, rng, method: str | None = None) -> VariationalParams:
         return self._estimate(*self.initial_statistics(data, rng, method))
 
+    def side_by_side(self) -> None:
+        """None: the side-by-side runs take the maximum-likelihood mixture's steps."""
+        return None
+
     def collapsed(self, params: VariationalParams, total_weight: float) -> bool:
         # The prior keeps every covariance away from singular, and a component
         # left empty is how the model drops it: no start is spurious.

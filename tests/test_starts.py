@@ -11,7 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 import emkit._em
 import emkit._missing
 import emkit._starts
-from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import (
+    HMMEM,
+    BayesianGaussianMixtureEM,
+    EMImputer,
+    GaussianMixtureEM,
+    SemiSupervisedEM,
+)
 from emkit._gaussian import Gaussian
 from emkit._starts import sample_rows, seed_centres, seed_labels
 from emkit.callbacks import History
@@ -410,11 +416,13 @@ def test_a_failing_run_drops_out_alone():
         np.testing.assert_allclose(ended[j].lower_bounds, alone.lower_bounds, rtol=0)
 
 
-def test_a_prior_runs_the_race_one_run_at_a_time():
+def test_a_prior_or_variational_steps_run_the_race_one_run_at_a_time():
     gm = GaussianMixtureEM(3, prior="conjugate")
     hyper = gm._hyperparameters(FAITHFUL, np.ones(len(FAITHFUL)), 3)
     assert gm._model(2, hyper=hyper).side_by_side() is None
     assert gm._model(2).side_by_side() is not None
+    # A variational mixture's steps are not the maximum-likelihood mixture's.
+    assert BayesianGaussianMixtureEM(3)._model(None).side_by_side() is None
 
 
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
