@@ -37,6 +37,7 @@ from ._inference import (
     viterbi,
 )
 from ._missing import find_missing
+from ._signing import key_bytes, verify
 from ._utils import log_normalize
 
 __all__ = [
@@ -708,7 +709,7 @@ def _check_possible(log_likelihoods: np.ndarray) -> None:
 
 
 def from_json(
-    text: str | bytes,
+    text: str | bytes, *, key: str | bytes | None = None
 ) -> LightGaussianMixture | LightImputer | LightHMM | LightSemiSupervised:
     """A NumPy-only predictor of the model that :func:`emkit.io.to_json` saved.
 
@@ -723,6 +724,12 @@ def from_json(
         (``sample_posterior=False``), an :class:`~emkit.HMMEM` with
         ``emission="gaussian"`` and ``n_mix=1``, or a
         :class:`~emkit.SemiSupervisedEM` with ``emission="gaussian"``.
+    key : str or bytes, default=None
+        The key the document was signed with (``emkit.io.to_json(model,
+        key=key)``): only a document signed with it and unchanged, byte for
+        byte, is accepted, as by :func:`emkit.io.from_json` (the same checks,
+        by the same code, with the same messages). Without a key, a signed
+        document loads as an unsigned one.
 
     Returns
     -------
@@ -730,11 +737,15 @@ def from_json(
 
     Raises
     ------
+    TypeError
+        If ``text`` is not str or bytes, or ``key`` is not str or bytes.
     ValueError
         If the text is not such a model, or its parameters are not a valid
         model (shapes, finiteness, probabilities, positive-definite
         covariances). :func:`emkit.io.from_json` checks more; load untrusted
-        files with it once.
+        files with it once. Given a key: if ``key`` is empty, or the
+        document is unsigned, signed with another key, or tampered with; the
+        message says which, and never shows the key.
 
     Examples
     --------
@@ -744,13 +755,29 @@ def from_json(
     ...
     ValueError: model file: emkit.light serves GaussianMixtureEM, EMImputer, HMMEM, \
 SemiSupervisedEM; got 'Pickle' (use emkit.io.from_json).
+
+    A signed document, read with the key it was signed with:
+
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.io import to_json
+    >>> gm = GaussianMixtureEM(2, random_state=0).fit([[0.0], [0.2], [5.0], [5.2]])
+    >>> signed = to_json(gm, key=b"a secret shared with the servers")
+    >>> from_json(signed, key=b"a secret shared with the servers").predict([[0.1], [5.1]])
+    array([0, 1])
+    >>> from_json(to_json(gm), key=b"a secret shared with the servers")
+    Traceback (most recent call last):
+    ...
+    ValueError: model file: unsigned, and a key was given: ...
     """
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
+    key = key_bytes(key)
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise ValueError(f"model file: not valid JSON ({error}).") from None
+    if key is not None and isinstance(document, dict):
+        verify(text, document, key)
     if not isinstance(document, dict) or document.get("format") != _FORMAT:
         raise ValueError(f'model file: not an emkit model (no "format": "{_FORMAT}").')
     if document.get("version") not in _VERSIONS or type(document.get("version")) is not int:

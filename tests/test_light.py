@@ -208,24 +208,31 @@ def test_one_source_for_both_paths():
 
 
 def test_no_heavy_imports(data):
-    """Importing emkit.light, loading and predicting load no sklearn, scipy or numba."""
+    """Importing emkit.light, loading (verifying signatures) and predicting load no sklearn,
+    scipy or numba."""
     X, X_nan = data
-    texts = [
-        to_json(GaussianMixtureEM(2, random_state=0).fit(X)),
-        to_json(EMImputer(random_state=0).fit(X_nan)),
-        to_json(HMMEM(2, random_state=0).fit(X)),
-        to_json(SemiSupervisedEM(random_state=0).fit(X[:4], [0, -1, 1, -1])),
+    models = [
+        GaussianMixtureEM(2, random_state=0).fit(X),
+        EMImputer(random_state=0).fit(X_nan),
+        HMMEM(2, random_state=0).fit(X),
+        SemiSupervisedEM(random_state=0).fit(X[:4], [0, -1, 1, -1]),
     ]
+    texts = [to_json(model, key="serving key") for model in models]
     script = (
         "import json, sys\n"
         "import numpy as np\n"
         "import emkit.light\n"
         "texts = json.loads(sys.stdin.read())\n"
         "X = np.array([[0.5, np.nan, 1.0], [1.0, 2.0, 3.0]])\n"
-        "gm, imputer, hmm, clf = (emkit.light.from_json(t) for t in texts)\n"
+        "gm, imputer, hmm, clf = (emkit.light.from_json(t, key='serving key') for t in texts)\n"
         "gm.predict(X); gm.predict_proba(X); gm.score_samples(X)\n"
         "imputer.transform(X); hmm.predict(X); hmm.predict_proba(X); hmm.decode(X)\n"
         "clf.predict(X); clf.predict_proba(X)\n"
+        "try:\n"
+        "    emkit.light.from_json(texts[0], key='another key')\n"
+        "    sys.exit('a wrong key was accepted')\n"
+        "except ValueError as error:\n"
+        "    assert 'signed with a different key' in str(error)\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'numba')]\n"
         "print(json.dumps(heavy))\n"
     )
