@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from ._covariance import COVARIANCE_TYPES, structure
 from ._inference import (
     _condition,
     _whitened_log_prob,
@@ -50,22 +51,6 @@ __all__ = [
 
 _FORMAT, _VERSIONS = "emkit-model", (1,)
 
-# Each covariance type's parameters as (k, d, d) matrices: the light predictor
-# works with full matrices only (the estimators' structures live in
-# _covariance, which needs scipy).
-_AS_FULL = {
-    "full": lambda c, k, d: c,
-    "tied": lambda c, k, d: np.broadcast_to(c, (k, d, d)),
-    "diag": lambda c, k, d: c[:, :, None] * np.eye(d),
-    "spherical": lambda c, k, d: c[:, None, None] * np.eye(d),
-}
-_SHAPES = {
-    "full": lambda k, d: (k, d, d),
-    "tied": lambda k, d: (d, d),
-    "diag": lambda k, d: (k, d),
-    "spherical": lambda k, d: (k,),
-}
-
 # Up to this much work (rows x components x features^2), complete rows take the
 # per-row kernel, as in the estimators (``_gaussian._ROWWISE_WORK``); beyond, BLAS.
 _ROWWISE_WORK = 2**15
@@ -80,7 +65,7 @@ class _Gaussians:
 
     def __init__(self, means: np.ndarray, covariance_type: str, covariances: np.ndarray):
         k, d = means.shape
-        matrices = _AS_FULL[covariance_type](covariances, k, d)
+        matrices = structure(covariance_type).full_matrices(covariances, k, d)
         try:
             factors = np.linalg.cholesky(matrices)
         except np.linalg.LinAlgError:
@@ -825,12 +810,12 @@ def _probabilities(attributes: dict, name: str, shape: tuple) -> np.ndarray:
 def _gaussian_parts(params: dict, attributes: dict, covariances: str):
     """(means, covariance_type, covariances), checked."""
     covariance_type = params["covariance_type"]
-    if covariance_type not in _AS_FULL:
+    if covariance_type not in COVARIANCE_TYPES:
         raise ValueError(f"model file: unknown covariance_type {covariance_type!r}.")
     means = _array(attributes, "means_")
     if means.ndim != 2:
         raise ValueError("model file: means_ must be 2-D.")
-    shape = _SHAPES[covariance_type](*means.shape)
+    shape = structure(covariance_type).shape(*means.shape)
     return means, covariance_type, _array(attributes, covariances, shape)
 
 
