@@ -116,6 +116,17 @@ def test_a_byte_flipped_anywhere_is_refused(mask, read):
 
 
 @READERS
+def test_a_byte_order_mark_in_front_is_accepted(read):
+    signed = to_json(GM, key=KEY).encode()
+    expected = read(signed, key=KEY).predict_proba(X)
+    np.testing.assert_array_equal(
+        read(b"\xef\xbb\xbf" + signed, key=KEY).predict_proba(X), expected
+    )
+    with pytest.raises(ValueError, match="signed with a different key"):
+        read(b"\xef\xbb\xbf" + signed, key=OTHER_KEY)
+
+
+@READERS
 def test_whitespace_and_reformatting_are_refused(read):
     text = to_json(GM, key=KEY)
     document = json.loads(text)
