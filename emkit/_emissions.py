@@ -22,16 +22,16 @@ from sklearn.utils.validation import check_array, check_non_negative
 
 from ._categorical import (
     categorical_counts,
-    categorical_log_prob,
     multinomial_counts,
     multinomial_log_prob,
     poisson_log_prob,
     poisson_statistics,
 )
 from ._gaussian import Conditioned, Gaussian, GaussianStats
+from ._inference import categorical_log_prob, mixture_log_prob
 from ._missing import check_observed_columns, fill_with_column_means
 from ._starts import kmeans_centres, seed_centres
-from ._utils import log_dirichlet, mixture_log_normalize, normalize_rows
+from ._utils import log_dirichlet, normalize_rows
 from ._validation import (
     check_finite_array,
     check_positive_definite,
@@ -360,12 +360,12 @@ class GaussianMixtureEmission:
     def log_prob(self, params: GaussianMixtureParams, X, missing=None) -> np.ndarray:
         log_prob = self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
         with np.errstate(divide="ignore"):  # a weight of 0
-            return mixture_log_normalize(log_prob, np.log(params.weights))[0]
+            return mixture_log_prob(log_prob, np.log(params.weights))[0]
 
     def condition(self, params: GaussianMixtureParams, X, missing=None) -> Scored:
         conditioned = self.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
         with np.errstate(divide="ignore"):
-            log_prob, share = mixture_log_normalize(conditioned.log_prob, np.log(params.weights))
+            log_prob, share = mixture_log_prob(conditioned.log_prob, np.log(params.weights))
 
         def statistics(W) -> GaussianStats:
             """Statistics with state posteriors ``W``, shape (n, n_states)."""

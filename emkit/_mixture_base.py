@@ -26,9 +26,10 @@ from ._em import (
     set_fit_attributes,
 )
 from ._gaussian import Gaussian, GaussianPrior
+from ._inference import mixture_log_prob
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._starts import kmeans_labels, seed_labels
-from ._utils import batches, column_sums, log_normalize, mixture_log_normalize
+from ._utils import batches, column_sums, log_normalize
 from ._validation import (
     check_finite_array,
     check_positive_definite,
@@ -291,7 +292,7 @@ class SideBySide:
         )
         with np.errstate(divide="ignore"):
             log_weights = np.log(params.weights)
-        log_norm, W = mixture_log_normalize(conditioned.log_prob, log_weights)
+        log_norm, W = mixture_log_prob(conditioned.log_prob, log_weights)
         W *= chunk.sample_weight[:, None]
         return conditioned.statistics(W), chunk.sample_weight @ log_norm
 

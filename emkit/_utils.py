@@ -46,32 +46,6 @@ def log_normalize(log_prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return prob, np.log(total) + top
 
 
-def mixture_log_normalize(log_prob: np.ndarray, log_weights: np.ndarray):
-    """Log-densities of mixtures side by side, shape (n, n_mixtures), from those of
-    their components, shape (n, n_mixtures * n_mix), and the mixtures' log weights,
-    shape (n_mixtures, n_mix); and each component's share of its mixture's
-    density (its responsibility), in the components' shape.
-
-    A log-sum-exp over each mixture's components, one ``exp`` serving both
-    results; ufuncs over one component of every mixture at a time, as NumPy's
-    reductions over a short axis are slow (see above).
-    """
-    n, (n_mixtures, n_mix) = len(log_prob), log_weights.shape
-    share = (log_prob + log_weights.ravel()).reshape(n, n_mixtures, n_mix)
-    top = share[:, :, 0].copy()
-    for j in range(1, n_mix):
-        np.maximum(top, share[:, :, j], out=top)
-    top[~np.isfinite(top)] = 0.0  # a mixture under which the row is impossible
-    share -= top[:, :, None]
-    np.exp(share, out=share)
-    total = share[:, :, 0].copy()
-    for j in range(1, n_mix):
-        total += share[:, :, j]
-    with np.errstate(divide="ignore", invalid="ignore"):  # the impossible rows
-        share /= total[:, :, None]
-        return np.log(total) + top, share.reshape(n, n_mixtures * n_mix)
-
-
 def normalize_rows(counts: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """Rows of counts as probabilities; a row without counts keeps its previous value."""
     totals = counts.sum(axis=-1, keepdims=True)
