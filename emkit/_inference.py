@@ -367,7 +367,8 @@ def poisson_log_prob(X: np.ndarray, lambdas: np.ndarray, gammaln) -> np.ndarray:
 def mixture_log_prob(log_prob: np.ndarray, log_weights: np.ndarray):
     """Log-densities of the states' mixtures, shape (n, n_states), from those of
     their components, shape (n, n_states * n_mix); and each component's share
-    of its state's density, in the components' shape.
+    of its state's density, in the components' shape. (Also of any mixtures
+    side by side: the exploring start's runs.)
 
     A log-sum-exp over each state's components, one ``exp`` serving both
     results; ufuncs over one component of every state at a time, as NumPy's
