@@ -718,3 +718,27 @@ def test_a_reference_that_does_not_suit_the_model_is_refused_at_start(tmp_path):
     assert result.returncode == 1
     assert "the drift reference does not suit this model" in result.stderr
     assert "at least twice as many rows" in result.stderr
+
+
+def test_every_metric_the_docs_name_is_emitted(tmp_path):
+    from emkit.callbacks import PrometheusMetrics
+    from emkit.serve import make_app
+
+    metrics = PrometheusMetrics()
+    GaussianMixtureEM(2, random_state=0, callback=metrics).fit(load_faithful().data)
+    model = GaussianMixtureEM(2, random_state=0).fit(drift_data(500, 0))
+    write_model(tmp_path / "model.json", model)
+    app = make_app(str(tmp_path / "model.json"), reference=drift_data(1000, 1), drift_window=100)
+    app.state.drift.check(app.state.model().drift_monitor, drift_data(100, 2))  # one window
+    emitted = set()
+    for registry in (metrics.registry, app.state.registry):
+        for family in registry.collect():
+            # A counter's samples are name_total; one with labels has none before it counts.
+            total = [f"{family.name}_total"] if family.type == "counter" else []
+            emitted |= {family.name, *total, *(sample.name for sample in family.samples)}
+    monitoring = (ROOT / "doc" / "monitoring.rst").read_text()
+    named = set(re.findall(r"\bemkit_\w+", monitoring[monitoring.index("Alerts: a runbook") :]))
+    named |= set(re.findall(r"``(emkit_\w+)", (ROOT / "doc" / "serving.rst").read_text()))
+    named.discard("emkit_fit")  # PrometheusMetrics' prefix
+    assert "emkit_drift_windows_dropped_total" in named
+    assert named <= emitted, sorted(named - emitted)
