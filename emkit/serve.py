@@ -277,12 +277,8 @@ class _Drift:
         self.pending -= 1  # on the event loop, as add
 
     def check(self, monitor, window) -> None:
-        import warnings
-
         try:
-            with warnings.catch_warnings():  # the columns are the model's, checked per request
-                warnings.filterwarnings("ignore", message="X does not have valid feature names")
-                report = monitor.check(window)
+            report = monitor.check(window)
         except Exception:
             self.errors.inc()
             logger.exception("the drift check of a window failed")
