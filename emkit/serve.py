@@ -190,8 +190,11 @@ class _Drift:
         import numpy as np
         import prometheus_client as prom
 
-        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-            raise ValueError(f"drift_window must be a positive integer, got {window!r}.")
+        for name, value in (("drift_window", window), ("drift_n_resamples", n_resamples)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+            raise ValueError(f"drift_alpha must be a number in (0, 1), got {alpha!r}.")
         self.reference = np.asarray(reference, dtype=float)
         self.window = window
         self.alpha = alpha

@@ -742,3 +742,23 @@ def test_every_metric_the_docs_name_is_emitted(tmp_path):
     named.discard("emkit_fit")  # PrometheusMetrics' prefix
     assert "emkit_drift_windows_dropped_total" in named
     assert named <= emitted, sorted(named - emitted)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"drift_window": 0}, "drift_window must be a positive integer"),
+        ({"drift_window": 2.5}, "drift_window must be a positive integer"),
+        ({"drift_n_resamples": 0}, "drift_n_resamples must be a positive integer"),
+        ({"drift_alpha": 1.0}, r"drift_alpha must be a number in \(0, 1\)"),
+        ({"drift_window": 600}, "reference does not suit this model.*at least twice"),
+        ({"reference": drift_data(1000, 1)[:, :2]}, "reference does not suit.*2 features"),
+    ],
+)
+def test_bad_drift_options_are_refused_naming_them(tmp_path, options, message):
+    from emkit.serve import make_app
+
+    write_model(tmp_path / "model.json", GaussianMixtureEM(1).fit(drift_data(200, 0)))
+    options = {"reference": drift_data(1000, 1), **options}
+    with pytest.raises(ValueError, match=message):
+        make_app(str(tmp_path / "model.json"), **options)
