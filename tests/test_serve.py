@@ -762,3 +762,21 @@ def test_bad_drift_options_are_refused_naming_them(tmp_path, options, message):
     options = {"reference": drift_data(1000, 1), **options}
     with pytest.raises(ValueError, match=message):
         make_app(str(tmp_path / "model.json"), **options)
+
+
+def test_windows_beyond_four_waiting_are_dropped_and_counted(tmp_path):
+    from concurrent.futures import Future
+
+    from emkit.serve import make_app
+
+    class StalledLoop:  # checks sent to it never finish
+        def run_in_executor(self, executor, function, *args):
+            return Future()
+
+    write_model(tmp_path / "model.json", GaussianMixtureEM(1).fit(drift_data(200, 0)))
+    app = make_app(str(tmp_path / "model.json"), reference=drift_data(1000, 1), drift_window=100)
+    drift, value = app.state.drift, app.state.registry.get_sample_value
+    drift.add(drift_data(650, 2), app.state.model().drift_monitor, StalledLoop())
+    assert value("emkit_drift_windows_dropped_total") == 2  # six windows, four waiting
+    assert value("emkit_drift_windows_total") == 0
+    assert value("emkit_drift_buffered_rows") == 50
