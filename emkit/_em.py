@@ -26,7 +26,7 @@ from sklearn.utils.parallel import Parallel, delayed  # the caller's config reac
 
 from ._accel import Squarem
 from ._missing import Missingness, find_missing
-from ._monitor import IterationRecord, Monitor
+from ._monitor import IterationRecord, Monitor, fit_hooks
 from ._starts import sample_rows, threadpools
 from ._utils import batches
 from ._validation import NonFiniteError, warn
@@ -574,7 +574,8 @@ def fit_em(
     model then maps its parameters to unconstrained arrays and back
     (``unconstrained``, ``from_unconstrained``). ``fitted(result)`` returns
     a copy of the estimator fitted to an ``EMResult``: with it, every
-    callback record can give the estimator as a fit stopped there.
+    callback record can give the estimator as a fit stopped there, and a
+    callback's ``end_fit`` gets the fitted estimator (``_monitor.fit_hooks``).
 
     A model whose ``explores`` is true starts each restart from
     ``_explored_start``, with a seed drawn from ``random_state``; the
@@ -585,7 +586,10 @@ def fit_em(
     # Exploring starts run k-means in the restarts' threads: one OpenMP thread
     # too, as a limit set and restored by one thread would change another's.
     explores = warm_start is None and getattr(model, "explores", False)
-    with threadpools().limit(limits=1, user_api=None if explores else "blas"):
+    with (
+        fit_hooks(callback),
+        threadpools().limit(limits=1, user_api=None if explores else "blas"),
+    ):
         if warm_start is not None:
             starts = [warm_start]
         elif explores:
@@ -622,6 +626,9 @@ def fit_em(
             "(n_init > 1, init_params).",
             ConvergenceWarning,
         )
+    end_fit = getattr(callback, "end_fit", None)
+    if end_fit is not None:
+        end_fit(None if fitted is None else fitted(best))
     return best
 
 

@@ -844,6 +844,7 @@ class HMMEM(BaseEstimator):
             for name, value in data_attributes(data.X).items():
                 setattr(self, name, value)
             k = self.n_components
+            self._n_fit_sequences = len(data.starts)  # also that of the callback's copies
             result = fit_em(
                 model,
                 data,
@@ -862,7 +863,6 @@ class HMMEM(BaseEstimator):
             if self.max_iter > 0:  # max_iter=0 estimates nothing: it builds a model
                 _warn_if_degenerate(model.n_parameters(result.params), data.X)
             set_fit_attributes(self, model, result)
-            self._n_fit_sequences = len(data.starts)
         return self
 
     def _set_fitted(self, model, params: HMMParams) -> None:
