@@ -74,11 +74,11 @@ def triangular_inverse(factor: np.ndarray, lower: bool) -> np.ndarray:
 
 def _inverse_transposed(factors: np.ndarray) -> np.ndarray:
     """inv(L).T for each lower Cholesky factor L of covariances: the precision Cholesky factors."""
-    matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
+    from ._covariance_kernels import _inverses_transposed
+
+    matrices = np.ascontiguousarray(factors.reshape(-1, *factors.shape[-2:]))  # tied: one
     out = np.empty_like(matrices)
-    trtri = _trtri(matrices)
-    for j, factor in enumerate(matrices):
-        out[j] = trtri(factor, lower=1)[0].T
+    _inverses_transposed(matrices, out)
     return out.reshape(factors.shape)
 
 

@@ -49,3 +49,21 @@ def _scaled_deviations(X, centre, w, out):
         scale = np.sqrt(w[i])
         for f in range(X.shape[1]):
             out[i, f] = scale * (X[i, f] - centre[f])
+
+
+@numba.njit(nogil=True, cache=True)
+def _inverses_transposed(factors, out):
+    """out[j] = inv(factors[j]).T for lower-triangular factors: forward substitution,
+    column by column, as LAPACK's unblocked ``trti2`` (a call per small matrix costs more)."""
+    n_matrices, d, _ = factors.shape
+    for j in range(n_matrices):
+        L = factors[j]
+        for c in range(d):
+            out[j, c, c] = 1.0 / L[c, c]
+            for r in range(c + 1, d):
+                total = 0.0
+                for m in range(c, r):
+                    total += L[r, m] * out[j, c, m]
+                out[j, c, r] = -total / L[r, r]
+            for r in range(c):
+                out[j, c, r] = 0.0
