@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 from collections import defaultdict
+from numbers import Integral
 
 from ._monitor import IterationRecord
 from ._validation import warn
@@ -346,12 +347,13 @@ class Checkpoint(_Locked):
 
         best = self._best
         if best is not self._written:
-            estimator = best.estimator()
-            if estimator is not None and (
-                self._model is None or best.log_likelihood > self._model[0]
-            ):
-                self._model = (best.log_likelihood, json.loads(to_json(estimator)))
             self._written = best
+            better = self._model is None or best.log_likelihood > self._model[0]
+            estimator = best.estimator() if better else None
+            if estimator is not None:
+                if not isinstance(estimator.random_state, (Integral, type(None))):
+                    estimator.random_state = None  # the copy's: a generator is not data
+                self._model = (best.log_likelihood, json.loads(to_json(estimator)))
         if self._model is None:
             return
         document = dict(self._model[1])

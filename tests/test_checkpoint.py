@@ -146,12 +146,14 @@ def test_a_restart_killed_anywhere_resumes_exactly(accelerate, restart, tmp_path
     whole = clone(gm).set_params(callback=history).fit(X)
     iterations = [r.iteration for r in history.records if r.restart == restart]
     path = tmp_path / "fit.json"
-    for stop in iterations[1::3]:  # every third record, so each run resumes a few records on
-        cut = chain(Checkpoint(path, every=2, resume=True), _cut_at(restart, stop))
+    # Every third record, so that each run resumes a few records on, and the last one:
+    # resumed there, the restart must stop at once, as the stopping rule did.
+    for stop in [*iterations[1::3], iterations[-1]]:
+        cut = chain(Checkpoint(path, every=1, resume=True), _cut_at(restart, stop))
         with pytest.raises(PowerCut):
             clone(gm).set_params(callback=cut).fit(X)
     replayed = History()  # records from the last save on
-    callback = chain(Checkpoint(path, every=2, resume=True), replayed)
+    callback = chain(Checkpoint(path, every=1, resume=True), replayed)
     resumed = clone(gm).set_params(callback=callback).fit(X)
     _assert_same_fit(resumed, whole)
     assert replayed.records[0].restart == restart
@@ -195,10 +197,11 @@ def test_resume_without_a_file_starts_afresh_and_resuming_a_finished_fit_ends_th
     _assert_same_fit(again, whole)
 
 
-def test_random_state_none_resumes_with_the_saved_generator(tmp_path):
+@pytest.mark.parametrize("random_state", [None, np.random.RandomState(5)])
+def test_a_random_state_not_an_integer_resumes_with_the_saved_generator(random_state, tmp_path):
     X = load_faithful().data
     path = tmp_path / "fit.json"
-    gm = GaussianMixtureEM(3, covariance_type="diag", n_init=3, random_state=None)
+    gm = GaussianMixtureEM(3, covariance_type="diag", n_init=3, random_state=random_state)
     history = History()
     cut = chain(Checkpoint(path, every=1, resume=True), history, _cut_at(1, 2))
     with pytest.raises(PowerCut):
