@@ -31,6 +31,8 @@ VERSION = 1
 
 # Settings that change how a fit runs or reports, never what it computes.
 _FREE_SETTINGS = ("callback", "n_jobs", "verbose", "verbose_interval")
+# The driver's data, as the user gave them.
+_DATA_NAMES = {"starts": "lengths (sequence starts)", "ends": "lengths (sequence ends)"}
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ def _differences(saved: dict, now: dict) -> list[str]:
             what = "values" if before and after and before[0] == after[0] else "shape"
             shapes = f"{before and before[0]} in the file, {after and after[0]} now"
             differences.append(
-                f"data {name}: different {what}" + ("" if what == "values" else f" ({shapes})")
+                f"data {_DATA_NAMES.get(name, name)}: different {what}"
+                + ("" if what == "values" else f" ({shapes})")
             )
     return differences
 
@@ -180,7 +183,9 @@ def fingerprint(estimator, data) -> dict:
 
 def _digest(value) -> str:
     """A short text that differs when ``value`` does."""
-    if value is None or isinstance(value, (bool, int, float, str, np.number)):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
         return repr(value)
     if isinstance(value, np.ndarray):
         value = np.ascontiguousarray(value)
@@ -202,12 +207,14 @@ def _digest(value) -> str:
 
 def encode(value) -> Any:
     """``value`` as JSON-ready data that ``decode`` turns back into an equal value."""
+    if isinstance(value, np.generic):
+        value = value.item()  # a NumPy scalar: the same number as a Python one
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+    if isinstance(value, int):
         return int(value)
-    if isinstance(value, (float, np.floating)):
-        return {"float": float(value).hex()}
+    if isinstance(value, float):
+        return {"float": value.hex()}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise TypeError(f"a checkpoint cannot hold an array of dtype {value.dtype}.")

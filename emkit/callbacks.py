@@ -206,9 +206,10 @@ class ProgressBar(_Locked):
 class Checkpoint(_Locked):
     """Saves a fit as it runs, so that a fit stopped (preempted, killed) can resume.
 
-    Every ``every`` records, the file at ``path`` is replaced by the best
-    iterate so far as an emkit JSON model (:func:`emkit.io.from_json` loads
-    it, and a :class:`~emkit.GaussianMixtureEM` continues from it with
+    Every ``every`` records, and when a restart ends, the file at ``path``
+    is replaced by the best iterate so far as an emkit JSON model
+    (:func:`emkit.io.from_json` loads it, and a
+    :class:`~emkit.GaussianMixtureEM` continues from it with
     ``warm_start=True``) that also holds, in its ``"checkpoint"`` entry, the
     state of the whole fit: which restarts have finished and their results,
     and how far each running restart has gone (its parameters, its
@@ -294,10 +295,10 @@ class Checkpoint(_Locked):
         self.every = every
         self.resume = resume
         self._forget()
-        self._model = None  # (log-likelihood, JSON document) of the model to write
 
     def _forget(self) -> None:
-        """Forget the records of the last fit."""
+        """Forget the last fit."""
+        self._model = None  # (log-likelihood, JSON document) of the model to write
         self._best: IterationRecord | None = None
         self._written: IterationRecord | None = None
         self._journal = None
@@ -332,8 +333,9 @@ class Checkpoint(_Locked):
             journal = record._journal
             first = record.restart == 0 and record.iteration == 1
             if journal is not self._journal or (journal is None and first):  # a new fit
+                loaded = None if journal is None else self._model  # by _resume_state
                 self._forget()
-                self._journal = journal
+                self._model, self._journal = loaded, journal
             self._count += 1
             if self._best is None or record.log_likelihood > self._best.log_likelihood:
                 self._best = record
@@ -341,6 +343,12 @@ class Checkpoint(_Locked):
             if self._count % self.every == 0 and (changed or journal is not None):
                 self._write()
         return False
+
+    def end_restart(self, restart: int, n_iter: int, converged: bool) -> None:
+        """Save the fit with this restart finished: a resumed fit will not run it again."""
+        with self._lock:
+            if self._journal is not None and self._best is not None:
+                self._write()
 
     def _write(self) -> None:
         from .io import to_json

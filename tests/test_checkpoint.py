@@ -160,6 +160,35 @@ def test_a_restart_killed_anywhere_resumes_exactly(accelerate, restart, tmp_path
     assert len(replayed.records) < len(history.records)
 
 
+def test_a_fit_killed_while_a_restart_explores_its_start_explores_it_again(tmp_path, monkeypatch):
+    import emkit._em
+
+    X = load_faithful().data
+    gm = GaussianMixtureEM(3, n_init=3, random_state=0)  # exploring starts
+    whole = clone(gm).fit(X)
+    explore = emkit._em._explored_start
+    calls = []
+
+    def killed_in_the_third(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise PowerCut
+        return explore(*args)
+
+    monkeypatch.setattr(emkit._em, "_explored_start", killed_in_the_third)
+    path = tmp_path / "fit.json"
+    with pytest.raises(PowerCut):
+        clone(gm).set_params(callback=Checkpoint(path, every=1)).fit(X)
+    monkeypatch.undo()
+    state = json.loads(path.read_text())["checkpoint"]["driver"]
+    assert sorted(state["finished"]["dict"]) == ["0", "1"] and not state["running"]["dict"]
+    replayed = History()
+    callback = chain(Checkpoint(path, every=1, resume=True), replayed)
+    resumed = clone(gm).set_params(callback=callback).fit(X)
+    _assert_same_fit(resumed, whole)
+    assert {record.restart for record in replayed.records} == {2}
+
+
 def test_parallel_restarts_resume_for_any_n_jobs(tmp_path):
     X = load_faithful().data
     gm = GaussianMixtureEM(3, init_params="kmeans", n_init=4, random_state=0)
@@ -250,6 +279,20 @@ def test_resuming_another_fit_is_refused_and_leaves_the_estimator_unchanged(
     # n_jobs and verbose change how a fit runs, not its result: allowed
     resumed = clone(gm).set_params(n_jobs=2, verbose=0, callback=Checkpoint(path, resume=True))
     _assert_same_fit(resumed.fit(X), clone(gm).fit(X))
+
+
+def test_resuming_an_hmm_on_other_sequences_is_refused(tmp_path):
+    X = load_faithful().data
+    path = tmp_path / "fit.json"
+    hmm = HMMEM(2, random_state=0)
+    with pytest.raises(PowerCut):
+        clone(hmm).set_params(callback=chain(Checkpoint(path, 1), _cut_at(0, 1))).fit(X)
+    hmm.set_params(callback=Checkpoint(path, resume=True))
+    with pytest.raises(ValueError, match=r"data lengths \(sequence starts\): different shape"):
+        hmm.fit(X, lengths=[100, 172])
+    with pytest.raises(ValueError, match=r"parameter tol: 1e-05 in the file, 0.001 now"):
+        hmm.set_params(tol=np.float64(1e-3)).fit(X)
+    hmm.set_params(tol=np.float64(1e-5)).fit(X)  # a NumPy float equal to the saved one
 
 
 def test_a_file_that_is_no_checkpoint_is_refused(tmp_path):
