@@ -283,8 +283,9 @@ def _run(
         if evaluated is None:
             evaluated = data.e_step(model, params)
             n_iter += 1
+        boundary = None  # the run here, for the journal
         if journal is not None:
-            state = RunState(
+            boundary = RunState(
                 params,
                 n_iter,
                 lower_bound,
@@ -306,7 +307,7 @@ def _run(
         converged = not jumped and _converged(change, ratio, tol, lower_bound)
         jumped, gain, rate = False, math.nan, None
         m_step = partial(model.m_step, stats, params)  # for a record's estimator, on demand
-        stopped = monitor.report(n_iter, lower_bounds, change, m_step, state)
+        stopped = monitor.report(n_iter, lower_bounds, change, m_step, boundary)
         step1 = model.m_step(stats, params)
         if converged or stopped:
             params = step1
@@ -512,6 +513,24 @@ def map_blocks(function: Callable, blocks: list, n_jobs: int | None) -> list:
         return list(pool.map(function, blocks))
 
 
+def _journal(callback, estimator, data, random_state):
+    """The journal of a fit whose callback saves it, the state to resume from, and the
+    random generator to draw the starts from (that of the saved fit, if resumed)."""
+    resume = getattr(callback, "_resume_state", None)
+    if resume is None or estimator is None:
+        return None, None, random_state
+    described = partial(fingerprint, estimator, data)  # hashes the data: when needed
+    found = resume()
+    if found is None:
+        return Journal(described, random_state.get_state()), None, random_state
+    document, source = found
+    described = described()
+    saved = read(document, described, source)
+    random_state = np.random.RandomState()
+    random_state.set_state(saved.rng_state)
+    return Journal(described, saved.rng_state, saved), saved, random_state
+
+
 def _add_pairs(a, b):
     return a[0] + b[0], a[1] + b[1]
 
@@ -563,20 +582,7 @@ def fit_em(
     settings and the data are those of the saved fit. The result is that of
     the fit never stopped, for any ``n_jobs``.
     """
-    journal = saved = None
-    resume = getattr(callback, "_resume_state", None)
-    if resume is not None and estimator is not None:
-        described = partial(fingerprint, estimator, data)  # hashes the data: when needed
-        rng_state = random_state.get_state()
-        found = resume()
-        if found is not None:
-            document, source = found
-            described = described()
-            saved = read(document, described, source)
-            random_state = np.random.RandomState()
-            random_state.set_state(saved.rng_state)
-            rng_state = saved.rng_state
-        journal = Journal(described, rng_state, saved)
+    journal, saved, random_state = _journal(callback, estimator, data, random_state)
     # One BLAS thread: threaded OpenBLAS runs the tall, skinny products of EM
     # slower (measured 1.2-2.7x on 2 cores); chunks and restarts run in parallel.
     # Exploring starts run k-means in the restarts' threads: one OpenMP thread
