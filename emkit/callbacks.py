@@ -370,23 +370,23 @@ class Checkpoint(_Locked):
                 "best": float(self._model[0]).hex(),
                 "driver": self._journal.document(),
             }
-        _replace(self.path, json.dumps(document, allow_nan=False))
+        self._replace(json.dumps(document, allow_nan=False))
 
-
-def _replace(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temporary file, on disk, renamed over it."""
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-    if hasattr(os, "O_DIRECTORY"):  # the rename itself on disk (POSIX)
-        directory = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+    def _replace(self, text: str) -> None:
+        """Write ``text`` to the file atomically: a temporary file, on disk, renamed over it."""
+        temporary = f"{self.path}.tmp"
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.path)
+        if hasattr(os, "O_DIRECTORY"):  # the rename itself on disk (POSIX)
+            folder = os.path.dirname(os.path.abspath(self.path))
+            directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
 
 
 class PrometheusMetrics(_Locked):

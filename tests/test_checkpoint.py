@@ -347,6 +347,7 @@ sys.path[:0] = [{root!r}, {tests!r}]
 warnings.simplefilter("ignore")
 from sklearn.base import clone
 from emkit.callbacks import Checkpoint, chain
+from emkit._checkpoint import decode
 from emkit.io import from_json
 import test_checkpoint as t
 
@@ -359,11 +360,15 @@ for name, (estimator, args) in sorted(t.CASES.items()):
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(read)
-            tick = lambda record: os.write(write, b".") and False
-            callback = chain(Checkpoint(path, every=1, resume=True), tick)
-            clone(estimator).set_params(callback=callback).fit(*args)
-            os._exit(0)
+            code = 1
+            try:
+                os.close(read)
+                tick = lambda record: os.write(write, b".") and False
+                callback = chain(Checkpoint(path, every=1, resume=True), tick)
+                clone(estimator).set_params(callback=callback).fit(*args)
+                code = 0
+            finally:
+                os._exit(code)
         os.close(write)
         seen = 0
         while seen < saves:
@@ -377,10 +382,14 @@ for name, (estimator, args) in sorted(t.CASES.items()):
         os.close(read)
         with open(path) as file:
             text = file.read()
-        from_json(text)
-        readable = json.loads(text)["checkpoint"]["driver"]["format"] == "emkit-driver-state"
+        from_json(text)  # the model
+        state = json.loads(text)["checkpoint"]["driver"]  # and the fit's state
+        parts = ("fingerprint", "rng_state", "finished", "running")
+        readable = all(decode(state[part]) is not None for part in parts)
         killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        print(json.dumps(dict(name=name, killed=killed, readable=readable)), flush=True)
+        ended = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0  # the fit ended first
+        outcome = dict(name=name, killed=killed, ended=ended, readable=readable)
+        print(json.dumps(outcome), flush=True)
 """
 
 KILLS = 12  # per case; at least 10 must land before the fit ends
@@ -418,6 +427,7 @@ def test_chaos_sigkill_at_random_moments_then_resume(name, chaos):
     estimator, args = CASES[name]
     assert len(outcomes[name]) == KILLS
     assert all(outcome["readable"] for outcome in outcomes[name])
+    assert all(outcome["killed"] or outcome["ended"] for outcome in outcomes[name])
     assert sum(outcome["killed"] for outcome in outcomes[name]) >= 10
     path = directory / f"{name}.json"
     resumed = _fit(clone(estimator).set_params(callback=Checkpoint(path, resume=True)), args)
