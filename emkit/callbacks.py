@@ -252,7 +252,9 @@ class Checkpoint(_Locked):
     restarts (``n_jobs``), each save holds every restart at its last record.
     Like the model file, the fit's parameters are saved as numbers only; a
     model with a user's emission class (``HMMEM(emission=...)``) cannot be
-    saved.
+    saved. A file holds one fit: the fits of a cross-validation or a grid
+    search, given one ``Checkpoint(path, resume=True)``, would each resume
+    the last one's file and be refused (their data or parameters differ).
 
     Examples
     --------

@@ -136,6 +136,34 @@ def test_every_estimator_resumes_to_the_uninterrupted_fit(name, tmp_path):
     assert type(saved) is type(estimator)
 
 
+def _emission_data(emission):
+    rng = np.random.RandomState(0)
+    states = np.repeat([0, 1, 0, 1], 60)
+    if emission == "categorical":
+        return np.where(rng.uniform(size=240) < 0.8, states, 2 - states)[:, None]
+    if emission in ("poisson", "multinomial"):
+        return rng.poisson(np.where(states[:, None] == 0, [1, 5, 2], [6, 1, 2]))
+    return rng.normal(states[:, None] * 3.0, 1.0, (240, 2))
+
+
+@pytest.mark.parametrize("emission", ["gaussian", "gmm", "categorical", "multinomial", "poisson"])
+def test_every_hmm_emission_resumes_to_the_uninterrupted_fit(emission, tmp_path):
+    X = _emission_data(emission)
+    n_mix = {"n_mix": 2} if emission == "gmm" else {}
+    hmm = HMMEM(2, emission=emission, n_init=2, init_params="random", random_state=0, **n_mix)
+    hmm.set_params(tol=1e-8)
+    history = History()
+    whole = _fit(clone(hmm).set_params(callback=history), (X,))
+    whole.set_params(callback=None)
+    last = max(r.iteration for r in history.records if r.restart == 1)
+    path = tmp_path / "fit.json"
+    cut = chain(Checkpoint(path, every=2, resume=True), _cut_at(1, last // 2))
+    with pytest.raises(PowerCut):
+        _fit(clone(hmm).set_params(callback=cut), (X,))
+    resumed = _fit(clone(hmm).set_params(callback=Checkpoint(path, resume=True)), (X,))
+    _assert_same_fit(resumed, whole)
+
+
 @pytest.mark.parametrize("accelerate", [None, "squarem"])
 @pytest.mark.parametrize("restart", [0, 2])
 def test_a_restart_killed_anywhere_resumes_exactly(accelerate, restart, tmp_path):
