@@ -235,6 +235,19 @@ def test_parallel_restarts_resume_for_any_n_jobs(tmp_path):
         _assert_same_fit(resumed, whole)
 
 
+def test_a_fit_on_a_dask_array_resumes_too(tmp_path):
+    import dask.array as da
+
+    X = da.from_array(load_faithful().data, chunks=100)
+    gm = GaussianMixtureEM(3, init_params="kmeans", n_init=2, random_state=0)
+    whole = clone(gm).fit(X)
+    path = tmp_path / "fit.json"
+    with pytest.raises(PowerCut):
+        clone(gm).set_params(callback=chain(Checkpoint(path, 2), _cut_at(1, 9))).fit(X)
+    resumed = clone(gm).set_params(callback=Checkpoint(path, resume=True)).fit(X)
+    _assert_same_fit(resumed, whole)
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_checkpointing_does_not_change_the_fit(name, tmp_path):
     estimator, args = CASES[name]
