@@ -382,6 +382,7 @@ def test_a_write_that_fails_midway_leaves_the_last_checkpoint(tmp_path, monkeypa
 # The child process: imports emkit once, then for each kill forks a grandchild that
 # fits with Checkpoint(resume=True), and SIGKILLs it after a seeded random number
 # of saves and a seeded random pause; after each kill it checks that the file reads.
+# A fit that ends before its kill (the machine slow to kill) is started afresh.
 _CHILD = """
 import json, os, random, signal, sys, time, warnings
 sys.path[:0] = [{root!r}, {tests!r}]
@@ -396,8 +397,9 @@ rng = random.Random({seed})
 for name, (estimator, args) in sorted(t.CASES.items()):
     clone(estimator).fit(*args)  # compiled once here, for every grandchild
     path = os.path.join({directory!r}, name + ".json")
-    for _ in range({kills}):
-        saves, pause = rng.randint(1, 4), rng.uniform(0.0, 0.003)
+    kills = 0
+    while kills < {kills}:
+        saves, pause = rng.randint(1, 4), rng.uniform(0.0, 0.002)
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -431,9 +433,14 @@ for name, (estimator, args) in sorted(t.CASES.items()):
         ended = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0  # the fit ended first
         outcome = dict(name=name, killed=killed, ended=ended, readable=readable)
         print(json.dumps(outcome), flush=True)
+        if ended:  # nothing left to kill: a new fit
+            os.remove(path)
+        elif not killed:  # the fit failed: its error is on stderr
+            break
+        kills += killed
 """
 
-KILLS = 12  # per case; at least 10 must land before the fit ends
+KILLS = 12  # per case
 
 
 @pytest.fixture(scope="module")
@@ -466,10 +473,9 @@ def chaos(tmp_path_factory):
 def test_chaos_sigkill_at_random_moments_then_resume(name, chaos):
     directory, outcomes = chaos
     estimator, args = CASES[name]
-    assert len(outcomes[name]) == KILLS
     assert all(outcome["readable"] for outcome in outcomes[name])
     assert all(outcome["killed"] or outcome["ended"] for outcome in outcomes[name])
-    assert sum(outcome["killed"] for outcome in outcomes[name]) >= 10
+    assert sum(outcome["killed"] for outcome in outcomes[name]) == KILLS
     path = directory / f"{name}.json"
     resumed = _fit(clone(estimator).set_params(callback=Checkpoint(path, resume=True)), args)
     whole = _fit(clone(estimator), args)
