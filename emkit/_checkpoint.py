@@ -123,7 +123,7 @@ def read(document: Any, fingerprint: dict, source: str) -> Saved:
         finished = {int(i): value for i, value in decode(document["finished"]).items()}
         running = {int(i): value for i, value in decode(document["running"]).items()}
         differences = _differences(saved_fingerprint, fingerprint)
-    except (KeyError, TypeError, AttributeError, ValueError) as error:
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as error:
         raise ValueError(f"{source}: invalid driver state ({error!r}).") from None
     if differences:
         raise ValueError(

@@ -324,7 +324,14 @@ class Checkpoint(_Locked):
                 saved = document.pop("checkpoint")
                 self._model = (float.fromhex(saved["best"]), document)
                 return saved["driver"], source
-            except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            except (
+                OSError,
+                ValueError,
+                TypeError,
+                KeyError,
+                AttributeError,
+                RecursionError,
+            ) as error:
                 raise ValueError(
                     f"{source} holds no fit to resume ({error!r}); delete it, or set "
                     "resume=False, to start afresh."

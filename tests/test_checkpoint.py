@@ -348,6 +348,26 @@ def test_a_file_that_is_no_checkpoint_is_refused(tmp_path):
     path.write_text(to_json(clone(gm).fit(X)))  # a model, without the driver's state
     with pytest.raises(ValueError, match="holds no fit to resume"):
         clone(gm).set_params(callback=Checkpoint(path, resume=True)).fit(X)
+    whole = clone(gm).fit(X)
+    with pytest.raises(PowerCut):
+        clone(gm).set_params(callback=chain(Checkpoint(path, 1), _cut_at(0, 1))).fit(X)
+    document = json.loads(path.read_text())
+    state = document["checkpoint"]["driver"]
+    tampered = [
+        {**state, "version": 99},
+        {**state, "running": {"dict": {"0": {"type": "os:system", "fields": {}}}}},
+        {**state, "running": {"dict": {"0": {"type": "emkit._em:EMResult", "fields": {}}}}},
+        {**state, "finished": {"dict": {"0": {"array": "###", "dtype": "<f8", "shape": [1]}}}},
+    ]
+    before = {name: np.copy(value) for name, value in _fitted(whole).items()}
+    for driver in tampered:
+        document["checkpoint"]["driver"] = driver
+        path.write_text(json.dumps(document))
+        whole.set_params(callback=Checkpoint(path, resume=True))
+        with pytest.raises(ValueError, match=r"Checkpoint file .*(version 99|invalid driver)"):
+            whole.fit(X)
+        for name, value in before.items():  # a fitted estimator, left as it was
+            np.testing.assert_array_equal(getattr(whole, name), value)
     with pytest.raises(TypeError, match="resume must be True or False"):
         Checkpoint(path, resume=1)
 
