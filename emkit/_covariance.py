@@ -27,13 +27,16 @@ Second moments are always centred on fixed per-component centres ``c`` (the
 current means): ``sum_i w_ik (x_i - c_k)(x_i - c_k)^T``. Centred moments add
 across chunks of rows, and the M-step corrects for the small shift between
 ``c`` and the new means, so no precision is lost to raw moments.
+
+The module imports NumPy only, so that the light predictor (``emkit.light``)
+takes its shapes and full matrices from here too: the operations that need
+numba's kernels (``_covariance_kernels``) or scipy's LAPACK import them when
+called.
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
-from scipy import linalg
 
 from ._inference import squared_mahalanobis
 from ._utils import row_sums
@@ -56,61 +59,26 @@ def _about_common_origin(X: np.ndarray, centres: np.ndarray):
     return X - origin, centres - origin
 
 
-# Reassociating the sum lets it run in SIMD lanes: 3x faster, no less accurate.
-@numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
-def _scaled_squared_distances(X, centres, scales):
-    """out[i, k] = sum_f ((X[i, f] - centres[k, f]) * scales[k, f]) ** 2, exactly."""
-    n, d = X.shape
-    out = np.empty((n, centres.shape[0]), dtype=X.dtype)
-    for i in range(n):
-        for k in range(centres.shape[0]):
-            total = 0.0
-            for f in range(d):
-                y = (X[i, f] - centres[k, f]) * scales[k, f]
-                total += y * y
-            out[i, k] = total
-    return out
+def _trtri(matrices: np.ndarray):
+    """LAPACK's triangular inverse ``trtri`` for ``matrices``' type, called directly:
+    scipy.linalg's wrappers cost more than the work on small matrices."""
+    from scipy import linalg
 
-
-@numba.njit(nogil=True, cache=True)
-def _weighted_squared_deviations(X, W, centres):
-    """out[k, f] = sum_i W[i, k] * (X[i, f] - centres[k, f]) ** 2, exactly."""
-    n, d = X.shape
-    out = np.zeros((centres.shape[0], d), dtype=X.dtype)
-    for i in range(n):
-        for k in range(centres.shape[0]):
-            w = W[i, k]
-            for f in range(d):
-                y = X[i, f] - centres[k, f]
-                out[k, f] += w * y * y
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _scaled_deviations(X, centre, w, out):
-    """out[i] = sqrt(w[i]) * (X[i] - centre), in one pass (numpy would take three)."""
-    for i in range(X.shape[0]):
-        scale = np.sqrt(w[i])
-        for f in range(X.shape[1]):
-            out[i, f] = scale * (X[i, f] - centre[f])
+    return linalg.get_lapack_funcs(("trtri",), (matrices,))[0]
 
 
 def triangular_inverse(factor: np.ndarray, lower: bool) -> np.ndarray:
-    """Inverse of a triangular matrix.
-
-    LAPACK's ``trtri``, called directly: scipy.linalg's wrappers cost more
-    than the work on small matrices.
-    """
-    (trtri,) = linalg.get_lapack_funcs(("trtri",), (factor,))
-    return trtri(factor, lower=int(lower))[0]
+    """Inverse of a triangular matrix."""
+    return _trtri(factor)(factor, lower=int(lower))[0]
 
 
 def _inverse_transposed(factors: np.ndarray) -> np.ndarray:
     """inv(L).T for each lower Cholesky factor L of covariances: the precision Cholesky factors."""
     matrices = factors.reshape(-1, *factors.shape[-2:])  # tied: one matrix
     out = np.empty_like(matrices)
+    trtri = _trtri(matrices)
     for j, factor in enumerate(matrices):
-        out[j] = triangular_inverse(factor, lower=True).T
+        out[j] = trtri(factor, lower=1)[0].T
     return out.reshape(factors.shape)
 
 
@@ -199,6 +167,8 @@ class _Full(_MatrixCovariance):
         return squared_mahalanobis(X, means, precisions_cholesky)
 
     def second_moments(self, X, W, nk, centres):
+        from ._covariance_kernels import _scaled_deviations
+
         out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)
         scaled = np.empty_like(X)
         for k, centre in enumerate(centres):
@@ -417,9 +387,13 @@ class _Diag(_VectorCovariance):
         return second_moments / nk[:, None] - shift * shift + reg_covar
 
     def second_moments(self, X, W, nk, centres):
+        from ._covariance_kernels import _weighted_squared_deviations
+
         return _weighted_squared_deviations(X, W, centres)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
+        from ._covariance_kernels import _scaled_squared_distances
+
         return _scaled_squared_distances(X, means, precisions_cholesky)
 
 
@@ -450,9 +424,13 @@ class _Spherical(_VectorCovariance):
         return (second_moments / nk - np.sum(shift * shift, axis=1)) / shift.shape[1] + reg_covar
 
     def second_moments(self, X, W, nk, centres):
+        from ._covariance_kernels import _weighted_squared_deviations
+
         return _weighted_squared_deviations(X, W, centres).sum(axis=1)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
+        from ._covariance_kernels import _scaled_squared_distances
+
         scales = np.repeat(precisions_cholesky[:, None], X.shape[1], axis=1)
         return _scaled_squared_distances(X, means, scales)
 

@@ -21,15 +21,15 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed  # the caller's config reaches threads
 
 from ._accel import Squarem
 from ._checkpoint import Journal, RunState, fingerprint, read
 from ._missing import Missingness, find_missing
-from ._monitor import IterationRecord, Monitor
+from ._monitor import IterationRecord, Monitor, fit_hooks
 from ._starts import sample_rows, threadpools
+from ._utils import batches
 from ._validation import NonFiniteError, warn
 
 # Parameter constraints of the driver's options, shared by every estimator.
@@ -137,7 +137,7 @@ class RowData(InMemory):
                 find_missing(self.X[batch]),
                 None if self.y is None else self.y[batch],
             )
-            for batch in gen_batches(self.X.shape[0], n_rows)
+            for batch in batches(self.X.shape[0], n_rows)
         ]
 
 
@@ -404,10 +404,16 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     n_iter = _FIRST_ITER
     while True:
         ranked = []
+        going = [
+            (params, lower_bound) for _, params, lower_bound, converged in runs if not converged
+        ]
+        results = iter(_race(model, sample, row_bytes, going, n_iter, tol))
         for rank, params, lower_bound, converged in runs:
             if not converged:
                 try:
-                    run = _run(model, chunks, params, 0, lower_bound, RunOptions(tol, n_iter))
+                    run = next(results)
+                    if isinstance(run, ValueError):
+                        raise run
                     if not whole:
                         held_out_fit = held_out.e_step(model, run.params)[1]
                 except ValueError as raised:  # data impossible under, or singular at, it
@@ -442,6 +448,69 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
         return params
     options = RunOptions(tol, 1000, accelerate=accelerate)
     return _run(model, chunks, params, 0, lower_bound, options).params
+
+
+def _race(model, sample, row_bytes: int, runs: list, n_iter: int, tol: float) -> list:
+    """Plain EM on ``sample`` for ``n_iter`` E-steps, or to convergence, from each of
+    ``runs`` ((params, lower bound) pairs): each run's ``EMResult``, or the ValueError
+    it met.
+
+    Side by side (``model.side_by_side()``) where the model can, in chunks of
+    fewer rows as each holds every run's temporaries; one after the other if it
+    cannot or if a run fails, so that only the failing runs drop out.
+    """
+    side_by_side = getattr(model, "side_by_side", lambda: None)()
+    if side_by_side is not None and len(runs) > 1:
+        chunks = sample.chunks(row_bytes * len(runs))
+        try:
+            data = _Chunks(chunks, sample.total_weight, None)
+            return _lockstep(side_by_side, data, runs, n_iter, tol)
+        except ValueError:
+            pass
+    data = _Chunks(sample.chunks(row_bytes), sample.total_weight, None)
+    results = []
+    for params, lower_bound in runs:
+        try:
+            results.append(_run(model, data, params, 0, lower_bound, RunOptions(tol, n_iter)))
+        except ValueError as raised:
+            results.append(raised)
+    return results
+
+
+def _lockstep(side_by_side, data: _Chunks, runs: list, n_iter: int, tol: float) -> list:
+    """``_run``'s plain EM for every run at once, each stopping as ``_run`` would."""
+    results: list = [None] * len(runs)
+    going = list(range(len(runs)))
+    lower_bounds = {run: [] for run in going}
+    last = [lower_bound for _, lower_bound in runs]
+    gains = [math.nan] * len(runs)
+    params = side_by_side.stack([params for params, _ in runs])
+    for step in range(1, n_iter + 1):
+        each = partial(side_by_side.e_step, params)
+        stats, values = reduce(_add_pairs, map(each, data.chunks))
+        params = side_by_side.m_step(stats, params)
+        finished = []
+        for run, value in zip(going, values / data.total_weight, strict=True):
+            change = value - last[run]
+            converged = _converged(change, _gain_ratio(change, gains[run]), tol, value)
+            last[run], gains[run] = value, change
+            lower_bounds[run].append(value)
+            if converged or step == n_iter:
+                finished.append((run, converged))
+        if finished:
+            each_params = side_by_side.unstack(params)
+            for run, converged in finished:
+                at = going.index(run)
+                results[run] = EMResult(
+                    each_params[at], last[run], lower_bounds[run], step, converged, False
+                )
+            done = {run for run, _ in finished}
+            kept = [at for at, run in enumerate(going) if run not in done]
+            if not kept:
+                break
+            going = [going[at] for at in kept]
+            params = side_by_side.stack([each_params[at] for at in kept])
+    return results
 
 
 def _restart(model, data: _Chunks, start, restart: int, lower_bound: float, options, state=None):
@@ -567,7 +636,8 @@ def fit_em(
     model then maps its parameters to unconstrained arrays and back
     (``unconstrained``, ``from_unconstrained``). ``fitted(result)`` returns
     a copy of the estimator fitted to an ``EMResult``: with it, every
-    callback record can give the estimator as a fit stopped there.
+    callback record can give the estimator as a fit stopped there, and a
+    callback's ``end_fit`` gets the fitted estimator (``_monitor.fit_hooks``).
 
     A model whose ``explores`` is true starts each restart from
     ``_explored_start``, with a seed drawn from ``random_state``; the
@@ -588,7 +658,10 @@ def fit_em(
     # Exploring starts run k-means in the restarts' threads: one OpenMP thread
     # too, as a limit set and restored by one thread would change another's.
     explores = warm_start is None and getattr(model, "explores", False)
-    with threadpools().limit(limits=1, user_api=None if explores else "blas"):
+    with (
+        fit_hooks(callback),
+        threadpools().limit(limits=1, user_api=None if explores else "blas"),
+    ):
         if warm_start is not None:
             starts = [warm_start]
         elif explores:
@@ -640,6 +713,9 @@ def fit_em(
             "(n_init > 1, init_params).",
             ConvergenceWarning,
         )
+    end_fit = getattr(callback, "end_fit", None)
+    if end_fit is not None:
+        end_fit(None if fitted is None else fitted(best))
     return best
 
 
@@ -688,7 +764,7 @@ def stepwise_em(
         threadpools().limit(limits=1, user_api="blas"),
         ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool,
     ):
-        for batch in gen_batches(len(data.sample_weight), batch_size):
+        for batch in batches(len(data.sample_weight), batch_size):
             y = None if data.y is None else data.y[batch]
             part = RowData(data.X[batch], data.sample_weight[batch], None, y)
             weight = part.total_weight

@@ -22,13 +22,13 @@ from sklearn.utils.validation import check_array, check_non_negative
 
 from ._categorical import (
     categorical_counts,
-    categorical_log_prob,
     multinomial_counts,
     multinomial_log_prob,
     poisson_log_prob,
     poisson_statistics,
 )
 from ._gaussian import Conditioned, Gaussian, GaussianStats
+from ._inference import categorical_log_prob, mixture_log_prob
 from ._missing import check_observed_columns, fill_with_column_means
 from ._starts import kmeans_centres, seed_centres
 from ._utils import log_dirichlet, normalize_rows
@@ -265,31 +265,6 @@ def _mixture_centres(X, n_states: int, n_mix: int, method: str, rng) -> np.ndarr
     return out
 
 
-def _mixture_log_prob(log_prob: np.ndarray, log_weights: np.ndarray):
-    """Log-densities of the states' mixtures, shape (n, n_states), from those of
-    their components, shape (n, n_states * n_mix); and each component's share
-    of its state's density, in the components' shape.
-
-    A log-sum-exp over each state's components, one ``exp`` serving both
-    results; ufuncs over one component of every state at a time, as NumPy's
-    reductions over a short axis are slow (see ``_utils``).
-    """
-    n, (n_states, n_mix) = len(log_prob), log_weights.shape
-    share = (log_prob + log_weights.ravel()).reshape(n, n_states, n_mix)
-    top = share[:, :, 0].copy()
-    for j in range(1, n_mix):
-        np.maximum(top, share[:, :, j], out=top)
-    top[~np.isfinite(top)] = 0.0  # a state under which the row is impossible
-    share -= top[:, :, None]
-    np.exp(share, out=share)
-    total = share[:, :, 0].copy()
-    for j in range(1, n_mix):
-        total += share[:, :, j]
-    with np.errstate(divide="ignore", invalid="ignore"):  # the impossible rows
-        share /= total[:, :, None]
-        return np.log(total) + top, share.reshape(n, n_states * n_mix)
-
-
 class GaussianMixtureEmission:
     """A mixture of ``n_mix`` Gaussians per state, as hmmlearn's GMMHMM.
 
@@ -385,12 +360,12 @@ class GaussianMixtureEmission:
     def log_prob(self, params: GaussianMixtureParams, X, missing=None) -> np.ndarray:
         log_prob = self.gaussian.log_prob(X, params.means, params.precisions_cholesky, missing)
         with np.errstate(divide="ignore"):  # a weight of 0
-            return _mixture_log_prob(log_prob, np.log(params.weights))[0]
+            return mixture_log_prob(log_prob, np.log(params.weights))[0]
 
     def condition(self, params: GaussianMixtureParams, X, missing=None) -> Scored:
         conditioned = self.gaussian.condition(X, params.means, params.precisions_cholesky, missing)
         with np.errstate(divide="ignore"):
-            log_prob, share = _mixture_log_prob(conditioned.log_prob, np.log(params.weights))
+            log_prob, share = mixture_log_prob(conditioned.log_prob, np.log(params.weights))
 
         def statistics(W) -> GaussianStats:
             """Statistics with state posteriors ``W``, shape (n, n_states)."""

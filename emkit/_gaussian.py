@@ -18,13 +18,8 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _inference
-from ._covariance import (
-    _ILL_DEFINED,
-    COVARIANCE_TYPES,
-    _scaled_deviations,
-    structure,
-    triangular_inverse,
-)
+from ._covariance import _ILL_DEFINED, COVARIANCE_TYPES, structure, triangular_inverse
+from ._covariance_kernels import _scaled_deviations
 from ._jit import compiled
 from ._missing import Missingness
 from ._utils import column_sums

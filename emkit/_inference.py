@@ -15,7 +15,20 @@ The kernels:
 - ``_condition``: a Gaussian conditioned on each incomplete row's observed
   values, giving the log-density of the observed values and the conditional
   expectation of the missing ones;
-- ``forward_backward`` and ``viterbi``: inference in hidden Markov models.
+- ``forward_backward`` and ``viterbi``: inference in hidden Markov models,
+  on the sequences of ``lengths`` or ``sequence_ids`` (``sequences_of_ids``);
+
+and the formulas both callers need:
+
+- the log-probabilities of the emissions of counts and symbols
+  (``categorical_log_prob``, ``multinomial_log_prob``, ``poisson_log_prob``)
+  and of a mixture of Gaussians per HMM state (``mixture_log_prob``);
+- a variational Gaussian mixture's expected log-weights and the offsets of its
+  log-densities (``variational_log_offsets``).
+
+Where a formula needs a special function (``gammaln``, ``digamma``), the
+caller passes it: the estimators scipy's, the light predictor its own
+(``_special``), so that neither module here imports scipy.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ import math
 
 import numpy as np
 
+_LOG_2 = math.log(2.0)
 _LOG_2PI = math.log(2 * math.pi)
 
 
@@ -269,7 +283,141 @@ def class_log_proba(log_joint: np.ndarray, n_classes: int) -> np.ndarray:
     return per_class - log_sum_exp(per_class, axis=1)[:, None]
 
 
+# ------------------------------------------------------------ variational mixtures
+
+
+def wishart_halves(degrees_of_freedom, n_features: int) -> np.ndarray:
+    """(nu - j) / 2 for j < d, along a last axis: the arguments of the Wishart's
+    digamma and gamma sums."""
+    return 0.5 * np.subtract.outer(degrees_of_freedom, np.arange(n_features))
+
+
+def expected_weights(concentration: np.ndarray) -> np.ndarray:
+    """The expected mixing weights under a Dirichlet posterior of concentrations (k,),
+    or a stick-breaking one of the sticks' Beta parameters (2, k)."""
+    if concentration.ndim == 1:
+        return concentration / concentration.sum()
+    a, b = concentration
+    left = b / (a + b)  # the expected share of each stick left to the next ones
+    weights = a / (a + b) * np.hstack((1.0, np.cumprod(left[:-1])))
+    return weights / weights.sum()
+
+
+def expected_log_weights(concentration: np.ndarray, digamma) -> np.ndarray:
+    """E[log pi_k] under the posterior of the weights (see ``expected_weights``)."""
+    if concentration.ndim == 1:
+        return digamma(concentration) - digamma(concentration.sum())
+    a, b = concentration
+    digamma_sum = digamma(a + b)
+    left = np.cumsum(digamma(b) - digamma_sum)[:-1]
+    return digamma(a) - digamma_sum + np.hstack((0.0, left))
+
+
+def variational_log_offsets(
+    concentration, mean_precision, degrees_of_freedom, n_features: int, digamma
+) -> np.ndarray:
+    """What each component adds to the Gaussian log-density at its expected precision to
+    give log rho (Bishop's 10.46): its expected log-weight, and half the expected log
+    determinant of its precision less that of the expected precision, less d / beta."""
+    d, nu = n_features, degrees_of_freedom
+    log_det = d * _LOG_2 + digamma(wishart_halves(nu, d)).sum(axis=-1) - d * np.log(nu)
+    return expected_log_weights(concentration, digamma) + 0.5 * (log_det - d / mean_precision)
+
+
+# ------------------------------------------------------------ emissions
+
+
+def categorical_log_prob(symbols: np.ndarray, emissionprob: np.ndarray) -> np.ndarray:
+    """log emissionprob[k, x_i] for every row and state, shape (n, k)."""
+    with np.errstate(divide="ignore"):
+        return np.log(emissionprob).T[symbols]
+
+
+def multinomial_log_prob(X, log_emissionprob: np.ndarray, gammaln) -> np.ndarray:
+    """log of the multinomial probability of every row of counts X (dense or sparse) under
+    every row of probabilities ``exp(log_emissionprob)``, its total the number of trials.
+
+    A count of a category of probability 0 is impossible (-inf); a category of
+    probability 0 with no count adds nothing (0 log 0 = 0).
+    """
+    possible = np.isfinite(log_emissionprob)
+    log_prob = X @ np.where(possible, log_emissionprob, 0.0).T  # dense, X sparse or not
+    if not possible.all():
+        impossible = X @ (~possible).T.astype(float) > 0
+        log_prob[impossible] = -np.inf
+    return log_prob + log_multinomial_coefficient(X, gammaln)[:, None]
+
+
+def log_multinomial_coefficient(X, gammaln) -> np.ndarray:
+    """log(n_i! / prod_f x_if!) for every row of counts X (dense, or scipy's sparse)."""
+    if hasattr(X, "tocsr"):  # sparse: the zeros add gammaln(1) = 0
+        terms = X.copy()
+        terms.data = gammaln(terms.data + 1)
+    else:
+        terms = gammaln(X + 1)
+    totals = np.asarray(X.sum(axis=1)).ravel()
+    return gammaln(totals + 1) - np.asarray(terms.sum(axis=1)).ravel()
+
+
+def poisson_log_prob(X: np.ndarray, lambdas: np.ndarray, gammaln) -> np.ndarray:
+    """Sum over features of log Poisson(x_if | lambda_kf), shape (n, k)."""
+    return X @ np.log(lambdas).T - lambdas.sum(axis=1) - gammaln(X + 1).sum(axis=1)[:, None]
+
+
+def mixture_log_prob(log_prob: np.ndarray, log_weights: np.ndarray):
+    """Log-densities of the states' mixtures, shape (n, n_states), from those of
+    their components, shape (n, n_states * n_mix); and each component's share
+    of its state's density, in the components' shape. (Also of any mixtures
+    side by side: the exploring start's runs.)
+
+    A log-sum-exp over each state's components, one ``exp`` serving both
+    results; ufuncs over one component of every state at a time, as NumPy's
+    reductions over a short axis are slow (see ``_utils``).
+    """
+    n, (n_states, n_mix) = len(log_prob), log_weights.shape
+    share = (log_prob + log_weights.ravel()).reshape(n, n_states, n_mix)
+    top = share[:, :, 0].copy()
+    for j in range(1, n_mix):
+        np.maximum(top, share[:, :, j], out=top)
+    top[~np.isfinite(top)] = 0.0  # a state under which the row is impossible
+    share -= top[:, :, None]
+    np.exp(share, out=share)
+    total = share[:, :, 0].copy()
+    for j in range(1, n_mix):
+        total += share[:, :, j]
+    with np.errstate(divide="ignore", invalid="ignore"):  # the impossible rows
+        share /= total[:, :, None]
+        return np.log(total) + top, share.reshape(n, n_states * n_mix)
+
+
 # ------------------------------------------------------------ hidden Markov models
+
+
+def sequences_of_ids(sequence_ids, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the sequences of ``sequence_ids``, one id per row, each
+    sequence's rows consecutive."""
+    ids = np.asarray(sequence_ids)
+    if ids.ndim != 1 or len(ids) != n_samples:
+        raise ValueError(
+            f"sequence_ids must have one id per row of X: shape ({n_samples},), got {ids.shape}."
+        )
+    if ids.dtype.kind in "fc" and not np.all(np.isfinite(ids)):
+        raise ValueError("sequence_ids must be finite: found NaN or infinity.")
+    if n_samples == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
+    run_ids = ids[starts]
+    try:
+        n_distinct = len(np.unique(run_ids))
+    except (TypeError, ValueError) as error:  # ids that cannot be compared with each other
+        raise type(error)(f"sequence_ids: {error}") from error
+    if n_distinct != len(run_ids):
+        repeated = run_ids[np.argmax([np.sum(run_ids == i) > 1 for i in run_ids])]
+        raise ValueError(
+            f"sequence_ids: the rows of sequence {repeated} are not contiguous; the "
+            "rows of each sequence must be consecutive and in time order."
+        )
+    return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
 
 
 def _forward_backward_one(startprob, transmat, log_frameprob, posteriors, xi):

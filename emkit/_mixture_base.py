@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import softmax
 from sklearn.base import BaseEstimator
 from sklearn.cluster import kmeans_plusplus
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._dask import DaskRows, is_dask_array
@@ -26,9 +26,10 @@ from ._em import (
     set_fit_attributes,
 )
 from ._gaussian import Gaussian, GaussianPrior
+from ._inference import mixture_log_prob
 from ._missing import check_observed_columns, fill_with_column_means, find_missing
 from ._starts import kmeans_labels, seed_labels
-from ._utils import column_sums, log_normalize
+from ._utils import batches, column_sums, log_normalize
 from ._validation import (
     check_finite_array,
     check_positive_definite,
@@ -160,7 +161,7 @@ class GaussianMixtureModel:
         resp = self._initial_responsibilities(X, w, rng, method or self.init_params_method)
         # Chunk by chunk: a dense copy of the responsibilities would be the
         # largest array of a large fit.
-        batches = list(gen_batches(len(X), chunk_rows(self.row_bytes(X), len(X))))
+        blocks = batches(len(X), chunk_rows(self.row_bytes(X), len(X)))
 
         def weights(batch):
             W = resp[batch]
@@ -168,9 +169,9 @@ class GaussianMixtureModel:
                 W = W[:, None] == np.arange(self.n_components)
             return W * w[batch, None]
 
-        nk = sum(column_sums(weights(b)) for b in batches) + 10 * np.finfo(X.dtype).eps
-        centres = sum(weights(b).T @ X[b] for b in batches) / nk[:, None]
-        stats = (self.gaussian.statistics(X[b], weights(b), centres) for b in batches)
+        nk = sum(column_sums(weights(b)) for b in blocks) + 10 * np.finfo(X.dtype).eps
+        centres = sum(weights(b).T @ X[b] for b in blocks) / nk[:, None]
+        stats = (self.gaussian.statistics(X[b], weights(b), centres) for b in blocks)
         return reduce(operator.add, stats), centres
 
     def log_joint(self, params: MixtureParams, X, missing=None) -> np.ndarray:
@@ -238,6 +239,68 @@ class GaussianMixtureModel:
         n_features = params.means.shape[1]
         n_gaussian = self.gaussian.n_parameters(self.n_components, n_features)
         return n_gaussian + self.n_components - 1
+
+    def side_by_side(self) -> SideBySide | None:
+        """Mixtures that run EM side by side (the exploring start's runs), or None with
+        a prior."""
+        return None if self.prior is not None else SideBySide(self)
+
+
+class SideBySide:
+    """Mixtures of one ``GaussianMixtureModel`` that run EM side by side.
+
+    The exploring start runs EM from many starts on small data, where calling
+    NumPy costs more than its arithmetic. Stacked as the components of one
+    ``Gaussian`` family (``tied``: one covariance per mixture), each E-step
+    and M-step serves every mixture at once, with the model's own formulas:
+    each mixture's responsibilities, statistics and estimates are those of its
+    run alone, up to rounding.
+    """
+
+    def __init__(self, model: GaussianMixtureModel):
+        self.n_components = model.n_components
+        self.single = model.gaussian
+        self.covariance_type = model.gaussian.covariance.name
+        self.gaussian = Gaussian(
+            self.covariance_type, model.gaussian.reg_covar, mixture_size=model.n_components
+        )
+
+    def stack(self, runs: list[MixtureParams]) -> MixtureParams:
+        k, d = len(runs) * self.n_components, runs[0].means.shape[1]
+        shape = self.gaussian.covariance.shape(k, d)
+        return MixtureParams(
+            np.stack([run.weights for run in runs]),
+            np.concatenate([run.means for run in runs]),
+            np.stack([run.covariances for run in runs]).reshape(shape),
+            np.stack([run.precisions_cholesky for run in runs]).reshape(shape),
+        )
+
+    def unstack(self, params: MixtureParams) -> list[MixtureParams]:
+        (n_runs, k), d = params.weights.shape, params.means.shape[1]
+        shape = (n_runs, *self.single.covariance.shape(k, d))
+        covariances = params.covariances.reshape(shape)
+        precisions_cholesky = params.precisions_cholesky.reshape(shape)
+        return [
+            MixtureParams(params.weights[j], params.means[j * k : (j + 1) * k], *parts)
+            for j, parts in enumerate(zip(covariances, precisions_cholesky, strict=True))
+        ]
+
+    def e_step(self, params: MixtureParams, chunk: RowData):
+        """Summed statistics, and each mixture's weighted log-likelihood."""
+        conditioned = self.gaussian.condition(
+            chunk.X, params.means, params.precisions_cholesky, chunk.missing
+        )
+        with np.errstate(divide="ignore"):
+            log_weights = np.log(params.weights)
+        log_norm, W = mixture_log_prob(conditioned.log_prob, log_weights)
+        W *= chunk.sample_weight[:, None]
+        return conditioned.statistics(W), chunk.sample_weight @ log_norm
+
+    def m_step(self, stats, params: MixtureParams) -> MixtureParams:
+        means, covariances, precisions_cholesky = self.gaussian.estimate(stats, params.means)
+        nk = stats.nk.reshape(params.weights.shape) + 10 * np.finfo(stats.nk.dtype).eps
+        weights = nk / nk.sum(axis=1, keepdims=True)
+        return MixtureParams(weights, means, covariances, precisions_cholesky)
 
 
 class ConjugatePrior:

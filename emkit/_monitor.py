@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -145,3 +146,23 @@ class Monitor:
                 f"Initialization {state}. time lapse {elapsed:.5f}s\t "
                 f"lower bound {log_likelihood:.5f}"
             )
+
+
+@contextmanager
+def fit_hooks(callback) -> Iterator[None]:
+    """A fit's ``begin_fit()`` before it, and ``end_fit(None)`` if it raises.
+
+    Optional methods of a callback, called in the thread that calls ``fit``
+    (records and ``end_restart`` may come from the restarts' threads). The
+    driver calls ``end_fit(estimator)`` itself when the fit succeeds.
+    """
+    begin_fit = getattr(callback, "begin_fit", None)
+    if begin_fit is not None:
+        begin_fit()
+    try:
+        yield
+    except BaseException:
+        end_fit = getattr(callback, "end_fit", None)
+        if end_fit is not None:
+            end_fit(None)
+        raise

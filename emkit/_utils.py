@@ -10,6 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def batches(n: int, size: int) -> list[slice]:
+    """Consecutive slices of ``size`` of ``range(n)``, the last one shorter
+    (scikit-learn's ``gen_batches`` checks its arguments at each call, which
+    costs more than a small E-step)."""
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
 def row_sums(a: np.ndarray) -> np.ndarray:
     return a @ np.ones(a.shape[1], dtype=a.dtype)
 

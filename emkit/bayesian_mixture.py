@@ -33,6 +33,12 @@ from ._em import (
     set_fit_attributes,
 )
 from ._gaussian import GAUSSIAN_CONSTRAINTS, Gaussian, weighted_moments
+from ._inference import (
+    expected_log_weights,
+    expected_weights,
+    variational_log_offsets,
+    wishart_halves,
+)
 from ._missing import check_observed_columns, find_missing
 from ._mixture_base import INIT_PARAMS, GaussianMixtureModel, sample_mixture
 from ._utils import log_normalize, row_sums
@@ -90,34 +96,16 @@ class VariationalParams:
     @property
     def weights(self) -> np.ndarray:
         """The expected mixing weights."""
-        concentration = self.weight_concentration
-        if concentration.ndim == 1:
-            return concentration / concentration.sum()
-        a, b = concentration
-        left = b / (a + b)  # the expected share of each stick left to the next ones
-        weights = a / (a + b) * np.hstack((1.0, np.cumprod(left[:-1])))
-        return weights / weights.sum()
+        return expected_weights(self.weight_concentration)
 
     def expected_log_weights(self) -> np.ndarray:
         """E[log pi_k] under the posterior of the weights."""
-        concentration = self.weight_concentration
-        if concentration.ndim == 1:
-            return digamma(concentration) - digamma(concentration.sum())
-        a, b = concentration
-        digamma_sum = digamma(a + b)
-        left = np.cumsum(digamma(b) - digamma_sum)[:-1]
-        return digamma(a) - digamma_sum + np.hstack((0.0, left))
+        return expected_log_weights(self.weight_concentration, digamma)
 
 
 def _as_components(covariance, one: np.ndarray) -> np.ndarray:
     """One covariance as the type's array for a single component."""
     return one[None] if covariance.per_component else one
-
-
-def _wishart_halves(degrees_of_freedom, n_features: int) -> np.ndarray:
-    """(nu - j) / 2 for j < d, along a last axis: the arguments of the Wishart's
-    digamma and gamma sums."""
-    return 0.5 * np.subtract.outer(degrees_of_freedom, np.arange(n_features))
 
 
 class VariationalMixtureModel(GaussianMixtureModel):
@@ -143,6 +131,10 @@ class VariationalMixtureModel(GaussianMixtureModel):
     def init_params(self, data: RowData, rng, method: str | None = None) -> VariationalParams:
         return self._estimate(*self.initial_statistics(data, rng, method))
 
+    def side_by_side(self) -> None:
+        """None: the side-by-side runs take the maximum-likelihood mixture's steps."""
+        return None
+
     def collapsed(self, params: VariationalParams, total_weight: float) -> bool:
         # The prior keeps every covariance away from singular, and a component
         # left empty is how the model drops it: no start is spurious.
@@ -154,11 +146,13 @@ class VariationalMixtureModel(GaussianMixtureModel):
         conditioned = self.gaussian.condition(
             X, params.means, params.precisions_cholesky, missing, statistics
         )
-        d = params.means.shape[1]
-        nu = params.degrees_of_freedom
-        # E[log det precision] less log det of the expected precision
-        log_det = d * _LOG_2 + digamma(_wishart_halves(nu, d)).sum(axis=-1) - d * np.log(nu)
-        offsets = params.expected_log_weights() + 0.5 * (log_det - d / params.mean_precision)
+        offsets = variational_log_offsets(
+            params.weight_concentration,
+            params.mean_precision,
+            params.degrees_of_freedom,
+            params.means.shape[1],
+            digamma,
+        )
         log_prob = conditioned.log_prob
         log_prob += offsets
         return conditioned
@@ -246,7 +240,7 @@ class VariationalMixtureModel(GaussianMixtureModel):
         log_wishart = -(
             nu * np.broadcast_to(log_det, k)
             + nu * d * 0.5 * _LOG_2
-            + gammaln(_wishart_halves(nu, d)).sum(axis=-1)
+            + gammaln(wishart_halves(nu, d)).sum(axis=-1)
         )
         concentration = params.weight_concentration
         if concentration.ndim == 2:

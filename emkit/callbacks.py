@@ -6,9 +6,17 @@ other than 1, restarts run in threads and call it concurrently: the callbacks
 here keep their state per restart and are safe to share. ``clone`` (as in
 ``cross_val_score``) and pickle copy them with the estimator.
 
-A callback may also have a method ``end_restart(restart, n_iter, converged)``,
-called when a restart ends (not when it raises): :class:`PrometheusMetrics`
-uses it, and :func:`chain` passes it on.
+A callback may also have these methods, each optional; :func:`chain` passes
+them on:
+
+- ``end_restart(restart, n_iter, converged)``, called when a restart ends (not
+  when it raises), from the restart's thread: :class:`PrometheusMetrics` uses it.
+- ``begin_fit()``, called when a fit (``fit``, not ``partial_fit``) begins,
+  before any record, in the thread that calls ``fit``.
+- ``end_fit(estimator)``, called when the fit ends, in that thread: with a
+  fitted copy of the estimator as ``fit`` returns it, but with ``callback=None``
+  (so that :func:`emkit.io.to_json` saves it), or with None if the fit raised.
+  :class:`MLflowLogger` uses both.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ __all__ = [
     "EarlyStopping",
     "History",
     "IterationRecord",
+    "MLflowLogger",
     "ProgressBar",
     "PrometheusMetrics",
     "chain",
@@ -655,5 +664,267 @@ def chain(*callbacks):
             if end is not None:
                 end(restart, n_iter, converged)
 
+    def begin_fit() -> None:
+        for callback in callbacks:
+            begin = getattr(callback, "begin_fit", None)
+            if begin is not None:
+                begin()
+
+    def end_fit(estimator) -> None:
+        for callback in callbacks:
+            end = getattr(callback, "end_fit", None)
+            if end is not None:
+                end(estimator)
+
     call_all.end_restart = end_restart
+    call_all.begin_fit = begin_fit
+    call_all.end_fit = end_fit
     return call_all
+
+
+# MLflow's limit on a parameter's value in its oldest versions (later ones allow more).
+_MLFLOW_PARAM_LENGTH = 500
+
+
+class MLflowLogger(_Locked):
+    """Logs each fit to an MLflow run: its parameters, its progress, the fitted model.
+
+    When the fit begins, the run is chosen: ``run_id`` if given, otherwise
+    the active run (:func:`mlflow.active_run`) of the thread that calls
+    ``fit``; without one, the logger starts a run (:func:`mlflow.start_run`,
+    in the current experiment and tracking URI) and ends it when the fit
+    ends, with status ``FINISHED``, or ``FAILED`` if the fit raised, as
+    ``mlflow.autolog`` does. Then it logs:
+
+    - the estimator's ``get_params()`` (without ``callback``) as the run's
+      parameters, each value as ``str`` gives it (cut at 500 characters);
+      nested estimators' parameters keep scikit-learn's ``a__b`` names;
+    - at each record, with ``step`` the record's iteration (E-steps so
+      far), the metrics ``log_likelihood/restart_R`` (per sample, as
+      ``lower_bounds_``), ``elapsed_seconds/restart_R``, and the restart's
+      counts so far ``rejected_jumps/restart_R``,
+      ``invalid_jumps/restart_R`` and ``non_finite/restart_R`` (see
+      :class:`IterationRecord`); when a restart ends, ``converged/restart_R``
+      (1 or 0) at step ``n_iter``;
+    - when the fit ends, the fitted estimator's ``lower_bound_``, ``n_iter_``
+      and ``converged_`` (1 or 0) as metrics of those names, at step
+      ``n_iter_``, and the estimator as JSON
+      (:func:`emkit.io.to_json`, callback left out) in the run's artifacts
+      at ``artifact_file``: :func:`emkit.io.from_json` loads it back.
+
+    Logging never fails the fit: the first failure to log (say, a tracking
+    server down) warns, later ones are silent.
+
+    Parameters
+    ----------
+    run_id : str, default=None
+        The run to log to, which the logger leaves open; None: the active
+        run, or a run of the logger's own (see above).
+    artifact_file : str or None, default="model.json"
+        Where the fitted model goes in the run's artifacts; None: nowhere.
+
+    Attributes
+    ----------
+    run_id_ : str or None
+        The run the last fit logged to (None if none could be had).
+
+    Notes
+    -----
+    Needs MLflow (``mlflow-skinny``, or ``mlflow``, which contains it):
+    ``pip install "emkit[mlflow]"``. The parameters and metrics are those
+    of one fit: fit once per run (in a loop, one run each, e.g. ``with
+    mlflow.start_run(nested=True):``), as MLflow refuses to change a
+    parameter's value within a run. Records come from the restarts'
+    threads when ``n_jobs`` is not 1; the logger logs to the run by its id,
+    so they reach it all the same.
+
+    Examples
+    --------
+    A local store in a new folder (MLflow 3 keeps such a store on request):
+
+    >>> import os, pathlib, tempfile
+    >>> import mlflow
+    >>> from emkit import GaussianMixtureEM
+    >>> from emkit.callbacks import MLflowLogger
+    >>> from emkit.datasets import load_faithful
+    >>> from emkit.io import from_json
+    >>> os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    >>> mlflow.set_tracking_uri(pathlib.Path(tempfile.mkdtemp(), "mlruns").as_uri())
+    >>> logger = MLflowLogger()
+    >>> with mlflow.start_run() as run:
+    ...     gm = GaussianMixtureEM(2, random_state=0, callback=logger).fit(load_faithful().data)
+    >>> logger.run_id_ == run.info.run_id
+    True
+    >>> client = mlflow.MlflowClient()
+    >>> client.get_run(run.info.run_id).data.params["n_components"]
+    '2'
+    >>> trace = client.get_metric_history(run.info.run_id, "log_likelihood/restart_0")
+    >>> [metric.value for metric in trace] == gm.lower_bounds_
+    True
+    >>> path = client.download_artifacts(run.info.run_id, "model.json", tempfile.mkdtemp())
+    >>> from_json(pathlib.Path(path).read_text()).lower_bound_ == gm.lower_bound_
+    True
+    """
+
+    def __init__(self, run_id: str | None = None, *, artifact_file: str | None = "model.json"):
+        _import_mlflow()
+        if run_id is not None and (not isinstance(run_id, str) or not run_id):
+            raise TypeError(f"run_id must be a non-empty string or None, got {run_id!r}.")
+        if artifact_file is not None and (not isinstance(artifact_file, str) or not artifact_file):
+            raise TypeError(
+                f"artifact_file must be a non-empty string or None, got {artifact_file!r}."
+            )
+        super().__init__()
+        self.run_id = run_id
+        self.artifact_file = artifact_file
+        self.run_id_: str | None = None
+        self._tracking_uri: str | None = None
+        self._own_run = False
+        self._params_logged = False
+        self._warned = False
+
+    def begin_fit(self) -> None:
+        """Choose the run (see above), in the thread that calls ``fit``."""
+        mlflow = _import_mlflow()
+        with self._lock:
+            self.run_id_, self._own_run, self._params_logged = None, False, False
+            try:
+                self._tracking_uri = mlflow.get_tracking_uri()
+                run = None if self.run_id is not None else mlflow.active_run()
+                if self.run_id is not None:
+                    self.run_id_ = self.run_id
+                elif run is not None:
+                    self.run_id_ = run.info.run_id
+                else:
+                    self.run_id_ = mlflow.start_run().info.run_id
+                    self._own_run = True
+            except Exception as error:
+                self._failed(error)
+
+    def __call__(self, record: IterationRecord) -> bool:
+        from mlflow.entities import Metric
+
+        with self._lock:
+            if self.run_id_ is None:
+                return False
+            params = []
+            if not self._params_logged:
+                self._params_logged = True
+                estimator = record.estimator()
+                params = [] if estimator is None else _mlflow_params(estimator)
+            step, restart = record.iteration, record.restart
+            now = _milliseconds()
+            values = {
+                "log_likelihood": record.log_likelihood,
+                "elapsed_seconds": record.elapsed,
+                "rejected_jumps": record.rejected_jumps,
+                "invalid_jumps": record.invalid_jumps,
+                "non_finite": record.non_finite,
+            }
+            metrics = [
+                Metric(f"{name}/restart_{restart}", float(value), now, step)
+                for name, value in values.items()
+            ]
+            self._log(metrics=metrics, params=params)
+        return False
+
+    def end_restart(self, restart: int, n_iter: int, converged: bool) -> None:
+        """Log ``converged/restart_R``."""
+        from mlflow.entities import Metric
+
+        with self._lock:
+            if self.run_id_ is not None:
+                metric = Metric(
+                    f"converged/restart_{restart}", float(converged), _milliseconds(), n_iter
+                )
+                self._log(metrics=[metric])
+
+    def end_fit(self, estimator) -> None:
+        """Log the fitted model and its summary metrics, and end the logger's own run."""
+        from mlflow.entities import Metric
+
+        with self._lock:
+            if self.run_id_ is None:
+                return
+            if estimator is not None:
+                params = [] if self._params_logged else _mlflow_params(estimator)
+                self._params_logged = True
+                now = _milliseconds()
+                names = ("lower_bound_", "n_iter_", "converged_")
+                summary = {name: getattr(estimator, name) for name in names}
+                metrics = [
+                    Metric(name, float(value), now, estimator.n_iter_)
+                    for name, value in summary.items()
+                ]
+                self._log(metrics=metrics, params=params)
+                if self.artifact_file is not None:
+                    self._log_model(estimator)
+            if self._own_run:
+                self._own_run = False
+                status = "FINISHED" if estimator is not None else "FAILED"
+                try:
+                    mlflow = _import_mlflow()
+                    active = mlflow.active_run()
+                    if active is not None and active.info.run_id == self.run_id_:
+                        mlflow.end_run(status)
+                    else:  # no longer the thread's active run
+                        self._client().set_terminated(self.run_id_, status)
+                except Exception as error:
+                    self._failed(error)
+
+    def _log_model(self, estimator) -> None:
+        from .io import to_json
+
+        try:
+            text = to_json(estimator)
+        except (TypeError, ValueError) as error:
+            self._failed(error)
+            return
+        try:
+            self._client().log_text(self.run_id_, text, self.artifact_file)
+        except Exception as error:
+            self._failed(error)
+
+    def _client(self):
+        from mlflow import MlflowClient
+
+        return MlflowClient(self._tracking_uri)
+
+    def _log(self, *, metrics=(), params=()) -> None:
+        try:
+            self._client().log_batch(self.run_id_, metrics=list(metrics), params=list(params))
+        except Exception as error:  # logging never fails the fit
+            self._failed(error)
+
+    def _failed(self, error: Exception) -> None:
+        first, self._warned = not self._warned, True
+        if first:
+            warn(
+                f"MLflowLogger could not log to MLflow ({type(error).__name__}: {error}); "
+                "the fit goes on, and further failures are not reported."
+            )
+
+
+def _import_mlflow():
+    try:
+        import mlflow
+    except ImportError:
+        raise ImportError(
+            "MLflowLogger needs MLflow: pip install 'emkit[mlflow]' (or mlflow)"
+        ) from None
+    return mlflow
+
+
+def _milliseconds() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+def _mlflow_params(estimator) -> list:
+    """The estimator's parameters as MLflow ``Param``s, values as ``str`` gives them."""
+    from mlflow.entities import Param
+
+    params = estimator.get_params(deep=True)
+    params.pop("callback", None)
+    return [Param(name, str(value)[:_MLFLOW_PARAM_LENGTH]) for name, value in params.items()]

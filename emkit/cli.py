@@ -520,6 +520,12 @@ def serve_command(args) -> int:
         if not token:
             raise CommandError(f"--token-file {args.token_file}: the file is empty.")
     key = _key(args)
+    reference = None
+    if args.reference is not None:  # columns by the model's names, as emkit drift reads them
+        import argparse
+
+        where = argparse.Namespace(data=args.reference, delimiter=",", columns=None, drop=None)
+        reference, _, _ = _data(where, _load(args.model_file, key))
     try:
         serve(
             args.model_file,
@@ -529,6 +535,9 @@ def serve_command(args) -> int:
             token=token,
             rate_limit=args.rate_limit,
             max_body_bytes=args.max_body_bytes,
+            reference=reference,
+            drift_window=args.drift_window,
+            drift_alpha=args.drift_alpha,
         )
     except OSError as error:
         raise CommandError(
@@ -800,6 +809,28 @@ def _parser() -> argparse.ArgumentParser:
         default=1 << 20,
         metavar="N",
         help="a larger request body is refused with 413 (default: %(default)s)",
+    )
+    serve_parser.add_argument(
+        "--reference",
+        metavar="REF.csv",
+        help="watch the rows scored for drift against these rows (as emkit drift's "
+        "--reference), window by window; figures on /metrics (default: no drift watch)",
+    )
+    serve_parser.add_argument(
+        "--drift-window",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help="with --reference: rows scored per drift check; the reference needs at least "
+        "twice as many (default: %(default)s)",
+    )
+    serve_parser.add_argument(
+        "--drift-alpha",
+        type=_alpha,
+        default=0.01,
+        metavar="ALPHA",
+        help="with --reference: the false-alarm rate of each window's check "
+        "(default: %(default)s)",
     )
     _add_key_option(serve_parser, signing=False)
     drift_parser = commands.add_parser(

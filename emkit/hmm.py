@@ -35,6 +35,7 @@ from ._emissions import (
 )
 from ._gaussian import GAUSSIAN_CONSTRAINTS
 from ._hmm_inference import forward_backward, viterbi
+from ._inference import sequences_of_ids
 from ._missing import Missingness, find_missing
 from ._utils import column_sums, log_dirichlet, normalize_rows
 from ._validation import (
@@ -146,27 +147,7 @@ def sequence_bounds(
     if lengths is not None and sequence_ids is not None:
         raise ValueError("Give either lengths or sequence_ids, not both.")
     if sequence_ids is not None:
-        ids = np.asarray(sequence_ids)
-        if ids.ndim != 1 or len(ids) != n_samples:
-            raise ValueError(
-                f"sequence_ids must have one id per row of X: shape ({n_samples},), "
-                f"got {ids.shape}."
-            )
-        if ids.dtype.kind in "fc" and not np.all(np.isfinite(ids)):
-            raise ValueError("sequence_ids must be finite: found NaN or infinity.")
-        if n_samples == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        starts = np.r_[0, np.flatnonzero(ids[1:] != ids[:-1]) + 1]
-        run_ids = ids[starts]
-        with naming_errors("sequence_ids"):  # ids that cannot be compared with each other
-            n_distinct = len(np.unique(run_ids))
-        if n_distinct != len(run_ids):
-            repeated = run_ids[np.argmax([np.sum(run_ids == i) > 1 for i in run_ids])]
-            raise ValueError(
-                f"sequence_ids: the rows of sequence {repeated} are not contiguous; the "
-                "rows of each sequence must be consecutive and in time order."
-            )
-        return starts.astype(np.int64), np.r_[starts[1:], n_samples].astype(np.int64)
+        return sequences_of_ids(sequence_ids, n_samples)
     lengths = _check_lengths([n_samples] if lengths is None else lengths)
     if np.any(lengths > n_samples):  # also keeps their sum from overflowing
         raise ValueError(
@@ -863,6 +844,7 @@ class HMMEM(BaseEstimator):
             for name, value in data_attributes(data.X).items():
                 setattr(self, name, value)
             k = self.n_components
+            self._n_fit_sequences = len(data.starts)  # also that of the callback's copies
             result = fit_em(
                 model,
                 data,
@@ -882,7 +864,6 @@ class HMMEM(BaseEstimator):
             if self.max_iter > 0:  # max_iter=0 estimates nothing: it builds a model
                 _warn_if_degenerate(model.n_parameters(result.params), data.X)
             set_fit_attributes(self, model, result)
-            self._n_fit_sequences = len(data.starts)
         return self
 
     def _set_fitted(self, model, params: HMMParams) -> None:

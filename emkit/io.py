@@ -17,8 +17,6 @@ and ``load`` accept only a document signed with that key, unchanged.
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
 import json
 import math
 import os
@@ -33,6 +31,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._covariance import COVARIANCE_TYPES
+from ._signing import SIGNATURE_ALGORITHM as SIGNATURE_ALGORITHM  # a public name of emkit.io
+from ._signing import key_bytes, signed, verify
 from ._validation import largest_value
 from .bayesian_mixture import _PRIOR_NAMES, BayesianGaussianMixtureEM
 from .hmm import HMMEM
@@ -50,7 +50,6 @@ _HISTORY = ("n_features_in_", "n_iter_", "converged_", "lower_bound_", "lower_bo
 _PROBABILITIES = ("weights_", "startprob_", "class_prior_")  # each sums to one
 _ROW_PROBABILITIES = ("transmat_", "emissionprob_")  # each row sums to one
 _ARRAY_KINDS = {"f": "float", "i": "int", "u": "int", "b": "bool", "U": "str", "O": "str"}
-SIGNATURE_ALGORITHM = "HMAC-SHA256"
 
 
 def to_json(estimator: BaseEstimator, *, key: str | bytes | None = None) -> str:
@@ -97,10 +96,10 @@ SemiSupervisedEM
     >>> signed = to_json(gm, key=b"a secret shared with the readers")
     >>> loaded = from_json(signed, key=b"a secret shared with the readers")
     """
-    key = _key_bytes(key)
+    key = key_bytes(key)
     text = _document(estimator)
     if key is not None:
-        text = _signed(json.loads(text), key)
+        text = signed(json.loads(text), key)
     try:  # never write a file that from_json refuses
         from_json(text, key=key)
     except ValueError as error:
@@ -206,7 +205,7 @@ EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
         )
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
-    key = _key_bytes(key)
+    key = key_bytes(key)
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -214,7 +213,7 @@ EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
     except RecursionError:
         raise ValueError("model file: nested too deeply to be an emkit model.") from None
     if key is not None and isinstance(document, dict):
-        _verify(text, document, key)
+        verify(text, document, key)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
     version = document.get("version")
@@ -253,85 +252,6 @@ EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
     except (TypeError, ValueError) as error:
         raise ValueError(f"model file: invalid parameters: {error}") from None
     return estimator
-
-
-# ----------------------------------------------------------------- signatures
-
-
-def _key_bytes(key: str | bytes | None) -> bytes | None:
-    """The key as bytes (a str as UTF-8), checked; None for no key. Never shown."""
-    if key is None:
-        return None
-    if not isinstance(key, (str, bytes, bytearray)):
-        raise TypeError(f"key must be str or bytes, got {type(key).__name__}.")
-    key = key.encode("utf-8") if isinstance(key, str) else bytes(key)
-    if not key:
-        raise ValueError("key must not be empty.")
-    return key
-
-
-def _canonical(document: dict) -> str:
-    """The one serialisation of a document that is signed and that a signed file holds."""
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-    )
-
-
-def _mac(key: bytes, message: bytes) -> str:
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def _key_id(key: bytes) -> str:
-    """Tells a wrong key from tampering; says no more of the key than a signature does."""
-    return _mac(key, b"emkit model key id")[:16]
-
-
-def _signed(document: dict, key: bytes) -> str:
-    signature = {
-        "algorithm": SIGNATURE_ALGORITHM,
-        "key_id": _key_id(key),
-        "value": _mac(key, _canonical(document).encode("ascii")),
-    }
-    return _canonical({**document, "signature": signature})
-
-
-def _same(text: str, expected: str) -> bool:
-    return hmac.compare_digest(text.encode("utf-8"), expected.encode("utf-8"))
-
-
-def _verify(text: str | bytes | bytearray, document: dict, key: bytes) -> None:
-    """Refuse a document that is unsigned, signed with another key, or changed since."""
-    signature = document.get("signature")
-    if signature is None:
-        raise ValueError(
-            "model file: unsigned, and a key was given: only a model signed with that key "
-            "(to_json(model, key=...)) is accepted."
-        )
-    names = ("algorithm", "key_id", "value")
-    if not (
-        isinstance(signature, dict)
-        and set(signature) == set(names)
-        and all(isinstance(signature[name], str) for name in names)
-        and signature["algorithm"] == SIGNATURE_ALGORITHM
-    ):
-        raise ValueError("model file: tampered: its signature is not one to_json writes.")
-    if not _same(signature["key_id"], _key_id(key)):
-        raise ValueError("model file: signed with a different key than the one given.")
-    content = {name: value for name, value in document.items() if name != "signature"}
-    try:
-        canonical_content, canonical = _canonical(content), _canonical(document)
-    except (RecursionError, ValueError):
-        raise ValueError("model file: tampered: its content cannot be serialised.") from None
-    if not _same(signature["value"], _mac(key, canonical_content.encode("ascii"))):
-        raise ValueError("model file: tampered: its content does not match its signature.")
-    # json.loads takes bytes that start with a byte order mark (as some editors write)
-    written = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-    written = written.removeprefix(b"\xef\xbb\xbf")
-    if not hmac.compare_digest(written, canonical.encode("ascii")):
-        raise ValueError(
-            "model file: tampered: not the text to_json signed (a signed file must be kept "
-            "byte for byte as written, not reformatted)."
-        )
 
 
 def _names_a_file(text: str) -> bool:
@@ -396,7 +316,7 @@ def save(model: BaseEstimator, path: str | os.PathLike, *, key: str | bytes | No
     >>> bool(np.array_equal(load(path).predict_proba(X), pipe.predict_proba(X)))
     True
     """
-    if _key_bytes(key) is not None:
+    if key_bytes(key) is not None:
         raise ValueError(
             "save cannot sign: skops' files are not signed. Write a single estimator signed "
             "with emkit.io.to_json(model, key=...) instead (emkit.io.load reads it)."
@@ -459,7 +379,7 @@ def load(path: str | os.PathLike, *, key: str | bytes | None = None) -> BaseEsti
     >>> load(path).transform([[4.0, float("nan")]]).shape
     (1, 2)
     """
-    key = _key_bytes(key)
+    key = key_bytes(key)
     with open(path, "rb") as file:
         data = file.read()
     return _from_bytes(data, key)
@@ -467,7 +387,7 @@ def load(path: str | os.PathLike, *, key: str | bytes | None = None) -> BaseEsti
 
 def _from_bytes(data: bytes, key: str | bytes | None) -> BaseEstimator:
     """The model in a file's bytes, as :func:`load` reads it (``emkit serve`` hashes them too)."""
-    key = _key_bytes(key)
+    key = key_bytes(key)
     if data[:4] == b"PK\x03\x04":  # a zip archive: skops' format
         if key is not None:
             raise ValueError(

@@ -88,6 +88,35 @@ class DriftReport:
     missing_pvalue: np.ndarray
     feature_names: tuple[str, ...]
 
+    @property
+    def detected(self) -> dict[str, bool]:
+        """Which statistics are beyond their thresholds.
+
+        Keys ``"log_likelihood"``, ``"psi"``, ``"outliers"`` and ``"missing"``
+        (any feature's share); ``drift`` is whether any is True.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from emkit import GaussianMixtureEM
+        >>> from emkit.monitoring import DriftMonitor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(4000, 2))
+        >>> gm = GaussianMixtureEM(n_components=1, random_state=0).fit(X[:2000])
+        >>> monitor = DriftMonitor(gm, X[2000:], random_state=0)
+        >>> batch = rng.normal(size=(500, 2))
+        >>> batch[:100, 1] = np.nan  # rows scored on one feature: a higher log-likelihood
+        >>> monitor.check(batch).detected
+        {'log_likelihood': True, 'psi': False, 'outliers': False, 'missing': True}
+        """
+        level = self.alpha / _N_TESTS
+        return {
+            "log_likelihood": bool(self.log_likelihood_pvalue < level),
+            "psi": bool(self.psi_pvalue < level),
+            "outliers": bool(self.outlier_pvalue < level),
+            "missing": bool(np.any(self.missing_pvalue < level / len(self.missing_pvalue))),
+        }
+
     def __str__(self) -> str:
         verdict = "DRIFT" if self.drift else "no drift"
         lines = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -62,6 +63,7 @@ class _Model:
     n_features: int
     feature_names: tuple[str, ...] | None
     allow_nan: bool
+    drift_monitor: object = None  # with a drift reference: the model's DriftMonitor
 
 
 def _read_model(path: str, key: bytes | None) -> _Model:
@@ -168,6 +170,147 @@ class _Limiter:
             return allowed
 
 
+# Statistics of a drift check, as the label of the per-statistic gauges.
+DRIFT_STATISTICS = ("log_likelihood", "psi", "outliers", "missing")
+# Full windows waiting for their check beyond which new ones are dropped (and counted).
+_MAX_PENDING_WINDOWS = 4
+
+
+class _Drift:
+    """The last ``window`` rows scored, checked for drift whenever they fill a window.
+
+    Rows are added by the event loop; each full window is checked by one
+    thread of its own, in order, so that requests never wait for a check.
+    The figures of the last window checked are gauges of ``registry``.
+    """
+
+    def __init__(self, reference, window: int, alpha: float, n_resamples: int, registry):
+        from concurrent.futures import ThreadPoolExecutor
+
+        import numpy as np
+        import prometheus_client as prom
+
+        for name, value in (("drift_window", window), ("drift_n_resamples", n_resamples)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+            raise ValueError(f"drift_alpha must be a number in (0, 1), got {alpha!r}.")
+        self.reference = np.asarray(reference, dtype=float)
+        self.window = window
+        self.alpha = alpha
+        self.n_resamples = n_resamples
+        self.rows: list = []  # arrays of rows not yet in a window checked
+        self.n_rows = 0
+        self.pending = 0
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="emkit-drift")
+
+        def gauge(name, documentation, labels=()):
+            return prom.Gauge(f"emkit_drift{name}", documentation, labels, registry=registry)
+
+        def counter(name, documentation):
+            return prom.Counter(f"emkit_drift{name}", documentation, registry=registry)
+
+        self.checked = counter("_windows", "Windows of rows checked for drift")
+        self.drifted = counter("_windows_drifted", "Windows of rows that drifted")
+        self.dropped = counter(
+            "_windows_dropped", "Full windows not checked: the checks fell behind"
+        )
+        self.errors = counter("_check_errors", "Drift checks that failed (see the log)")
+        self.drift = gauge("", "1 if the last window checked drifted, else 0")
+        self.detected = gauge(
+            "_detected", "1 if the statistic is beyond its threshold", ["statistic"]
+        )
+        self.pvalue = gauge(
+            "_pvalue", "p-value of the statistic in the last window", ["statistic"]
+        )
+        self.shift = gauge(
+            "_log_likelihood_shift", "Mean log-likelihood per row, less the reference's"
+        )
+        self.shift_threshold = gauge(
+            "_log_likelihood_threshold", "Largest absolute shift that is not drift"
+        )
+        self.psi = gauge("_psi", "Population stability index of the feature", ["feature"])
+        self.psi_threshold = gauge("_psi_threshold", "Largest PSI that is not drift")
+        self.outlier_share = gauge("_outlier_share", "Share of rows below the reference's 1%")
+        self.missing_share = gauge("_missing_share", "Share of missing values", ["feature"])
+        self.missing_pvalue = gauge(
+            "_missing_pvalue", "p-value of the feature's share of missing values", ["feature"]
+        )
+        gauge("_window_rows", "Rows in a window checked for drift").set(window)
+        self.buffered = gauge("_buffered_rows", "Rows scored, waiting for a window to fill")
+
+    def monitor_for(self, estimator):
+        """A DriftMonitor of ``estimator`` on the reference, calibrated for the window."""
+        from .monitoring import DriftMonitor
+
+        try:
+            return DriftMonitor(
+                estimator,
+                self.reference,
+                batch_size=self.window,
+                alpha=self.alpha,
+                n_resamples=self.n_resamples,
+                random_state=0,
+            )
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"the drift reference does not suit this model: {error}") from None
+
+    def add(self, X, monitor, loop) -> None:
+        """Keep the rows of a request; send each window that fills to ``monitor``'s check.
+
+        ``monitor`` is that of the model that answered the request.
+        """
+        import numpy as np
+
+        self.rows.append(X)
+        self.n_rows += len(X)
+        while self.n_rows >= self.window:
+            rows = np.concatenate(self.rows)
+            window, rest = rows[: self.window], rows[self.window :]
+            self.rows, self.n_rows = ([rest] if len(rest) else []), len(rest)
+            if self.pending >= _MAX_PENDING_WINDOWS:
+                self.dropped.inc()
+                continue
+            self.pending += 1
+            future = loop.run_in_executor(self.executor, self.check, monitor, window)
+            future.add_done_callback(lambda _: self._done())
+        self.buffered.set(self.n_rows)
+
+    def _done(self) -> None:
+        self.pending -= 1  # on the event loop, as add
+
+    def check(self, monitor, window) -> None:
+        try:
+            report = monitor.check(window)
+        except Exception:
+            self.errors.inc()
+            logger.exception("the drift check of a window failed")
+            return
+        self.checked.inc()
+        self.drifted.inc(report.drift)
+        self.drift.set(report.drift)
+        detected = report.detected
+        pvalues = {
+            "log_likelihood": report.log_likelihood_pvalue,
+            "psi": report.psi_pvalue,
+            "outliers": report.outlier_pvalue,
+            "missing": float(report.missing_pvalue.min()),
+        }
+        for statistic in DRIFT_STATISTICS:
+            self.detected.labels(statistic).set(detected[statistic])
+            self.pvalue.labels(statistic).set(pvalues[statistic])
+        self.shift.set(report.log_likelihood_shift)
+        self.shift_threshold.set(report.log_likelihood_threshold)
+        self.psi_threshold.set(report.psi_threshold)
+        self.outlier_share.set(report.outlier_share)
+        for j, name in enumerate(report.feature_names):
+            self.psi.labels(name).set(report.psi[j])
+            self.missing_share.labels(name).set(report.missing_share[j])
+            self.missing_pvalue.labels(name).set(report.missing_pvalue[j])
+        if report.drift:
+            logger.warning("drift in the last %d rows: %s", len(window), "; ".join(report.reasons))
+
+
 def make_app(
     model_path: str,
     *,
@@ -175,6 +318,10 @@ def make_app(
     token: bytes | None = None,
     rate_limit: float | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    reference=None,
+    drift_window: int = 1000,
+    drift_alpha: float = 0.01,
+    drift_n_resamples: int = 2000,
 ):
     """The ASGI app that serves the model in ``model_path`` (Starlette).
 
@@ -195,6 +342,23 @@ def make_app(
         up to ``max(1, rate_limit)``; beyond, 429. ``/healthz`` is not limited.
     max_body_bytes : int, default=1048576
         A larger request body is refused with 413.
+    reference : array-like of shape (n_rows, n_features), default=None
+        Watch the rows scored for drift against these reference rows (in
+        the model's column order): the rows of every request answered are
+        kept, and each ``drift_window`` of them is checked, in a thread of
+        its own, by :class:`emkit.monitoring.DriftMonitor` built with
+        ``batch_size=drift_window``, ``alpha=drift_alpha``,
+        ``n_resamples=drift_n_resamples`` and ``random_state=0``; the last
+        window's figures are ``emkit_drift_*`` metrics (see the serving
+        guide). A reloaded model gets a new monitor on the same reference;
+        a model it does not suit (no ``score_samples``, other features) is
+        refused, at start and on reload. None: no drift watch.
+    drift_window : int, default=1000
+        Rows in a window; the reference needs at least twice as many.
+    drift_alpha : float, default=0.01
+        The monitor's false-alarm rate per window.
+    drift_n_resamples : int, default=2000
+        The monitor's draws to calibrate its thresholds.
 
     Returns
     -------
@@ -246,11 +410,21 @@ def make_app(
         raise ValueError(f"rate_limit must be a positive number, got {rate_limit!r}.")
     if token is not None and not token:
         raise ValueError("token must not be empty.")
-    state = {"model": _read_model(model_path, key)}
+    registry = prometheus_client.CollectorRegistry()
+    drift = None
+    if reference is not None:
+        drift = _Drift(reference, drift_window, drift_alpha, drift_n_resamples, registry)
+
+    def read_model() -> _Model:
+        model = _read_model(model_path, key)
+        if drift is not None:
+            model = dataclasses.replace(model, drift_monitor=drift.monitor_for(model.estimator))
+        return model
+
+    state = {"model": read_model()}
     limiter = None if rate_limit is None else _Limiter(rate_limit, max(1.0, rate_limit))
     reload_lock = threading.Lock()
 
-    registry = prometheus_client.CollectorRegistry()
     requests = prometheus_client.Counter(
         "emkit_requests", "HTTP requests, by route", ["route"], registry=registry
     )
@@ -297,7 +471,7 @@ def make_app(
     def reload() -> tuple[bool, str]:
         with reload_lock:
             try:
-                model = _read_model(model_path, key)
+                model = read_model()
             except (OSError, ValueError, TypeError, ImportError) as error:
                 reloads.labels("failure").inc()
                 message = f"{model_path}: {error}"
@@ -375,6 +549,8 @@ def make_app(
             except (ValueError, TypeError) as error:  # the estimator's own check of X
                 raise BadRequest(str(error)) from None
             rows_scored.labels(f"/{method}").inc(len(X))
+            if drift is not None:
+                drift.add(X, model.drift_monitor, asyncio.get_running_loop())
             return answer({"predictions": predictions.tolist()}, model=model)
 
         return handler
@@ -448,6 +624,7 @@ def make_app(
     app.state.reload = reload
     app.state.model = lambda: state["model"]
     app.state.registry = registry
+    app.state.drift = drift
     return app
 
 
@@ -460,6 +637,10 @@ def serve(
     token: bytes | None = None,
     rate_limit: float | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    reference=None,
+    drift_window: int = 1000,
+    drift_alpha: float = 0.01,
+    drift_n_resamples: int = 2000,
     log_level: str = "info",
 ) -> None:
     """Serve the model in ``model_path`` over HTTP with uvicorn until interrupted.
@@ -481,7 +662,15 @@ def serve(
 
     _, uvicorn, _ = _web()
     app = make_app(
-        model_path, key=key, token=token, rate_limit=rate_limit, max_body_bytes=max_body_bytes
+        model_path,
+        key=key,
+        token=token,
+        rate_limit=rate_limit,
+        max_body_bytes=max_body_bytes,
+        reference=reference,
+        drift_window=drift_window,
+        drift_alpha=drift_alpha,
+        drift_n_resamples=drift_n_resamples,
     )
     # Rows come as arrays, by name or by position, checked against the model above.
     warnings.filterwarnings("ignore", message="X does not have valid feature names")

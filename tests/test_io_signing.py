@@ -1,5 +1,8 @@
 """Signed model files (issue 22): to_json(key=) signs, from_json(key=) and load(key=) accept
-only the unchanged document signed with that key, and the key is never shown."""
+only the unchanged document signed with that key, and the key is never shown.
+
+emkit.light.from_json(key=) shares the verification (emkit._signing): each refusal is
+checked for both readers, ``read`` below."""
 
 import hashlib
 import hmac
@@ -12,7 +15,7 @@ import pytest
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM, light
 from emkit.io import from_json, load, save, to_json
 
 RNG = np.random.default_rng(0)
@@ -39,6 +42,8 @@ def fitted():
 
 MODELS = fitted()
 GM = MODELS[0][0]
+# Both readers of signed documents: the estimators' and the NumPy-only predictor's.
+READERS = pytest.mark.parametrize("read", [from_json, light.from_json], ids=["io", "light"])
 
 
 def canonical(document):
@@ -48,12 +53,12 @@ def canonical(document):
 
 
 def outputs(model, data):
-    if isinstance(model, EMImputer):
+    if hasattr(model, "transform"):  # an imputer
         return [model.transform(data)]
     values = [model.predict_proba(data), model.predict(data)]
-    if isinstance(model, GaussianMixtureEM):
+    if hasattr(model, "score_samples") and not hasattr(model, "classes_"):  # a mixture
         values.append(model.score_samples(data))
-    if isinstance(model, HMMEM):
+    if hasattr(model, "transmat_"):  # an HMM
         values.append(model.score(data))
     return values
 
@@ -64,6 +69,10 @@ def test_signing_does_not_change_what_loads(model, data):
     signed = to_json(model, key=KEY)
     for loaded in (from_json(signed, key=KEY), from_json(signed)):  # without a key too
         assert json.loads(to_json(loaded)) == json.loads(to_json(model))  # keys sorted
+        for expected, got in zip(outputs(unsigned, data), outputs(loaded, data), strict=True):
+            np.testing.assert_array_equal(got, expected)
+    unsigned = light.from_json(to_json(model))
+    for loaded in (light.from_json(signed, key=KEY), light.from_json(signed)):
         for expected, got in zip(outputs(unsigned, data), outputs(loaded, data), strict=True):
             np.testing.assert_array_equal(got, expected)
 
@@ -90,22 +99,35 @@ def small_signed_file() -> bytes:
     return to_json(one, key=KEY).encode("ascii")
 
 
+@READERS
 @pytest.mark.parametrize("mask", [0x01, 0x20, 0x80])
-def test_a_byte_flipped_anywhere_is_refused(mask):
+def test_a_byte_flipped_anywhere_is_refused(mask, read):
     # Every position: the signature, the content, and the structure (brackets, quotes,
     # colons, commas); a flip may leave invalid JSON or UTF-8: a ValueError all the same.
     data = small_signed_file()
-    from_json(data, key=KEY)
+    read(data, key=KEY)
     assert len(data) < 2000
     for position in range(len(data)):
         flipped = bytearray(data)
         flipped[position] ^= mask
         with pytest.raises(ValueError, match=r"^model file: ") as error:
-            from_json(bytes(flipped), key=KEY)
+            read(bytes(flipped), key=KEY)
         assert KEY.decode() not in str(error.value)
 
 
-def test_whitespace_and_reformatting_are_refused():
+@READERS
+def test_a_byte_order_mark_in_front_is_accepted(read):
+    signed = to_json(GM, key=KEY).encode()
+    expected = read(signed, key=KEY).predict_proba(X)
+    np.testing.assert_array_equal(
+        read(b"\xef\xbb\xbf" + signed, key=KEY).predict_proba(X), expected
+    )
+    with pytest.raises(ValueError, match="signed with a different key"):
+        read(b"\xef\xbb\xbf" + signed, key=OTHER_KEY)
+
+
+@READERS
+def test_whitespace_and_reformatting_are_refused(read):
     text = to_json(GM, key=KEY)
     document = json.loads(text)
     for changed in (
@@ -116,8 +138,8 @@ def test_whitespace_and_reformatting_are_refused():
         text + "\n",
     ):
         with pytest.raises(ValueError, match="tampered: not the text to_json signed"):
-            from_json(changed, key=KEY)
-        from_json(changed)  # without a key, only the content is checked
+            read(changed, key=KEY)
+        read(changed)  # without a key, only the content is checked
 
 
 def resigned(change):
@@ -161,9 +183,12 @@ def resigned(change):
         ("{", KEY, "not valid JSON"),
     ],
 )
-def test_unsigned_wrongly_keyed_and_tampered_files_are_refused_saying_which(text, key, match):
+@READERS
+def test_unsigned_wrongly_keyed_and_tampered_files_are_refused_saying_which(
+    text, key, match, read
+):
     with pytest.raises(ValueError, match=match) as error:
-        from_json(text, key=key)
+        read(text, key=key)
     assert KEY.decode() not in str(error.value) and OTHER_KEY.decode() not in str(error.value)
 
 
@@ -176,6 +201,7 @@ def test_keys_of_another_type_are_refused_naming_key(key, tmp_path):
         lambda: from_json(to_json(GM), key=key),
         lambda: load(path, key=key),
         lambda: save(GM, tmp_path / "m.skops", key=key),
+        lambda: light.from_json(to_json(GM), key=key),
     ):
         with pytest.raises(
             TypeError, match=f"^key must be str or bytes, got {type(key).__name__}"
@@ -188,8 +214,9 @@ def test_keys_of_another_type_are_refused_naming_key(key, tmp_path):
 def test_empty_keys_are_refused(key):
     with pytest.raises(ValueError, match=r"^key must not be empty"):
         to_json(GM, key=key)
-    with pytest.raises(ValueError, match=r"^key must not be empty"):
-        from_json(to_json(GM, key=KEY), key=key)
+    for read in (from_json, light.from_json):
+        with pytest.raises(ValueError, match=r"^key must not be empty"):
+            read(to_json(GM, key=KEY), key=key)
 
 
 def test_load_verifies_json_and_refuses_skops_files_given_a_key(tmp_path):
@@ -207,7 +234,8 @@ def test_load_verifies_json_and_refuses_skops_files_given_a_key(tmp_path):
         load(tmp_path / "p.skops", key=KEY)
 
 
-def test_the_key_is_never_shown(caplog, recwarn):
+@READERS
+def test_the_key_is_never_shown(caplog, recwarn, read):
     caplog.set_level(logging.DEBUG)
     messages = []
     signed = to_json(GM, key=KEY)
@@ -218,9 +246,9 @@ def test_the_key_is_never_shown(caplog, recwarn):
         (signed[:-3], KEY),
     ]:
         with pytest.raises(ValueError) as error:
-            from_json(text, key=key)
+            read(text, key=key)
         messages += [str(error.value), repr(error.value)]
-    loaded = from_json(signed, key=KEY)
+    loaded = read(signed, key=KEY)
     shown = "\n".join(
         [*messages, caplog.text, *(str(w.message) for w in recwarn), repr(loaded), signed]
     )

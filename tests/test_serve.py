@@ -540,3 +540,243 @@ def test_a_token_file_that_cannot_be_read_or_is_empty_is_refused(tmp_path):
         )
         assert result.returncode == 1
         assert result.stderr == f"emkit serve: --token-file {token_file}: {message}.\n"
+
+
+# ------------------------------------------------------------------ drift watch
+
+WINDOW = 200
+DRIFT_ALPHA = 0.01
+
+
+def drift_data(n_rows: int, seed: int, shift: float = 0.0) -> np.ndarray:
+    """Rows of one three-feature Gaussian; ``shift`` moves the first feature."""
+    rng = np.random.RandomState(seed)
+    rows = rng.multivariate_normal([0.0, 1.0, -1.0], np.diag([1.0, 2.0, 0.5]), n_rows)
+    rows[:, 0] += shift
+    return rows
+
+
+@pytest.fixture(scope="module")
+def watched(tmp_path_factory):
+    """A server watching drift in windows of WINDOW rows against a reference file."""
+    directory = tmp_path_factory.mktemp("watched")
+    model = GaussianMixtureEM(2, random_state=0).fit(drift_data(2000, 0))
+    reference = drift_data(1000, 1)
+    np.savetxt(directory / "reference.csv", reference, delimiter=",")
+    sha256 = write_model(directory / "model.json", model)
+    server = Server(
+        directory / "model.json",
+        directory / "server.log",
+        *("--reference", str(directory / "reference.csv")),
+        *("--drift-window", str(WINDOW), "--drift-alpha", str(DRIFT_ALPHA)),
+    )
+    server.model_path, server.model, server.sha256 = directory / "model.json", model, sha256
+    # What the server reads from the CSV file: the reference as written, to the digit.
+    server.reference = np.loadtxt(directory / "reference.csv", delimiter=",")
+    yield server
+    server.stop()
+
+
+def drift_monitor(model, reference):
+    """The monitor the server builds, built here."""
+    from emkit.monitoring import DriftMonitor
+
+    return DriftMonitor(
+        model, reference, batch_size=WINDOW, alpha=DRIFT_ALPHA, n_resamples=2000, random_state=0
+    )
+
+
+def send(server, rows, sizes):
+    """Score ``rows`` in requests of ``sizes`` rows, one after the other."""
+    start = 0
+    for size in sizes:
+        response = server.client.post("/predict", json={"instances": rows[start : start + size]})
+        assert response.status_code == 200, response.text
+        start += size
+    assert start == len(rows)
+
+
+def checked_windows(server) -> float:
+    return server.metric("emkit_drift_windows_total ")
+
+
+def assert_figures_are_the_reports(server, report):
+    """Every drift figure on /metrics is that of ``report``, exactly."""
+    metric = server.metric
+    assert metric("emkit_drift ") == float(report.drift)
+    pvalues = {
+        "log_likelihood": report.log_likelihood_pvalue,
+        "psi": report.psi_pvalue,
+        "outliers": report.outlier_pvalue,
+        "missing": report.missing_pvalue.min(),
+    }
+    for statistic, detected in report.detected.items():
+        assert metric(f'emkit_drift_detected{{statistic="{statistic}"}}') == float(detected)
+        assert metric(f'emkit_drift_pvalue{{statistic="{statistic}"}}') == pvalues[statistic]
+    assert metric("emkit_drift_log_likelihood_shift ") == report.log_likelihood_shift
+    assert metric("emkit_drift_log_likelihood_threshold ") == report.log_likelihood_threshold
+    assert metric("emkit_drift_psi_threshold ") == report.psi_threshold
+    assert metric("emkit_drift_outlier_share ") == report.outlier_share
+    for j, name in enumerate(report.feature_names):
+        assert metric(f'emkit_drift_psi{{feature="{name}"}}') == report.psi[j]
+        assert metric(f'emkit_drift_missing_share{{feature="{name}"}}') == report.missing_share[j]
+        assert (
+            metric(f'emkit_drift_missing_pvalue{{feature="{name}"}}') == report.missing_pvalue[j]
+        )
+
+
+def test_traffic_like_the_reference_leaves_the_drift_gauge_at_zero(watched):
+    before = checked_windows(watched)
+    drifted = watched.metric("emkit_drift_windows_drifted_total ")
+    rows = drift_data(WINDOW + 50, 2)
+    send(watched, rows.tolist(), [120, 80, 50])  # a window and 50 rows into the next
+    wait_for(lambda: checked_windows(watched) == before + 1, "the window's check")
+    report = drift_monitor(watched.model, watched.reference).check(rows[:WINDOW])
+    assert not report.drift
+    assert_figures_are_the_reports(watched, report)
+    assert watched.metric("emkit_drift_windows_drifted_total ") == drifted
+    assert watched.metric("emkit_drift_buffered_rows ") == 50
+    assert watched.metric("emkit_drift_window_rows ") == WINDOW
+    # The next window takes the 50 rows kept, then new ones.
+    more = drift_data(WINDOW - 50, 3)
+    send(watched, more.tolist(), [WINDOW - 50])
+    wait_for(lambda: checked_windows(watched) == before + 2, "the next window's check")
+    report = drift_monitor(watched.model, watched.reference).check(
+        np.vstack([rows[WINDOW:], more])
+    )
+    assert_figures_are_the_reports(watched, report)
+    assert watched.metric("emkit_drift_buffered_rows ") == 0
+
+
+def test_shifted_traffic_sets_the_drift_gauge_to_one(watched):
+    before = checked_windows(watched)
+    drifted = watched.metric("emkit_drift_windows_drifted_total ")
+    rows = drift_data(WINDOW, 4, shift=1.0)
+    send(watched, rows.tolist(), [WINDOW])
+    wait_for(lambda: checked_windows(watched) == before + 1, "the window's check")
+    report = drift_monitor(watched.model, watched.reference).check(rows)
+    assert report.drift and report.detected["psi"]
+    assert_figures_are_the_reports(watched, report)
+    assert watched.metric("emkit_drift ") == 1
+    assert watched.metric('emkit_drift_detected{statistic="psi"}') == 1
+    assert watched.metric("emkit_drift_windows_drifted_total ") == drifted + 1
+    logged = f"drift in the last {WINDOW} rows: {'; '.join(report.reasons)}"
+    assert logged in watched.log_path.read_text()
+
+
+def test_a_reload_checks_the_next_windows_with_the_new_models_monitor(watched):
+    before = checked_windows(watched)
+    other = GaussianMixtureEM(3, random_state=0).fit(drift_data(2000, 5))
+    rows = drift_data(WINDOW, 6)
+    try:
+        send(watched, rows[:100].tolist(), [100])  # kept over the reload
+        other_sha256 = write_model(watched.model_path, other)
+        watched.hangup()
+        wait_for(
+            lambda: watched.client.get("/healthz").json()["model_hash"] == other_sha256,
+            "the new model",
+        )
+        assert checked_windows(watched) == before  # counters go on; nothing checked yet
+        send(watched, rows[100:].tolist(), [100])
+        wait_for(lambda: checked_windows(watched) == before + 1, "the window's check")
+        report = drift_monitor(other, watched.reference).check(rows)
+        assert_figures_are_the_reports(watched, report)
+        assert report.log_likelihood_threshold != (
+            drift_monitor(watched.model, watched.reference).check(rows).log_likelihood_threshold
+        )
+    finally:
+        restore(watched)
+
+
+def test_a_model_the_reference_does_not_suit_is_refused_on_reload(watched):
+    failed = 'emkit_model_reloads_total{outcome="failure"}'
+    before = watched.metric(failed)
+    try:
+        write_model(watched.model_path, GaussianMixtureEM(1).fit(drift_data(100, 7)[:, :2]))
+        response = watched.client.post("/reload")
+        assert response.status_code == 422
+        assert "the drift reference does not suit this model" in response.json()["error"]
+        assert watched.metric(failed) == before + 1
+        assert watched.client.get("/healthz").json()["model_hash"] == watched.sha256
+    finally:
+        restore(watched)
+
+
+def test_a_reference_that_does_not_suit_the_model_is_refused_at_start(tmp_path):
+    write_model(tmp_path / "model.json", GaussianMixtureEM(1).fit(drift_data(500, 0)))
+    np.savetxt(tmp_path / "small.csv", drift_data(300, 1), delimiter=",")
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "emkit", "serve", str(tmp_path / "model.json")),
+            *("--reference", str(tmp_path / "small.csv"), "--port", str(free_port())),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "the drift reference does not suit this model" in result.stderr
+    assert "at least twice as many rows" in result.stderr
+
+
+def test_every_metric_the_docs_name_is_emitted(tmp_path):
+    from emkit.callbacks import PrometheusMetrics
+    from emkit.serve import make_app
+
+    metrics = PrometheusMetrics()
+    GaussianMixtureEM(2, random_state=0, callback=metrics).fit(load_faithful().data)
+    model = GaussianMixtureEM(2, random_state=0).fit(drift_data(500, 0))
+    write_model(tmp_path / "model.json", model)
+    app = make_app(str(tmp_path / "model.json"), reference=drift_data(1000, 1), drift_window=100)
+    app.state.drift.check(app.state.model().drift_monitor, drift_data(100, 2))  # one window
+    emitted = set()
+    for registry in (metrics.registry, app.state.registry):
+        for family in registry.collect():
+            # A counter's samples are name_total; one with labels has none before it counts.
+            total = [f"{family.name}_total"] if family.type == "counter" else []
+            emitted |= {family.name, *total, *(sample.name for sample in family.samples)}
+    monitoring = (ROOT / "doc" / "monitoring.rst").read_text()
+    named = set(re.findall(r"\bemkit_\w+", monitoring[monitoring.index("Alerts: a runbook") :]))
+    named |= set(re.findall(r"``(emkit_\w+)", (ROOT / "doc" / "serving.rst").read_text()))
+    named.discard("emkit_fit")  # PrometheusMetrics' prefix
+    assert "emkit_drift_windows_dropped_total" in named
+    assert named <= emitted, sorted(named - emitted)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"drift_window": 0}, "drift_window must be a positive integer"),
+        ({"drift_window": 2.5}, "drift_window must be a positive integer"),
+        ({"drift_n_resamples": 0}, "drift_n_resamples must be a positive integer"),
+        ({"drift_alpha": 1.0}, r"drift_alpha must be a number in \(0, 1\)"),
+        ({"drift_window": 600}, "reference does not suit this model.*at least twice"),
+        ({"reference": drift_data(1000, 1)[:, :2]}, "reference does not suit.*2 features"),
+    ],
+)
+def test_bad_drift_options_are_refused_naming_them(tmp_path, options, message):
+    from emkit.serve import make_app
+
+    write_model(tmp_path / "model.json", GaussianMixtureEM(1).fit(drift_data(200, 0)))
+    options = {"reference": drift_data(1000, 1), **options}
+    with pytest.raises(ValueError, match=message):
+        make_app(str(tmp_path / "model.json"), **options)
+
+
+def test_windows_beyond_four_waiting_are_dropped_and_counted(tmp_path):
+    from concurrent.futures import Future
+
+    from emkit.serve import make_app
+
+    class StalledLoop:  # checks sent to it never finish
+        def run_in_executor(self, executor, function, *args):
+            return Future()
+
+    write_model(tmp_path / "model.json", GaussianMixtureEM(1).fit(drift_data(200, 0)))
+    app = make_app(str(tmp_path / "model.json"), reference=drift_data(1000, 1), drift_window=100)
+    drift, value = app.state.drift, app.state.registry.get_sample_value
+    drift.add(drift_data(650, 2), app.state.model().drift_monitor, StalledLoop())
+    assert value("emkit_drift_windows_dropped_total") == 2  # six windows, four waiting
+    assert value("emkit_drift_windows_total") == 0
+    assert value("emkit_drift_buffered_rows") == 50

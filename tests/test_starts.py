@@ -9,8 +9,15 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 import emkit._em
+import emkit._missing
 import emkit._starts
-from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import (
+    HMMEM,
+    BayesianGaussianMixtureEM,
+    EMImputer,
+    GaussianMixtureEM,
+    SemiSupervisedEM,
+)
 from emkit._gaussian import Gaussian
 from emkit._starts import sample_rows, seed_centres, seed_labels
 from emkit.callbacks import History
@@ -342,3 +349,89 @@ def test_categorical_symbols_missing_from_the_sample_keep_their_place(monkeypatc
     hmm = HMMEM(2, emission="categorical", random_state=0).fit(X)
     assert hmm.emissionprob_.shape == (2, 8)
     assert np.isfinite(hmm.score(X))
+
+
+# ------------------------------------------------------ runs side by side
+
+
+def race_inputs(covariance_type, missing=False, seed=0, n_runs=5):
+    """A model, a sample with weights (NaN if ``missing``) and starts of the race."""
+    rng = np.random.RandomState(seed)
+    X = FAITHFUL + rng.standard_normal(FAITHFUL.shape) * 0.01
+    if missing:
+        X[rng.rand(*X.shape) < 0.1] = np.nan
+        X[0] = np.nan  # a row with nothing observed
+    w = rng.uniform(0.5, 2.0, len(X))
+    gm = GaussianMixtureEM(3, covariance_type=covariance_type)
+    model = gm._model(X.shape[1])
+    sample = emkit._em.RowData(X, w, emkit._missing.find_missing(X))
+    starts = [model.init_params(sample, rng, "short-em") for _ in range(n_runs)]
+    return model, sample, [(params, -np.inf) for params in starts]
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_runs_side_by_side_are_each_run_alone(covariance_type, missing):
+    model, sample, runs = race_inputs(covariance_type, missing)
+    row_bytes = 64
+    side_by_side = emkit._em._race(model, sample, row_bytes, runs, 7, 1e-5)
+    data = emkit._em._Chunks(sample.chunks(row_bytes), sample.total_weight, None)
+    for (params, lower_bound), together in zip(runs, side_by_side, strict=True):
+        alone = emkit._em._run(model, data, params, 0, lower_bound, emkit._em.RunOptions(1e-5, 7))
+        assert (together.n_iter, together.converged) == (alone.n_iter, alone.converged)
+        np.testing.assert_allclose(together.lower_bounds, alone.lower_bounds, rtol=1e-12)
+        for name in ["weights", "means", "covariances", "precisions_cholesky"]:
+            np.testing.assert_allclose(
+                getattr(together.params, name), getattr(alone.params, name), rtol=1e-9, atol=1e-12
+            )
+
+
+def test_runs_side_by_side_stop_each_at_convergence():
+    model, sample, runs = race_inputs("full", n_runs=4)
+    ended = emkit._em._race(model, sample, 64, runs, 400, 1e-5)
+    assert all(run.converged for run in ended)
+    assert len({run.n_iter for run in ended}) > 1  # each stopped at its own E-step
+    for run in ended:
+        assert len(run.lower_bounds) == run.n_iter
+        assert np.all(np.diff(run.lower_bounds) >= -1e-12)  # plain EM never falls
+
+
+def test_a_failing_run_drops_out_alone():
+    # Five copies of one far row, and no reg_covar: from some starts, a
+    # component ends up with these rows alone, and a singular covariance.
+    X = np.vstack([FAITHFUL, np.full((5, 2), 100.0)])
+    model = GaussianMixtureEM(3, reg_covar=0.0)._model(2)
+    sample = emkit._em.RowData(X, np.ones(len(X)))
+    faithful = emkit._em.RowData(FAITHFUL, np.ones(len(FAITHFUL)))
+    rng = np.random.RandomState(0)
+    runs = [(model.init_params(faithful, rng, "short-em"), -np.inf) for _ in range(3)]
+    ended = emkit._em._race(model, sample, 64, runs, 5, 1e-5)
+    data = emkit._em._Chunks(sample.chunks(64), sample.total_weight, None)
+    options = emkit._em.RunOptions(1e-5, 5)
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        emkit._em._run(model, data, runs[2][0], 0, -np.inf, options)
+    assert isinstance(ended[2], ValueError)
+    for j in (0, 1):
+        alone = emkit._em._run(model, data, runs[j][0], 0, -np.inf, options)
+        np.testing.assert_allclose(ended[j].lower_bounds, alone.lower_bounds, rtol=0)
+
+
+def test_a_prior_or_variational_steps_run_the_race_one_run_at_a_time():
+    gm = GaussianMixtureEM(3, prior="conjugate")
+    hyper = gm._hyperparameters(FAITHFUL, np.ones(len(FAITHFUL)), 3)
+    assert gm._model(2, hyper=hyper).side_by_side() is None
+    assert gm._model(2).side_by_side() is not None
+    # A variational mixture's steps are not the maximum-likelihood mixture's.
+    assert BayesianGaussianMixtureEM(3)._model(None).side_by_side() is None
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_the_start_is_the_same_with_runs_side_by_side_or_alone(covariance_type, monkeypatch):
+    X = FAITHFUL
+    together = GaussianMixtureEM(4, covariance_type=covariance_type, random_state=1).fit(X)
+    model_class = type(together._model(2))
+    monkeypatch.setattr(model_class, "side_by_side", lambda self: None)
+    alone = GaussianMixtureEM(4, covariance_type=covariance_type, random_state=1).fit(X)
+    assert together.n_iter_ == alone.n_iter_
+    for name in FITTED:
+        np.testing.assert_allclose(getattr(together, name), getattr(alone, name), rtol=1e-8)
