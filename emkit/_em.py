@@ -438,7 +438,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
         dropped = [run for run in ranked[len(runs) :] if run[0][0]]
         if dropped and (reserve is None or dropped[0][0] > reserve[0]):
             reserve = dropped[0]  # the best proper run left behind
-        if len(ranked) == 1 or all(run[3] for run in runs):
+        if len(runs) == 1 or all(run[3] for run in runs):
             break
         n_iter *= 2
     if not runs[0][0][0] and reserve is not None:  # never a collapsed run over a proper one
