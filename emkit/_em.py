@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed  # the caller's config reaches threads
 
 from ._accel import Squarem
+from ._checkpoint import Journal, RunState, fingerprint, read
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor, fit_hooks
 from ._starts import sample_rows, threadpools
@@ -194,6 +195,7 @@ class RunOptions:
     verbose_interval: int = 10
     callback: Callable[[IterationRecord], Any] | None = None
     snapshot: Callable | None = None
+    journal: Journal | None = None  # where the restarts' states go, for a checkpoint
 
 
 # Relative rounding error of a log-likelihood summed over many rows.
@@ -225,8 +227,10 @@ def _converged(change: float, ratio: float, tol: float, lower_bound: float) -> b
     return ratio < 1.0 and change * ratio / (1.0 - ratio) < tol
 
 
-def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions) -> EMResult:
-    """EM from ``params``.
+def _run(
+    model, data: _Chunks, params, restart, lower_bound, options: RunOptions, state=None
+) -> EMResult:
+    """EM from ``params``, or from a restart's saved ``state`` (a ``_checkpoint.RunState``).
 
     With SQUAREM, a cycle from t0 takes two EM steps (t1, t2) and evaluates
     the extrapolated point, which becomes the next t0 if its log-likelihood is
@@ -241,11 +245,22 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
     t0 -> t1 -> t2 (the log-likelihood is quadratic near the optimum) and the
     ratio of the gains of successive cycles' first steps (on a plateau the
     steps shrink but the gains do not).
+
+    With ``options.journal``, every record's ``RunState`` goes to it: the top
+    of the loop, its E-step done. Resumed from one, the run redoes that
+    E-step (a pure function of the parameters, so the same numbers) and goes
+    on exactly as the run that saved it.
     """
     tol, max_iter = options.tol, options.max_iter
     aitken = options.stopping == "aitken"
+    journal = options.journal
     monitor = Monitor(
-        restart, options.verbose, options.verbose_interval, options.callback, options.snapshot
+        restart,
+        options.verbose,
+        options.verbose_interval,
+        options.callback,
+        options.snapshot,
+        journal,
     )
     squarem = Squarem() if options.accelerate == "squarem" else None
     lower_bounds: list[float] = []
@@ -256,10 +271,32 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
     gain = math.nan  # the last record's change, when the next record is one EM step on
     rate = None  # the ratio of gains measured within a SQUAREM cycle
     cycle_gain = math.nan  # the gain of the last SQUAREM cycle's first EM step
+    if state is not None:
+        params, n_iter, lower_bound = state.params, state.n_iter, state.lower_bound
+        lower_bounds = list(state.lower_bounds)
+        gain, rate, cycle_gain, jumped = state.gain, state.rate, state.cycle_gain, state.jumped
+        if squarem is not None:
+            squarem.step_max, squarem.step, squarem.contraction = state.squarem
+        monitor.rejected_jumps, monitor.invalid_jumps, monitor.non_finite = state.counts
+        evaluated = data.e_step(model, params)
     while evaluated is not None or n_iter < max_iter:
         if evaluated is None:
             evaluated = data.e_step(model, params)
             n_iter += 1
+        boundary = None  # the run here, for the journal
+        if journal is not None:
+            boundary = RunState(
+                params,
+                n_iter,
+                lower_bound,
+                tuple(lower_bounds),
+                gain,
+                rate,
+                cycle_gain,
+                jumped,
+                None if squarem is None else (squarem.step_max, squarem.step, squarem.contraction),
+                (monitor.rejected_jumps, monitor.invalid_jumps, monitor.non_finite),
+            )
         (stats, log_likelihood), evaluated = evaluated, None
         if not math.isfinite(log_likelihood):
             monitor.non_finite += 1
@@ -270,7 +307,7 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
         converged = not jumped and _converged(change, ratio, tol, lower_bound)
         jumped, gain, rate = False, math.nan, None
         m_step = partial(model.m_step, stats, params)  # for a record's estimator, on demand
-        stopped = monitor.report(n_iter, lower_bounds, change, m_step)
+        stopped = monitor.report(n_iter, lower_bounds, change, m_step, boundary)
         step1 = model.m_step(stats, params)
         if converged or stopped:
             params = step1
@@ -299,8 +336,11 @@ def _run(model, data: _Chunks, params, restart, lower_bound, options: RunOptions
         monitor.count_jump(invalid=trial is None, rejected=not jumped)
         squarem.update(jumped)
         params, evaluated = (candidate, trial) if jumped else (step2, None)
+    result = EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
+    if journal is not None:
+        journal.finish(restart, result)
     monitor.finish(lower_bound, converged, n_iter)
-    return EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
+    return result
 
 
 # The exploring start: successive halving of short plain-EM runs on a sample.
@@ -473,8 +513,11 @@ def _lockstep(side_by_side, data: _Chunks, runs: list, n_iter: int, tol: float) 
     return results
 
 
-def _restart(model, data: _Chunks, start, restart: int, lower_bound: float, options):
-    """One restart: EM from ``start``, parameters or a function that returns them."""
+def _restart(model, data: _Chunks, start, restart: int, lower_bound: float, options, state=None):
+    """One restart: EM from ``start``, parameters or a function that returns them, or
+    from its saved ``state``."""
+    if state is not None:
+        return _run(model, data, None, restart, lower_bound, options, state)
     params = start() if callable(start) else start
     return _run(model, data, params, restart, lower_bound, options)
 
@@ -539,6 +582,24 @@ def map_blocks(function: Callable, blocks: list, n_jobs: int | None) -> list:
         return list(pool.map(function, blocks))
 
 
+def _journal(callback, estimator, data, random_state):
+    """The journal of a fit whose callback saves it, the state to resume from, and the
+    random generator to draw the starts from (that of the saved fit, if resumed)."""
+    resume = getattr(callback, "_resume_state", None)
+    if resume is None or estimator is None:
+        return None, None, random_state
+    described = partial(fingerprint, estimator, data)  # hashes the data: when needed
+    found = resume()
+    if found is None:
+        return Journal(described, random_state.get_state()), None, random_state
+    document, source = found
+    described = described()
+    saved = read(document, described, source)
+    random_state = np.random.RandomState()
+    random_state.set_state(saved.rng_state)
+    return Journal(described, saved.rng_state, saved), saved, random_state
+
+
 def _add_pairs(a, b):
     return a[0] + b[0], a[1] + b[1]
 
@@ -560,6 +621,7 @@ def fit_em(
     accelerate: str | None = None,
     stopping: str = "aitken",
     fitted: Callable[[EMResult], Any] | None = None,
+    estimator=None,
 ) -> EMResult:
     """Fit ``model`` to ``data`` by EM and return the best restart.
 
@@ -580,7 +642,17 @@ def fit_em(
     A model whose ``explores`` is true starts each restart from
     ``_explored_start``, with a seed drawn from ``random_state``; the
     others from ``model.init_params``.
+
+    A ``callback`` with ``_resume_state()`` (``callbacks.Checkpoint``) gets,
+    in every record, the driver's state (``_checkpoint.Journal``) to save.
+    If ``_resume_state()`` returns a saved state ``(document, source)``, the
+    fit resumes from it: the random generator as it was when the saved fit
+    began, finished restarts' results as saved, running restarts from their
+    saved iteration; refused (ValueError) unless ``estimator``'s class and
+    settings and the data are those of the saved fit. The result is that of
+    the fit never stopped, for any ``n_jobs``.
     """
+    journal, saved, random_state = _journal(callback, estimator, data, random_state)
     # One BLAS thread: threaded OpenBLAS runs the tall, skinny products of EM
     # slower (measured 1.2-2.7x on 2 cores); chunks and restarts run in parallel.
     # Exploring starts run k-means in the restarts' threads: one OpenMP thread
@@ -603,15 +675,30 @@ def fit_em(
         n_threads = effective_n_jobs(n_jobs)
         snapshot = None if fitted is None else partial(_snapshot, fitted)
         options = RunOptions(
-            tol, max_iter, stopping, accelerate, verbose, verbose_interval, callback, snapshot
+            tol,
+            max_iter,
+            stopping,
+            accelerate,
+            verbose,
+            verbose_interval,
+            callback,
+            snapshot,
+            journal,
         )
+        done = {} if saved is None else saved.finished
+        running = {} if saved is None else saved.running
+        todo = [i for i in range(len(starts)) if i not in done]
         workers = min(n_threads, len(chunks))
         with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
             shared = data.e_steps(chunks, pool)
-            results = Parallel(n_jobs=min(n_threads, len(starts)), prefer="threads")(
-                delayed(_restart)(model, shared, start, i, lower_bound, options)
-                for i, (start, lower_bound) in enumerate(starts)
+            ran = Parallel(n_jobs=min(n_threads, max(len(todo), 1)), prefer="threads")(
+                delayed(_restart)(
+                    model, shared, starts[i][0], i, starts[i][1], options, running.get(i)
+                )
+                for i in todo
             )
+    results = {**done, **dict(zip(todo, ran))}
+    results = [results[i] for i in range(len(starts))]
     best = results[0]
     for result in results[1:]:
         if result.lower_bound > best.lower_bound:

@@ -434,6 +434,7 @@ class _BaseGaussianMixture(ConjugatePrior, BaseEstimator):
             accelerate=self.accelerate,
             stopping=self.stopping,
             fitted=partial(fitted_copy, self, model),
+            estimator=self,
         )
         set_fit_attributes(self, model, result)
         self._set_hyperparameters(hyper)

@@ -56,6 +56,8 @@ class IterationRecord:
     invalid_jumps: int = 0
     non_finite: int = 0
     _snapshot: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+    # The driver's state (``_checkpoint.Journal``), for a callback that saves it.
+    _journal: Any = field(default=None, repr=False, compare=False)
 
     def estimator(self):
         """The estimator as its fit would return it, had it stopped at this record.
@@ -73,8 +75,11 @@ class IterationRecord:
 class Monitor:
     """Times one restart, prints verbose output and calls the callback."""
 
-    def __init__(self, restart: int, verbose: int, verbose_interval: int, callback, snapshot):
+    def __init__(
+        self, restart: int, verbose: int, verbose_interval: int, callback, snapshot, journal=None
+    ):
         self.restart = restart
+        self.journal = journal
         self.snapshot = snapshot
         self.verbose = verbose
         self.verbose_interval = verbose_interval
@@ -89,8 +94,13 @@ class Monitor:
         self.invalid_jumps += invalid
         self.rejected_jumps += rejected
 
-    def report(self, iteration: int, lower_bounds: list, change: float, m_step) -> bool:
-        """Report one iteration; True if the callback asks to stop."""
+    def report(
+        self, iteration: int, lower_bounds: list, change: float, m_step, state=None
+    ) -> bool:
+        """Report one iteration; True if the callback asks to stop.
+
+        ``state``: the restart's ``_checkpoint.RunState`` at this iteration, for the journal.
+        """
         log_likelihood = lower_bounds[-1]
         now = time.perf_counter()
         if self.verbose >= 1 and iteration >= self.next_print:
@@ -105,6 +115,8 @@ class Monitor:
             self.last_print = now
         if self.callback is None:
             return False
+        if self.journal is not None and state is not None:
+            self.journal.record(self.restart, state)
         snapshot = None
         if self.snapshot is not None:
             snapshot = partial(self.snapshot, m_step, iteration, list(lower_bounds))
@@ -119,6 +131,7 @@ class Monitor:
             self.invalid_jumps,
             self.non_finite,
             snapshot,
+            self.journal,
         )
         return bool(self.callback(record))
 

@@ -680,6 +680,7 @@ default="short-em"
             accelerate=self.accelerate,
             stopping=self.stopping,
             fitted=partial(self._fitted_copy, model, total),
+            estimator=self,
         )
         set_fit_attributes(self, model, result)
         self._set_totals(total)

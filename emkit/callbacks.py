@@ -21,10 +21,12 @@ them on:
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
 from collections import defaultdict
+from numbers import Integral
 
 from ._monitor import IterationRecord
 from ._validation import warn
@@ -211,67 +213,198 @@ class ProgressBar(_Locked):
 
 
 class Checkpoint(_Locked):
-    """Writes the best iterate so far as a JSON model, every ``every`` records.
+    """Saves a fit as it runs, so that a fit stopped (preempted, killed) can resume.
 
-    After a crash, :func:`emkit.io.from_json` gives back a usable model, and a
-    :class:`~emkit.GaussianMixtureEM` resumes from it with ``warm_start=True``.
-    The file is replaced atomically, so it is never half written.
+    Every ``every`` records, and when a restart ends, the file at ``path``
+    is replaced by the best iterate so far as an emkit JSON model
+    (:func:`emkit.io.from_json` loads it, and a
+    :class:`~emkit.GaussianMixtureEM` continues from it with
+    ``warm_start=True``) that also holds, in its ``"checkpoint"`` entry, the
+    state of the whole fit: which restarts have finished and their results,
+    and how far each running restart has gone (its parameters, its
+    ``lower_bounds_`` so far, SQUAREM's state), with the random generator's
+    state when the fit began.
+
+    Given ``resume=True``, a fit with this callback goes on from that state
+    if the file exists (else it starts afresh): finished restarts are not run
+    again, running ones go on from their last saved iteration, and the fit
+    ends with the very same result as one never stopped, for any ``n_jobs``.
+    The work since the last save is redone. So a job on a machine that may
+    be taken away at any moment runs the same command every time, with
+    ``resume=True``. Resuming is refused (``ValueError``, saying what
+    differs) unless the estimator's class and parameters (but ``callback``,
+    ``n_jobs`` and ``verbose``) and the data (``X``, ``sample_weight``,
+    ``y``, ``lengths``) are those of the saved fit. With ``random_state``
+    None or a generator, the resumed fit draws its starts from the generator
+    state saved in the file, as the stopped fit did.
+
+    The file is written to a temporary file, flushed to disk and renamed
+    over ``path``: a fit killed at any moment leaves either the previous
+    checkpoint or the new one, never a part of one. Saving does not change
+    the fit: its result is the same, bit for bit, with or without it.
 
     Parameters
     ----------
     path : str or path-like
-        The model file.
+        The checkpoint file (a JSON model with the fit's state).
     every : int, default=10
-        Write (when the best iterate changed) every this many records.
+        Save every this many records (all restarts counted together).
+    resume : bool, default=False
+        Resume from ``path`` if it exists. With False, a fit starts afresh
+        and overwrites the file.
+
+    Notes
+    -----
+    A restart is saved from its first record on, after its start is chosen:
+    a fit killed while a restart explores its start (``init_params="short-em"``)
+    explores again, from the same seed, to the same start. With parallel
+    restarts (``n_jobs``), each save holds every restart at its last record.
+    Like the model file, the fit's parameters are saved as numbers only; a
+    model with a user's emission class (``HMMEM(emission=...)``) cannot be
+    saved. A file holds one fit: the fits of a cross-validation or a grid
+    search, given one ``Checkpoint(path, resume=True)``, would each resume
+    the last one's file and be refused (their data or parameters differ).
 
     Examples
     --------
+    A fit killed in its second restart (here by a callback raising), then run again
+    with ``resume=True``, ends where the whole fit ends:
+
     >>> import tempfile, pathlib
+    >>> import numpy as np
     >>> from emkit import GaussianMixtureEM
-    >>> from emkit.callbacks import Checkpoint
+    >>> from emkit.callbacks import Checkpoint, chain
     >>> from emkit.datasets import load_faithful
     >>> from emkit.io import from_json
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
     >>> X = load_faithful().data
-    >>> gm = GaussianMixtureEM(2, random_state=0, callback=Checkpoint(path, every=1)).fit(X)
-    >>> saved = from_json(path.read_text())
-    >>> saved.lower_bound_ == gm.lower_bounds_[-1]
+    >>> kwargs = dict(n_components=3, init_params="kmeans", n_init=2, random_state=0)
+    >>> def power_cut(record):
+    ...     if record.restart == 1 and record.iteration >= 8:
+    ...         raise KeyboardInterrupt
+    >>> try:
+    ...     GaussianMixtureEM(callback=chain(Checkpoint(path, every=2), power_cut),
+    ...                       **kwargs).fit(X)
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> from_json(path.read_text()).n_iter_ > 0  # the best iterate so far, as a model
+    True
+    >>> gm = GaussianMixtureEM(callback=Checkpoint(path, every=2, resume=True), **kwargs)
+    >>> gm = gm.fit(X)
+    >>> whole = GaussianMixtureEM(**kwargs).fit(X)
+    >>> bool(np.all(gm.means_ == whole.means_)) and gm.lower_bounds_ == whole.lower_bounds_
     True
     """
 
-    def __init__(self, path, every: int = 10):
+    def __init__(self, path, every: int = 10, *, resume: bool = False):
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}.")
+        if not isinstance(resume, bool):
+            raise TypeError(f"resume must be True or False, got {resume!r}.")
         super().__init__()
         self.path = os.fspath(path)
         self.every = every
+        self.resume = resume
+        self._forget()
+
+    def _forget(self) -> None:
+        """Forget the last fit."""
+        self._model = None  # (log-likelihood, JSON document) of the model to write
         self._best: IterationRecord | None = None
         self._written: IterationRecord | None = None
+        self._journal = None
         self._count = 0
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.update(_best=None, _written=None, _journal=None, _count=0, _model=None)
+        return state
+
+    def _resume_state(self):
+        """The driver's saved state and this file's name, or None: called as a fit begins."""
+        with self._lock:
+            self._model = None
+            if not (self.resume and os.path.exists(self.path)):
+                return None
+            source = f"Checkpoint file {self.path!r}"
+            try:
+                with open(self.path, encoding="utf-8") as file:
+                    document = json.load(file)
+                saved = document.pop("checkpoint")
+                self._model = (float.fromhex(saved["best"]), document)
+                return saved["driver"], source
+            except (
+                OSError,
+                ValueError,
+                TypeError,
+                KeyError,
+                AttributeError,
+                RecursionError,
+            ) as error:
+                raise ValueError(
+                    f"{source} holds no fit to resume ({error!r}); delete it, or set "
+                    "resume=False, to start afresh."
+                ) from None
 
     def __call__(self, record: IterationRecord) -> bool:
         with self._lock:
-            if record.restart == 0 and record.iteration == 1:  # a new fit
-                self._best = self._written = None
-                self._count = 0
+            journal = record._journal
+            first = record.restart == 0 and record.iteration == 1
+            if journal is not self._journal or (journal is None and first):  # a new fit
+                loaded = None if journal is None else self._model  # by _resume_state
+                self._forget()
+                self._model, self._journal = loaded, journal
             self._count += 1
             if self._best is None or record.log_likelihood > self._best.log_likelihood:
                 self._best = record
-            if self._count % self.every == 0 and self._best is not self._written:
-                self._write(self._best)
+            changed = self._best is not self._written
+            if self._count % self.every == 0 and (changed or journal is not None):
+                self._write()
         return False
 
-    def _write(self, record: IterationRecord) -> None:
+    def end_restart(self, restart: int, n_iter: int, converged: bool) -> None:
+        """Save the fit with this restart finished: a resumed fit will not run it again."""
+        with self._lock:
+            if self._journal is not None and self._best is not None:
+                self._write()
+
+    def _write(self) -> None:
         from .io import to_json
 
-        estimator = record.estimator()
-        if estimator is None:
+        best = self._best
+        if best is not self._written:
+            self._written = best
+            better = self._model is None or best.log_likelihood > self._model[0]
+            estimator = best.estimator() if better else None
+            if estimator is not None:
+                if not isinstance(estimator.random_state, (Integral, type(None))):
+                    estimator.random_state = None  # the copy's: a generator is not data
+                self._model = (best.log_likelihood, json.loads(to_json(estimator)))
+        if self._model is None:
             return
+        document = dict(self._model[1])
+        if self._journal is not None:
+            document["checkpoint"] = {
+                "best": float(self._model[0]).hex(),
+                "driver": self._journal.document(),
+            }
+        self._replace(json.dumps(document, allow_nan=False))
+
+    def _replace(self, text: str) -> None:
+        """Write ``text`` to the file atomically: a temporary file, on disk, renamed over it."""
         temporary = f"{self.path}.tmp"
         with open(temporary, "w", encoding="utf-8") as file:
-            file.write(to_json(estimator))
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(temporary, self.path)
-        self._written = record
+        if hasattr(os, "O_DIRECTORY"):  # the rename itself on disk (POSIX)
+            folder = os.path.dirname(os.path.abspath(self.path))
+            directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
 
 
 class PrometheusMetrics(_Locked):
@@ -517,6 +650,13 @@ def chain(*callbacks):
 
     def call_all(record: IterationRecord) -> bool:
         return any([bool(callback(record)) for callback in callbacks])
+
+    def resume_state():  # a Checkpoint's saved fit, as on its own (each forgets its last fit)
+        found = [c._resume_state() for c in callbacks if hasattr(c, "_resume_state")]
+        return next((state for state in found if state is not None), None)
+
+    if any(hasattr(callback, "_resume_state") for callback in callbacks):
+        call_all._resume_state = resume_state
 
     def end_restart(restart: int, n_iter: int, converged: bool) -> None:
         for callback in callbacks:

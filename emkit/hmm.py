@@ -859,6 +859,7 @@ class HMMEM(BaseEstimator):
                 accelerate=self.accelerate,
                 stopping=self.stopping,
                 fitted=partial(fitted_copy, self, model),
+                estimator=self,
             )
             if self.max_iter > 0:  # max_iter=0 estimates nothing: it builds a model
                 _warn_if_degenerate(model.n_parameters(result.params), data.X)

@@ -493,6 +493,7 @@ covariance_prior : default=None
                 accelerate=self.accelerate,
                 stopping=self.stopping,
                 fitted=partial(fitted_copy, self, model),
+                estimator=self,
             )
             set_fit_attributes(self, model, result)
             self._set_hyperparameters(hyper)
