@@ -43,6 +43,8 @@ from ._validation import (
     check_X,
     unchanged_on_error,
 )
+from ._variational import expected_log_dirichlet
+from ._variational import wishart_halves as _wishart_halves
 
 _LOG_2 = math.log(2.0)
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -102,7 +104,7 @@ class VariationalParams:
         """E[log pi_k] under the posterior of the weights."""
         concentration = self.weight_concentration
         if concentration.ndim == 1:
-            return digamma(concentration) - digamma(concentration.sum())
+            return expected_log_dirichlet(concentration)
         a, b = concentration
         digamma_sum = digamma(a + b)
         left = np.cumsum(digamma(b) - digamma_sum)[:-1]
@@ -112,12 +114,6 @@ class VariationalParams:
 def _as_components(covariance, one: np.ndarray) -> np.ndarray:
     """One covariance as the type's array for a single component."""
     return one[None] if covariance.per_component else one
-
-
-def _wishart_halves(degrees_of_freedom, n_features: int) -> np.ndarray:
-    """(nu - j) / 2 for j < d, along a last axis: the arguments of the Wishart's
-    digamma and gamma sums."""
-    return 0.5 * np.subtract.outer(degrees_of_freedom, np.arange(n_features))
 
 
 class VariationalMixtureModel(GaussianMixtureModel):
