@@ -55,7 +55,7 @@ def _positive(value, shape: tuple[int, ...], name: str, lower: float = 0.0) -> n
         value = np.full(shape, value, dtype=float)
     if shape:
         array = check_finite_array(value, shape, name)
-    elif isinstance(value, Real | np.ndarray) and math.isfinite(value):
+    elif np.ndim(value) == 0 and isinstance(value, Real | np.ndarray) and np.isfinite(value):
         array = np.asarray(float(value))
     else:
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
@@ -97,6 +97,8 @@ class _Categorical:
     """Dirichlet posteriors of categorical emission probabilities."""
 
     names = ("emissionprob",)
+    prior_names = ("emissionprob_prior",)
+    Posterior = CategoricalPosterior
     point = CategoricalEmission()  # the emission at the posterior means
 
     def __init__(self):
@@ -122,12 +124,13 @@ class _Categorical:
         )
         return {"emissionprob_prior_": self.prior}
 
-    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
-        value = given["emissionprob_posterior_init"]
+    def check_posteriors(self, given: dict, n_states: int, n_features: int, suffix: str):
+        """The posteriors in ``given`` (by name, less ``suffix``) that are not None, checked."""
+        value = given["emissionprob"]
         if value is None:
             return {}
         shape = (n_states, self.prior.shape[1])
-        return {"emissionprob": _positive(value, shape, "emissionprob_posterior_init")}
+        return {"emissionprob": _positive(value, shape, "emissionprob" + suffix)}
 
     def init(self, X, n_rows: int, method: str, given: dict, rng) -> CategoricalPosterior:
         if "emissionprob" in given:
@@ -178,6 +181,8 @@ class _Gaussian:
     """
 
     names = ("means", "covars")
+    prior_names = ("means_prior", "beta_prior", "dof_prior", "scale_prior")
+    Posterior = GaussianPosterior
 
     def __init__(self, covariance_type: str):
         self.gaussian = Gaussian(covariance_type, 0.0)
@@ -209,25 +214,22 @@ class _Gaussian:
             "scale_prior_": scale,
         }
 
-    def check_init(self, given: dict, n_states: int, n_features: int) -> dict:
+    def check_posteriors(self, given: dict, n_states: int, n_features: int, suffix: str):
+        """The posteriors in ``given`` (by name, less ``suffix``) that are not None, checked."""
         covariance, k, d = self.covariance, n_states, n_features
-        checked = {}
-        if given["means_posterior_init"] is not None:
-            checked["means"] = check_finite_array(
-                given["means_posterior_init"], (k, d), "means_posterior_init"
-            )
-        if given["beta_posterior_init"] is not None:
-            checked["beta"] = _positive(given["beta_posterior_init"], (k,), "beta_posterior_init")
-        if given["dof_posterior_init"] is not None:
-            shape = (k,) if covariance.per_component else ()
-            checked["dof"] = _positive(
-                given["dof_posterior_init"], shape, "dof_posterior_init", lower=d - 1.0
-            )
-        if given["scale_posterior_init"] is not None:
-            checked["scale"] = _scale(
-                given["scale_posterior_init"], covariance, k, d, "scale_posterior_init"
-            )
-        return checked
+        checks = {
+            "means": lambda value, name: check_finite_array(value, (k, d), name),
+            "beta": lambda value, name: _positive(value, (k,), name),
+            "dof": lambda value, name: _positive(
+                value, (k,) if covariance.per_component else (), name, lower=d - 1.0
+            ),
+            "scale": lambda value, name: _scale(value, covariance, k, d, name),
+        }
+        return {
+            name: check(given[name], name + suffix)
+            for name, check in checks.items()
+            if given[name] is not None
+        }
 
     def _rows(self, nk: np.ndarray) -> np.ndarray:
         """The rows behind each Wishart: each state's, or all of them (tied)."""
@@ -246,7 +248,10 @@ class _Gaussian:
         means = given.get("means")
         if means is None:
             means = _initial_centres(X, k, method, rng)
-        covars = self.point.init(X, k, method, {"means": means}, rng).covars
+        covariance, d = self.covariance, X.shape[1]
+        moments = covariance.reduce_second_moments(weighted_moments(X, np.ones(len(X)))[1][None])
+        one = covariance.estimate(np.ones(1), np.zeros((1, d)), moments, 0.0)
+        covars = np.broadcast_to(one[0] if covariance.per_component else one, prior.scale.shape)
         rows = self._rows(nk)
         beta = given.get("beta", prior.beta + nk)
         dof = given.get("dof", prior.dof + rows)
@@ -695,8 +700,11 @@ beta_prior_, dof_prior_, scale_prior_ : ndarray
         without X, the fitted priors)."""
         k = self.n_components
         emission = self._variational_emission()
-        inits = {name: getattr(self, name) for name in _INITS}
+        inits = {name: getattr(self, name) for name in _INITS}  # for a table's width
         if X is None:  # a fitted model: its priors are the fitted ones
+            for name in ("startprob_prior", "transmat_prior", *emission.prior_names):
+                if not hasattr(self, name + "_"):
+                    raise ValueError(f"the fitted attribute {name}_ is missing.")
             given = {name: getattr(self, name + "_", None) for name in _PRIORS}
             X = np.zeros((1, n_features), dtype=int)
         else:
@@ -705,19 +713,40 @@ beta_prior_, dof_prior_, scale_prior_ : ndarray
         for name, shape in (("startprob_prior", (k,)), ("transmat_prior", (k, k))):
             value = given[name]
             priors[name + "_"] = _positive(1.0 / k if value is None else value, shape, name)
-        checked = emission.check_init(inits, k, n_features)
-        if self.startprob_posterior_init is not None:
-            checked["startprob"] = _positive(
-                self.startprob_posterior_init, (k,), "startprob_posterior_init"
-            )
-        if self.transmat_posterior_init is not None:
-            checked["transmat"] = _positive(
-                self.transmat_posterior_init, (k, k), "transmat_posterior_init"
-            )
+        checked = self._checked_posteriors(emission, n_features, "_posterior_init")
         return VariationalHMMModel(k, emission, self.init_params, checked, priors)
+
+    def _checked_posteriors(self, emission, n_features: int, suffix: str) -> dict:
+        """The posteriors given as attributes ``name + suffix`` (the constructor's
+        ``*_posterior_init``, or the fitted ``*_posterior_``), checked; None left out."""
+        k = self.n_components
+        names = ("startprob", "transmat", *emission.Posterior._fields)
+        given = {name: getattr(self, name + suffix, None) for name in names}
+        checked = emission.check_posteriors(given, k, n_features, suffix)
+        for name, shape in (("startprob", (k,)), ("transmat", (k, k))):
+            if given[name] is not None:
+                checked[name] = _positive(given[name], shape, name + suffix)
+        return checked
 
     def _fitted_model(self) -> VariationalHMMModel:
         return self._model(self.n_features_in_)
+
+    def _restore_fitted(self) -> None:
+        """Check the priors and posteriors of a loaded model, and derive the posterior
+        means (``startprob_``, ``transmat_``, ...) from them.
+
+        ``emkit.io.from_json`` calls it once the other attributes are set.
+        """
+        model = self._fitted_model()
+        names = ("startprob", "transmat", *model.emission.Posterior._fields)
+        checked = self._checked_posteriors(model.emission, self.n_features_in_, "_posterior_")
+        for name in names:
+            if name not in checked:
+                raise ValueError(f"the fitted attribute {name}_posterior_ is missing.")
+        emission = model.emission.Posterior(*(checked[name] for name in names[2:]))
+        self._set_fitted(
+            model, VariationalHMMParams(checked["startprob"], checked["transmat"], emission)
+        )
 
     def _prepare(self, X, lengths, sequence_ids, reset: bool):
         data = super()._prepare(X, lengths, sequence_ids, reset)
