@@ -934,7 +934,7 @@ class HMMEM(BaseEstimator):
         n_fit = getattr(self, "_n_fit_sequences", 1)
         if lengths is None and sequence_ids is None and n_fit > 1:
             warn(
-                f"HMMEM was fitted on {n_fit} sequences, but {method} got neither lengths "
+                f"{type(self).__name__} was fitted on {n_fit} sequences, but {method} got neither lengths "
                 "nor sequence_ids, so X is taken as one sequence. Pass lengths "
                 "(lengths=[len(X)] for one sequence) or sequence_ids; in cross-validation, "
                 "enable scikit-learn's metadata routing and request sequence_ids for "

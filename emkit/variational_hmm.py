@@ -14,7 +14,6 @@ and sampling are HMMEM's, at the posterior means (as in hmmlearn).
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, NamedTuple
@@ -27,12 +26,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._categorical import categorical_counts
 from ._em import EM_CONSTRAINTS, fit_em, fitted_copy, set_fit_attributes
-from ._emissions import CategoricalEmission, GaussianEmission, GaussianParams, _initial_centres
+from ._emissions import CategoricalEmission, GaussianEmission, _initial_centres
 from ._gaussian import Gaussian, GaussianStats, weighted_moments
 from ._hmm_inference import forward_backward
 from ._utils import column_sums
 from ._validation import check_finite_array, check_positive_definite, unchanged_on_error
-from ._variational import expected_log_dirichlet, kl_dirichlet, kl_wishart, wishart_halves
+from ._variational import (
+    LOG_2,
+    expected_log_dirichlet,
+    kl_dirichlet,
+    kl_wishart,
+    wishart_halves,
+)
 from .hmm import (
     HMMEM,
     HMMStats,
@@ -42,7 +47,6 @@ from .hmm import (
     _row_bytes,
 )
 
-_LOG_2PI = math.log(2.0 * math.pi)
 _EPS = 10 * np.finfo(float).eps
 
 # --------------------------------------------------------------------- checks
@@ -99,9 +103,9 @@ class _Categorical:
     names = ("emissionprob",)
     prior_names = ("emissionprob_prior",)
     Posterior = CategoricalPosterior
-    point = CategoricalEmission()  # the emission at the posterior means
 
     def __init__(self):
+        self.point = CategoricalEmission()  # the emission at the posterior means
         self.prior = None
 
     def n_symbols(self, X, given: dict) -> int:
@@ -152,12 +156,6 @@ class _Categorical:
     def divergence(self, posterior: CategoricalPosterior) -> float:
         return kl_dirichlet(posterior.emissionprob, self.prior)
 
-    def point_params(self, posterior: CategoricalPosterior):
-        concentration = posterior.emissionprob
-        return self.point.from_attributes(
-            lambda name: concentration / concentration.sum(axis=1, keepdims=True)
-        )
-
     def unconstrained(self, posterior: CategoricalPosterior) -> tuple:
         return (np.log(posterior.emissionprob),)
 
@@ -187,7 +185,7 @@ class _Gaussian:
     def __init__(self, covariance_type: str):
         self.gaussian = Gaussian(covariance_type, 0.0)
         self.covariance = self.gaussian.covariance
-        self.point = GaussianEmission(covariance_type, 0.0)
+        self.point = GaussianEmission(covariance_type, 0.0)  # at the posterior means
         self.prior = None
 
     def set_prior(self, given: dict, n_states: int, X) -> dict:
@@ -270,9 +268,7 @@ class _Gaussian:
         factors = self.covariance.precision_cholesky(covars)
         conditioned = self.gaussian.condition(X, posterior.means, factors)
         d, nu = X.shape[1], posterior.dof
-        log_det = d * math.log(2.0) + (
-            np.sum(digamma(wishart_halves(nu, d)), axis=-1) - d * np.log(nu)
-        )
+        log_det = d * LOG_2 + (np.sum(digamma(wishart_halves(nu, d)), axis=-1) - d * np.log(nu))
         log_prob = conditioned.log_prob
         log_prob += 0.5 * (log_det - d / posterior.beta)
         return log_prob, conditioned.statistics
@@ -313,10 +309,6 @@ class _Gaussian:
         else:
             wishart = kl_wishart(posterior.dof, posterior.scale, prior.dof, prior.scale)
         return float(normal + wishart)
-
-    def point_params(self, posterior: GaussianPosterior) -> GaussianParams:
-        covars = self._covars(posterior)
-        return GaussianParams(posterior.means, covars, self.covariance.precision_cholesky(covars))
 
     def unconstrained(self, posterior: GaussianPosterior) -> tuple:
         d = posterior.means.shape[1]
