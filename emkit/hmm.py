@@ -934,11 +934,11 @@ class HMMEM(BaseEstimator):
         n_fit = getattr(self, "_n_fit_sequences", 1)
         if lengths is None and sequence_ids is None and n_fit > 1:
             warn(
-                f"{type(self).__name__} was fitted on {n_fit} sequences, but {method} got neither lengths "
-                "nor sequence_ids, so X is taken as one sequence. Pass lengths "
+                f"{type(self).__name__} was fitted on {n_fit} sequences, but {method} got "
+                "neither lengths nor sequence_ids, so X is taken as one sequence. Pass lengths "
                 "(lengths=[len(X)] for one sequence) or sequence_ids; in cross-validation, "
                 "enable scikit-learn's metadata routing and request sequence_ids for "
-                "scoring (set_score_request(sequence_ids=True) on the HMMEM or the scorer)."
+                "scoring (set_score_request(sequence_ids=True) on the estimator or the scorer)."
             )
 
     def score(self, X, y=None, lengths=None, sequence_ids=None) -> float:
