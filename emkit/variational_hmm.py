@@ -150,7 +150,9 @@ class _Categorical:
         m = posterior.emissionprob.shape[1]
         return log_prob, partial(categorical_counts, symbols, n_symbols=m)
 
-    def estimate(self, counts, posterior: CategoricalPosterior) -> CategoricalPosterior:
+    def estimate(self, counts, posterior: CategoricalPosterior, update) -> CategoricalPosterior:
+        if "emissionprob" not in update:
+            return posterior
         return CategoricalPosterior(self.prior + counts)
 
     def divergence(self, posterior: CategoricalPosterior) -> float:
@@ -273,17 +275,31 @@ class _Gaussian:
         log_prob += 0.5 * (log_det - d / posterior.beta)
         return log_prob, conditioned.statistics
 
-    def estimate(self, stats: GaussianStats, posterior: GaussianPosterior) -> GaussianPosterior:
-        """The normal-Wishart posterior given the statistics (centred on the means)."""
+    def estimate(
+        self, stats: GaussianStats, posterior: GaussianPosterior, update
+    ) -> GaussianPosterior:
+        """The normal-Wishart posterior given the statistics (centred on the means).
+
+        Each of the means' posterior (``"means"``) and the Wishart (``"covars"``)
+        that ``update`` names is the best given the other's: the Wishart's inverse
+        scale holds the scatter about the data's means plus the spread of the
+        posterior means about them and about the prior means. (hmmlearn's update of
+        the Wishart alone, ``params`` with ``"c"`` but not ``"m"``, is not this one.)
+        """
         prior, covariance = self.prior, self.covariance
         nk = stats.nk + _EPS
         shift = stats.sx / nk[:, None]
         data_means = posterior.means + shift
+        means, beta = posterior.means, posterior.beta
+        if "means" in update:
+            beta = prior.beta + nk
+            means = (prior.beta[:, None] * prior.means + nk[:, None] * data_means) / beta[:, None]
+        if "covars" not in update:
+            return GaussianPosterior(means, beta, posterior.dof, posterior.scale)
         scatter = covariance.estimate(nk, shift, stats.sxx, 0.0)
-        beta = prior.beta + nk
-        means = (prior.beta[:, None] * prior.means + nk[:, None] * data_means) / beta[:, None]
-        delta = data_means - prior.means
-        spread = (nk * prior.beta / beta)[:, None, None] * (delta[:, :, None] * delta[:, None, :])
+        to_data, to_prior = data_means - means, means - prior.means
+        spread = nk[:, None, None] * (to_data[:, :, None] * to_data[:, None, :])
+        spread += prior.beta[:, None, None] * (to_prior[:, :, None] * to_prior[:, None, :])
         scatter = scatter + covariance.estimate(
             nk, np.zeros_like(shift), covariance.reduce_second_moments(spread), 0.0
         )
@@ -359,8 +375,17 @@ class VariationalHMMModel:
 
     explores = False
 
-    def __init__(self, n_states: int, emission, init_params: str, given: dict, priors: dict):
+    def __init__(
+        self,
+        n_states: int,
+        emission,
+        init_params: str,
+        given: dict,
+        priors: dict,
+        update: frozenset,
+    ):
         self.n_states = n_states
+        self.update = update
         self.emission = emission
         self.init_method = init_params
         self.given = given
@@ -392,11 +417,15 @@ class VariationalHMMModel:
         return stats, float(log_likelihoods.sum())
 
     def m_step(self, stats: HMMStats, params: VariationalHMMParams) -> VariationalHMMParams:
-        return VariationalHMMParams(
-            self.startprob_prior + stats.start,
-            self.transmat_prior + stats.transitions,
-            self.emission.estimate(stats.emission, params.emission),
-        )
+        """The posteriors that ``update`` names given the statistics; the others as they
+        are (each update is the best given the others, so the bound still rises)."""
+        startprob, transmat = params.startprob, params.transmat
+        if "startprob" in self.update:
+            startprob = self.startprob_prior + stats.start
+        if "transmat" in self.update:
+            transmat = self.transmat_prior + stats.transitions
+        emission = self.emission.estimate(stats.emission, params.emission, self.update)
+        return VariationalHMMParams(startprob, transmat, emission)
 
     def objective(self, stats, value: float, params: VariationalHMMParams) -> float:
         """The lower bound at ``params``: the log sub-normalised likelihood of the data
@@ -428,13 +457,10 @@ class VariationalHMMModel:
 
     def n_parameters(self, params) -> int:
         """Free parameters of the model at the posterior means (for BIC and AIC)."""
-        k = self.n_states
-        return (
-            k
-            - 1
-            + k * (k - 1)
-            + self.emission.point.n_parameters(params.emission, self.emission.names)
-        )
+        k, update = self.n_states, self.update
+        count = self.emission.point.n_parameters(params.emission, update)
+        count += k - 1 if "startprob" in update else 0
+        return count + (k * (k - 1) if "transmat" in update else 0)
 
     def frame_log_prob(self, params, X, missing) -> np.ndarray:
         """Log emission probabilities at the posterior means (``params`` of HMMEM)."""
@@ -522,6 +548,14 @@ emissionprob_posterior_init, means_posterior_init, beta_posterior_init, \
 dof_posterior_init, scale_posterior_init : array-like, default=None
         Initial posteriors, in the shapes of the fitted ``*_posterior_``
         attributes; those given replace the start's.
+    update_params : tuple of str, default=None
+        Posteriors that the fit updates, among ``"startprob"``,
+        ``"transmat"`` and the emission's: ``"emissionprob"``, or ``"means"``
+        (``means_posterior_`` and ``beta_posterior_``) and ``"covars"``
+        (``dof_posterior_`` and ``scale_posterior_``). None updates all. Each
+        update is the best given the others, so the bound still rises; with
+        ``"covars"`` but not ``"means"``, hmmlearn's ``params`` update differs
+        (not the best one, its inverse scales can stop being positive-definite).
     tol : float, default=1e-5
         EM stops when the lower bound per observation is within about ``tol``
         of where it is heading (see ``stopping``). hmmlearn's ``tol`` bounds
@@ -615,6 +649,7 @@ beta_prior_, dof_prior_, scale_prior_ : ndarray
         "init_params": [StrOptions({"kmeans", "random"})],
         **{name: [None, Real, "array-like"] for name in _PRIORS},
         **{name: [None, Real, "array-like"] for name in _INITS},
+        "update_params": [tuple, list, None],
     }
 
     def __init__(
@@ -639,6 +674,7 @@ beta_prior_, dof_prior_, scale_prior_ : ndarray
         beta_posterior_init=None,
         dof_posterior_init=None,
         scale_posterior_init=None,
+        update_params=None,
         tol: float = 1e-5,
         max_iter: int = 1000,
         accelerate="squarem",
@@ -667,6 +703,7 @@ beta_prior_, dof_prior_, scale_prior_ : ndarray
         self.beta_posterior_init = beta_posterior_init
         self.dof_posterior_init = dof_posterior_init
         self.scale_posterior_init = scale_posterior_init
+        self.update_params = update_params
         self.tol = tol
         self.max_iter = max_iter
         self.accelerate = accelerate
@@ -706,7 +743,9 @@ beta_prior_, dof_prior_, scale_prior_ : ndarray
             value = given[name]
             priors[name + "_"] = _positive(1.0 / k if value is None else value, shape, name)
         checked = self._checked_posteriors(emission, n_features, "_posterior_init")
-        return VariationalHMMModel(k, emission, self.init_params, checked, priors)
+        return VariationalHMMModel(
+            k, emission, self.init_params, checked, priors, self._update(emission)
+        )
 
     def _checked_posteriors(self, emission, n_features: int, suffix: str) -> dict:
         """The posteriors given as attributes ``name + suffix`` (the constructor's

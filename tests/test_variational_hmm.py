@@ -128,6 +128,57 @@ def test_gaussian_iterates_are_hmmlearn_s(covariance_type, n_iter):
     assert _relative(bounds, theirs.monitor_.history) < 1e-12
 
 
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
+def test_fixed_means_are_hmmlearn_s_params(covariance_type):
+    X, priors, starts = _gaussian_setup(np.random.RandomState(12), covariance_type)
+    theirs = VariationalGaussianHMM(K, covariance_type=covariance_type, params="stm")
+    theirs = _hmmlearn_fit(theirs, priors, starts, X, 10)
+    update = ("startprob", "transmat", "means")
+    ours = _emkit_fit(priors, starts, X, 10, covariance_type=covariance_type, update_params=update)
+    for name in ("startprob", "transmat", "means", "beta", "dof", "scale"):
+        name = name + "_posterior_"
+        assert _relative(getattr(ours, name), getattr(theirs, name)) < 1e-10, name
+    np.testing.assert_array_equal(ours.scale_posterior_, starts["scale_posterior_init"])
+    bounds = np.array(ours.lower_bounds_) * len(X) + _log_2pi_term(X)
+    assert _relative(bounds, theirs.monitor_.history) < 1e-12
+
+
+def test_fixed_transitions_are_hmmlearn_s_params():
+    X, priors, starts = _categorical_setup(np.random.RandomState(13))
+    theirs = VariationalCategoricalHMM(K, n_features=5, params="se")
+    transmat = starts["transmat_posterior_init"]
+    # hmmlearn sets transmat_ in its M-step only, and reads it after every one.
+    theirs.transmat_ = transmat / transmat.sum(axis=1, keepdims=True)
+    theirs = _hmmlearn_fit(theirs, priors, starts, X, 10)
+    update = ("startprob", "emissionprob")
+    ours = _emkit_fit(priors, starts, X, 10, emission="categorical", update_params=update)
+    np.testing.assert_array_equal(ours.transmat_posterior_, starts["transmat_posterior_init"])
+    for name in ("startprob_posterior_", "emissionprob_posterior_"):
+        assert _relative(getattr(ours, name), getattr(theirs, name)) < 1e-10, name
+    assert _relative(np.array(ours.lower_bounds_) * len(X), theirs.monitor_.history) < 1e-12
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical", "tied"])
+def test_the_wishart_alone_still_raises_the_bound(covariance_type):
+    # hmmlearn's params="stc" leaves its inverse scales not positive-definite here.
+    X, priors, starts = _gaussian_setup(np.random.RandomState(1), covariance_type)
+    update = ("startprob", "transmat", "covars")
+    ours = _emkit_fit(priors, starts, X, 10, covariance_type=covariance_type, update_params=update)
+    np.testing.assert_array_equal(ours.means_posterior_, starts["means_posterior_init"])
+    np.testing.assert_array_equal(ours.beta_posterior_, starts["beta_posterior_init"])
+    bounds = np.array(ours.lower_bounds_)
+    assert np.all(np.diff(bounds) >= -1e-12 * np.abs(bounds[1:]))  # rounding at the top
+
+
+def test_update_params_names_the_emission_s_parameters():
+    with pytest.raises(ValueError, match="update_params"):
+        VariationalHMMEM(2, update_params=("emissionprob",)).fit(np.zeros((4, 1)))
+    model = VariationalHMMEM(2, update_params=("means",), random_state=0)
+    X, _ = _clusters(np.random.RandomState(14))
+    model.fit(X)
+    assert model._fitted_model().n_parameters(model._params()) == 2 * 2
+
+
 def _clusters(rng, n=400):
     states = np.repeat(np.arange(4) % 2, n // 4)
     return rng.normal(loc=3.0 * states[:, None], size=(n, 2)), states
