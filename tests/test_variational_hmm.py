@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from hmmlearn.vhmm import VariationalCategoricalHMM, VariationalGaussianHMM
 from sklearn.exceptions import ConvergenceWarning
 
@@ -341,3 +342,16 @@ def test_callback_sees_every_iteration():
     records = []
     model = VariationalHMMEM(2, random_state=0, accelerate=None, callback=records.append).fit(X)
     assert len(records) == model.n_iter_
+
+
+def test_blocks_of_sequences_give_the_same_fit():
+    X, _ = _clusters(np.random.RandomState(15), n=2000)
+    lengths = [100] * 20
+    options = {"accelerate": None, "random_state": 0, "max_iter": 20, "tol": 0.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        whole = VariationalHMMEM(2, **options).fit(X, lengths=lengths)
+        with sklearn.config_context(working_memory=0.01):  # blocks of a few sequences
+            blocks = VariationalHMMEM(2, **options).fit(X, lengths=lengths)
+    np.testing.assert_allclose(blocks.lower_bounds_, whole.lower_bounds_, rtol=1e-12)
+    np.testing.assert_allclose(blocks.scale_posterior_, whole.scale_posterior_, rtol=1e-10)
