@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .impute import EMImputer
     from .mixture import GaussianMixtureEM
     from .semi_supervised import SemiSupervisedEM
+    from .variational_hmm import VariationalHMMEM
 
 __all__ = [
     "HMMEM",
@@ -24,6 +25,7 @@ __all__ = [
     "GaussianMixtureEM",
     "IterationRecord",
     "SemiSupervisedEM",
+    "VariationalHMMEM",
 ]
 __version__ = "0.1.0"
 
@@ -34,6 +36,7 @@ _MODULES = {
     "GaussianMixtureEM": "mixture",
     "IterationRecord": "_monitor",
     "SemiSupervisedEM": "semi_supervised",
+    "VariationalHMMEM": "variational_hmm",
 }
 
 

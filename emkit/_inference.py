@@ -313,15 +313,26 @@ def expected_log_weights(concentration: np.ndarray, digamma) -> np.ndarray:
     return digamma(a) - digamma_sum + np.hstack((0.0, left))
 
 
+def expected_log_density_offsets(
+    mean_precision, degrees_of_freedom, n_features: int, digamma
+) -> np.ndarray:
+    """What a Gaussian log-density at the expected precision lacks of its expectation
+    under normal-Wishart posteriors (Bishop's 10.64-10.65): half the expected log
+    determinant of the precision less that of the expected precision, less d / beta."""
+    d, nu = n_features, degrees_of_freedom
+    log_det = d * _LOG_2 + digamma(wishart_halves(nu, d)).sum(axis=-1) - d * np.log(nu)
+    return 0.5 * (log_det - d / mean_precision)
+
+
 def variational_log_offsets(
     concentration, mean_precision, degrees_of_freedom, n_features: int, digamma
 ) -> np.ndarray:
     """What each component adds to the Gaussian log-density at its expected precision to
-    give log rho (Bishop's 10.46): its expected log-weight, and half the expected log
-    determinant of its precision less that of the expected precision, less d / beta."""
-    d, nu = n_features, degrees_of_freedom
-    log_det = d * _LOG_2 + digamma(wishart_halves(nu, d)).sum(axis=-1) - d * np.log(nu)
-    return expected_log_weights(concentration, digamma) + 0.5 * (log_det - d / mean_precision)
+    give log rho (Bishop's 10.46): its expected log-weight and its
+    ``expected_log_density_offsets``."""
+    return expected_log_weights(concentration, digamma) + expected_log_density_offsets(
+        mean_precision, degrees_of_freedom, n_features, digamma
+    )
 
 
 # ------------------------------------------------------------ emissions

@@ -31,6 +31,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._covariance import COVARIANCE_TYPES
+from ._hmm_base import BaseHMM
 from ._signing import SIGNATURE_ALGORITHM as SIGNATURE_ALGORITHM  # a public name of emkit.io
 from ._signing import key_bytes, signed, verify
 from ._validation import largest_value
@@ -39,12 +40,20 @@ from .hmm import HMMEM
 from .impute import EMImputer
 from .mixture import GaussianMixtureEM
 from .semi_supervised import SemiSupervisedEM, _is_unlabeled
+from .variational_hmm import VariationalHMMEM
 
 FORMAT = "emkit-model"
 VERSION = 1
 _KINDS = {
     cls.__name__: cls
-    for cls in (GaussianMixtureEM, HMMEM, EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM)
+    for cls in (
+        GaussianMixtureEM,
+        HMMEM,
+        EMImputer,
+        SemiSupervisedEM,
+        BayesianGaussianMixtureEM,
+        VariationalHMMEM,
+    )
 }
 _HISTORY = ("n_features_in_", "n_iter_", "converged_", "lower_bound_", "lower_bounds_")
 _PROBABILITIES = ("weights_", "startprob_", "class_prior_")  # each sums to one
@@ -57,8 +66,8 @@ def to_json(estimator: BaseEstimator, *, key: str | bytes | None = None) -> str:
 
     Parameters
     ----------
-    estimator : GaussianMixtureEM, BayesianGaussianMixtureEM, HMMEM, EMImputer or \
-SemiSupervisedEM
+    estimator : GaussianMixtureEM, BayesianGaussianMixtureEM, HMMEM, VariationalHMMEM, \
+EMImputer or SemiSupervisedEM
         A fitted estimator. Its ``callback`` must be None and its
         ``random_state`` None or an integer: functions and random generators
         are not data.
@@ -137,7 +146,7 @@ def _document(estimator: BaseEstimator) -> str:
         attributes["kept_columns"] = _encode(estimator._kept)
         if estimator.indicator_ is not None:
             attributes["indicator_features"] = _encode(estimator.indicator_.features_)
-    if isinstance(estimator, HMMEM):  # for the warning that X is taken as one sequence
+    if isinstance(estimator, BaseHMM):  # for the warning that X is taken as one sequence
         attributes["n_fit_sequences"] = int(getattr(estimator, "_n_fit_sequences", 1))
     document = {
         "format": FORMAT,
@@ -172,8 +181,8 @@ def from_json(text: str | bytes, *, key: str | bytes | None = None) -> BaseEstim
 
     Returns
     -------
-    estimator : GaussianMixtureEM, BayesianGaussianMixtureEM, HMMEM, EMImputer or \
-SemiSupervisedEM
+    estimator : GaussianMixtureEM, BayesianGaussianMixtureEM, HMMEM, VariationalHMMEM, \
+EMImputer or SemiSupervisedEM
         The fitted estimator; its predictions equal those of the saved one.
 
     Raises
@@ -196,7 +205,7 @@ SemiSupervisedEM
     Traceback (most recent call last):
     ...
     ValueError: model file: unknown kind 'Pickle'; expected one of GaussianMixtureEM, HMMEM, \
-EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM.
+EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM, VariationalHMMEM.
     """
     if isinstance(text, os.PathLike) or (isinstance(text, str) and _names_a_file(text)):
         raise ValueError(
@@ -574,12 +583,16 @@ def _saved(estimator) -> list[str]:
     derived = ("precisions_cholesky_", "precisions_", "indicator_")
     if isinstance(estimator, BayesianGaussianMixtureEM):  # of the weights' posterior
         derived += ("weights_",)
+    if isinstance(estimator, VariationalHMMEM):  # the posterior means
+        derived += ("startprob_", "transmat_", "emissionprob_", "means_", "covars_")
     names = [n for n in vars(estimator) if n.endswith("_") and not n.startswith("_")]
     return [name for name in names if name not in derived]
 
 
 def _expected_shapes(estimator) -> dict[str, tuple]:
     """Shapes of the fitted parameters, from the constructor parameters and a few sizes."""
+    if isinstance(estimator, VariationalHMMEM):  # checked by _restore_fitted
+        return {}
     if isinstance(estimator, HMMEM):
         k, d = estimator.n_components, estimator.n_features_in_
         shapes = {"startprob_": (k,), "transmat_": (k, k)}
@@ -640,7 +653,7 @@ def _restore(estimator, attributes: dict) -> None:
     kept = attributes.pop("kept_columns", None)
     indicator = attributes.pop("indicator_features", None)
     n_fit_sequences = attributes.pop("n_fit_sequences", 1)  # files of emkit before it: 1
-    if isinstance(estimator, HMMEM):
+    if isinstance(estimator, BaseHMM):
         if type(n_fit_sequences) is not int or n_fit_sequences < 1:  # not a bool either
             raise ValueError(
                 f"model file: n_fit_sequences must be a positive integer, got {n_fit_sequences!r}."
@@ -725,6 +738,11 @@ def _check_n_trials(estimator) -> None:
 
 def _derive(estimator, indicator_features) -> None:
     """Attributes computed from the saved ones: as the fit computes them."""
+    if isinstance(estimator, VariationalHMMEM):
+        try:
+            estimator._restore_fitted()
+        except ValueError as error:
+            raise ValueError(f"model file: {error}") from None
     covariances = getattr(estimator, "covariances_", getattr(estimator, "covars_", None))
     if covariances is not None:
         covariance = COVARIANCE_TYPES[estimator.covariance_type]

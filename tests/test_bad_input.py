@@ -9,7 +9,14 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from emkit import HMMEM, BayesianGaussianMixtureEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import (
+    HMMEM,
+    BayesianGaussianMixtureEM,
+    EMImputer,
+    GaussianMixtureEM,
+    SemiSupervisedEM,
+    VariationalHMMEM,
+)
 
 RNG = np.random.RandomState(0)
 X = RNG.standard_normal((40, 2))
@@ -174,6 +181,13 @@ ESTIMATORS = {
     "hmm-poisson": (lambda: HMMEM(2, emission="poisson", random_state=0), COUNTS, False),
     "hmm-multinomial": (lambda: HMMEM(2, emission="multinomial", random_state=0), TRIALS, False),
     "hmm-gmm": (lambda: HMMEM(2, emission="gmm", n_mix=2, random_state=0), GAUSSIAN_X, False),
+    "vhmm": (lambda: VariationalHMMEM(2, random_state=0), GAUSSIAN_X, False),
+    "vhmm-diag": (lambda: VariationalHMMEM(2, covariance_type="diag"), GAUSSIAN_X, False),
+    "vhmm-categorical": (
+        lambda: VariationalHMMEM(2, emission="categorical", random_state=0),
+        SYMBOLS,
+        False,
+    ),
     "semi": (lambda: SemiSupervisedEM(random_state=0), GAUSSIAN_X, True),
     "semi-multinomial": (lambda: SemiSupervisedEM(emission="multinomial"), COUNTS, True),
 }

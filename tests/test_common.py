@@ -24,6 +24,7 @@ def _public_estimators():
 def test_estimators_are_found():
     found = {type(est).__name__ for est in _public_estimators()}
     expected = {"GaussianMixtureEM", "BayesianGaussianMixtureEM", "HMMEM", "EMImputer"}
+    expected |= {"VariationalHMMEM"}
     assert expected | {"SemiSupervisedEM"} <= found
 
 

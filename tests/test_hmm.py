@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 
 from emkit import HMMEM
-from emkit.hmm import _row_bytes
+from emkit._hmm_base import _row_bytes
 from emkit.model_selection import bic_scorer
 
 hmmlearn = pytest.importorskip("hmmlearn.hmm")

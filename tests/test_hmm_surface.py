@@ -10,7 +10,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from emkit import HMMEM
-from emkit.hmm import _draw
+from emkit._hmm_base import _draw
 from emkit.io import from_json, to_json
 
 hmmlearn = pytest.importorskip("hmmlearn.hmm")

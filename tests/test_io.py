@@ -14,7 +14,14 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
-from emkit import HMMEM, BayesianGaussianMixtureEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit import (
+    HMMEM,
+    BayesianGaussianMixtureEM,
+    EMImputer,
+    GaussianMixtureEM,
+    SemiSupervisedEM,
+    VariationalHMMEM,
+)
 from emkit.io import from_json, load, save, to_json
 
 RNG = np.random.default_rng(0)
@@ -32,6 +39,7 @@ def cases():
     for ct in TYPES:
         yield GaussianMixtureEM(2, covariance_type=ct, random_state=0), (X,), X
         yield HMMEM(2, covariance_type=ct, random_state=0), (X,), X
+        yield VariationalHMMEM(2, covariance_type=ct, random_state=0), (X,), X
         gmm_hmm = HMMEM(2, emission="gmm", n_mix=2, covariance_type=ct, random_state=0)
         yield gmm_hmm, (X_MISSING,), X_MISSING
         imputer = EMImputer(n_components=2, covariance_type=ct, add_indicator=True, random_state=0)
@@ -47,6 +55,7 @@ def cases():
         (SYMBOLS,),
         SYMBOLS,
     )
+    yield VariationalHMMEM(2, emission="categorical", random_state=0), (SYMBOLS,), SYMBOLS
     yield HMMEM(2, emission="poisson", random_state=0), (COUNTS,), COUNTS
     yield HMMEM(2, emission="multinomial", n_trials=6, random_state=0), (TRIALS,), TRIALS
     for n_trials in [None, DOCUMENTS.sum(axis=1) + 5]:  # totals that differ
@@ -233,6 +242,82 @@ def bayesian_document(covariance_type="full", **attributes):
 def test_tampered_bayesian_mixtures_are_refused(document, match):
     with pytest.raises(ValueError, match=match):
         from_json(document)
+
+
+def variational_hmm_document(covariance_type="full", emission="gaussian", **attributes):
+    data = SYMBOLS if emission == "categorical" else X
+    model = VariationalHMMEM(2, emission=emission, covariance_type=covariance_type)
+    document = json.loads(to_json(model.set_params(random_state=0).fit(data)))
+    for name, value in attributes.items():
+        if value is KeyError:
+            del document["attributes"][name]
+        else:
+            document["attributes"][name] = value
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    "document, match",
+    [
+        (variational_hmm_document(means_posterior_=KeyError), "means_posterior_ is missing"),
+        (variational_hmm_document(scale_prior_=KeyError), "scale_prior_ is missing"),
+        (
+            variational_hmm_document(startprob_posterior_=array([1.0, -1.0])),
+            "startprob_posterior_ must be greater than 0",
+        ),
+        (
+            variational_hmm_document(transmat_posterior_=array(np.ones(2))),
+            r"transmat_posterior_ must have shape \(2, 2\)",
+        ),
+        (
+            variational_hmm_document(beta_posterior_=array([1.0, 0.0])),
+            "beta_posterior_ must be greater than 0",
+        ),
+        (
+            variational_hmm_document(dof_posterior_=array([1.5, 30.0])),
+            "dof_posterior_ must be greater than 2",
+        ),
+        (
+            variational_hmm_document("tied", dof_posterior_=array([30.0, 30.0])),
+            "dof_posterior_ must be a finite number",
+        ),
+        (
+            variational_hmm_document(scale_posterior_=array(-np.ones((2, 3, 3)))),
+            "scale_posterior_ must be",
+        ),
+        (
+            variational_hmm_document("diag", scale_posterior_=array(np.ones((2, 2)))),
+            r"scale_posterior_ must have shape \(2, 3\)",
+        ),
+        (variational_hmm_document(beta_prior_=array([1.0, -1.0])), "beta_prior"),
+        (variational_hmm_document(dof_prior_=array([0.5, 3.0])), "dof_prior"),
+        (variational_hmm_document(means_prior_=array(np.zeros(3))), "means_prior"),
+        (
+            variational_hmm_document(
+                emission="categorical", emissionprob_posterior_=array(np.ones((2, 3)))
+            ),
+            r"emissionprob_posterior_ must have shape \(2, 4\)",
+        ),
+        (
+            variational_hmm_document(
+                emission="categorical", emissionprob_prior_=array(-np.ones((2, 4)))
+            ),
+            "emissionprob_prior",
+        ),
+    ],
+)
+def test_tampered_variational_hmms_are_refused(document, match):
+    with pytest.raises(ValueError, match=match):
+        from_json(document)
+
+
+def test_a_loaded_variational_hmm_derives_its_posterior_means():
+    model = VariationalHMMEM(2, random_state=0).fit(X)
+    document = json.loads(to_json(model))
+    assert "startprob_" not in document["attributes"]  # derived, so never out of step
+    loaded = from_json(json.dumps(document))
+    for name in ("startprob_", "transmat_", "means_", "covars_"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(model, name))
 
 
 def test_a_model_changed_after_fit_is_not_saved_unreadable(blobs):

@@ -398,12 +398,12 @@ def test_one_source_for_both_paths():
         assert compiled.py_func.__code__ is source.__code__
     # The formulas of emissions and variational mixtures: the estimators' modules use
     # _inference's functions, with scipy's special functions.
-    from emkit import _categorical, _emissions, bayesian_mixture, hmm
+    from emkit import _categorical, _emissions, _hmm_base, bayesian_mixture
 
     assert _emissions.categorical_log_prob is _inference.categorical_log_prob
     assert _emissions.mixture_log_prob is _inference.mixture_log_prob
     assert bayesian_mixture.variational_log_offsets is _inference.variational_log_offsets
-    assert hmm.sequences_of_ids is _inference.sequences_of_ids
+    assert _hmm_base.sequences_of_ids is _inference.sequences_of_ids
     counts = np.array([[0.0, 3.0], [2.0, 1.0]])
     rates, log_probs = np.array([[1.0, 2.0], [0.5, 4.0]]), np.log([[0.5, 0.5], [0.2, 0.8]])
     assert_array_equal(

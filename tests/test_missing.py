@@ -153,8 +153,8 @@ def test_hmm_with_missing_observations():
 
 def test_hmm_e_step_conditions_incomplete_rows_once(monkeypatch):
     from emkit._gaussian import Gaussian
+    from emkit._hmm_base import SequenceData
     from emkit._missing import find_missing
-    from emkit.hmm import SequenceData
 
     rng = np.random.RandomState(0)
     X = with_holes(rng.standard_normal((300, 3)), 0.2)

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 import emkit._em
+import emkit._hmm_base
 import emkit._missing
 import emkit._starts
 from emkit import (
@@ -19,10 +20,10 @@ from emkit import (
     SemiSupervisedEM,
 )
 from emkit._gaussian import Gaussian
+from emkit._hmm_base import SequenceData
 from emkit._starts import sample_rows, seed_centres, seed_labels
 from emkit.callbacks import History
 from emkit.datasets import load_faithful
-from emkit.hmm import SequenceData
 
 FITTED = ["weights_", "means_", "covariances_", "precisions_cholesky_"]
 FAITHFUL = load_faithful().data
@@ -152,13 +153,13 @@ def test_hmm_explores_on_whole_sequences_of_large_data(monkeypatch):
     monkeypatch.setattr(emkit._starts, "START_ROWS", 200)
     whole = {tuple(seq) for seq in np.split(X[:, 0], np.cumsum(lengths)[:-1])}
     seen = []
-    e_step = emkit.hmm.HMMModel.e_step
+    e_step = emkit._hmm_base.HMMModel.e_step
 
     def spy(self, params, chunk):
         seen.append([tuple(chunk.X[a:b, 0]) for a, b in zip(chunk.starts, chunk.ends)])
         return e_step(self, params, chunk)
 
-    monkeypatch.setattr(emkit.hmm.HMMModel, "e_step", spy)
+    monkeypatch.setattr(emkit._hmm_base.HMMModel, "e_step", spy)
     hmm = HMMEM(2, random_state=0).fit(X, lengths=lengths)
     start = [chunk for chunk in seen if sum(map(len, chunk)) <= 200]
     assert start and all(seq in whole for chunk in start for seq in chunk)
