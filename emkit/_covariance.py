@@ -164,7 +164,9 @@ class _Full(_MatrixCovariance):
         return n_components * n_features * (n_features + 1) // 2
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
-        return squared_mahalanobis(X, means, precisions_cholesky)
+        from ._covariance_kernels import _squared_distances
+
+        return squared_mahalanobis(X, means, precisions_cholesky, _squared_distances)
 
     def second_moments(self, X, W, nk, centres):
         from ._covariance_kernels import _scaled_deviations

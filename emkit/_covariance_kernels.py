@@ -51,6 +51,21 @@ def _scaled_deviations(X, centre, w, out):
             out[i, f] = scale * (X[i, f] - centre[f])
 
 
+@numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+def _squared_distances(y, centres):
+    """``_inference.squared_distances`` in one pass over y (NumPy makes three)."""
+    n, k, d = y.shape
+    out = np.empty((n, k), dtype=y.dtype)
+    for i in range(n):
+        for j in range(k):
+            total = 0.0
+            for f in range(d):
+                t = y[i, j, f] - centres[j, f]
+                total += t * t
+            out[i, j] = total
+    return out
+
+
 @numba.njit(nogil=True, cache=True)
 def _inverses_transposed(factors, out):
     """out[j] = inv(factors[j]).T for lower-triangular factors: forward substitution,

@@ -41,14 +41,23 @@ _LOG_2 = math.log(2.0)
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def squared_mahalanobis(X, means, roots):
+def squared_distances(y, centres):
+    """out[i, k] = |y[i, k] - centres[k]|^2, for y of shape (n, k, d).
+
+    NumPy's version; the estimators pass ``squared_mahalanobis`` a compiled
+    one that makes a single pass over ``y``.
+    """
+    y = y - centres
+    return np.einsum("nkd,nkd->nk", y, y)
+
+
+def squared_mahalanobis(X, means, roots, squared_distances=squared_distances):
     """out[i, k] = |(X[i] - means[k]) @ roots[k]|^2, for (k, d, d) factors ``roots``."""
     # One stacked GEMM: block k of X @ [U_1 ... U_K] is X @ U_k.
     k, d, _ = roots.shape
     stacked = roots.transpose(1, 0, 2).reshape(d, k * d)
     y = (X @ stacked).reshape(X.shape[0], k, d)
-    y -= np.einsum("kd,kde->ke", means, roots)
-    return np.einsum("nkd,nkd->nk", y, y)
+    return squared_distances(y, np.einsum("kd,kde->ke", means, roots))
 
 
 def _whitened_log_prob(X, means, roots, offsets, out):
