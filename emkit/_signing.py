@@ -1,8 +1,9 @@
-"""Signed model documents: HMAC-SHA256 over their canonical JSON, with the standard library.
+"""Model documents: their envelope, and HMAC-SHA256 signatures over their canonical
+JSON, with the standard library.
 
 One source for ``emkit.io`` (``to_json(key=)``, ``from_json(key=)``, ``load``)
 and ``emkit.light`` (``from_json(key=)``), so that both refuse the same files
-with the same messages. Keep this module free of NumPy, scikit-learn, scipy
+with the same messages (``read_document``). Keep this module free of NumPy, scikit-learn, scipy
 and numba imports: ``emkit.light`` imports it.
 
 A signed document is the canonical serialisation (``canonical``) of the
@@ -18,6 +19,8 @@ import hmac
 import json
 
 SIGNATURE_ALGORITHM = "HMAC-SHA256"
+FORMAT = "emkit-model"
+VERSION = 1
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
@@ -99,3 +102,37 @@ def verify(text: str | bytes | bytearray, document: dict, key: bytes) -> None:
             "model file: tampered: not the text to_json signed (a signed file must be kept "
             "byte for byte as written, not reformatted)."
         )
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"model file: {name} is not allowed in a model file.")
+
+
+def read_document(
+    text: str | bytes | bytearray, key: bytes | None, kinds, reader: str
+) -> tuple[str, dict, dict]:
+    """The kind, parameters and attributes of a model document, its envelope checked
+    (and its signature, with ``key``); ``kinds`` are those ``reader`` reads."""
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"model file: not valid JSON ({error}).") from None
+    except RecursionError:
+        raise ValueError("model file: nested too deeply to be an emkit model.") from None
+    if key is not None and isinstance(document, dict):
+        verify(text, document, key)
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
+    version = document.get("version")
+    if type(version) is not int or not 1 <= version <= VERSION:  # not True either
+        raise ValueError(
+            f"model file: format version {version!r} is not supported; this emkit reads "
+            f"versions 1 to {VERSION}."
+        )
+    kind = document.get("kind")
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"model file: unknown kind {kind!r}; {reader} reads {', '.join(kinds)}.")
+    params, attributes = document.get("params"), document.get("attributes")
+    if not isinstance(params, dict) or not isinstance(attributes, dict):
+        raise ValueError("model file: 'params' and 'attributes' must be JSON objects.")
+    return kind, params, attributes

@@ -32,8 +32,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._covariance import COVARIANCE_TYPES
 from ._hmm_base import BaseHMM
+from ._signing import FORMAT, VERSION, key_bytes, read_document, signed
 from ._signing import SIGNATURE_ALGORITHM as SIGNATURE_ALGORITHM  # a public name of emkit.io
-from ._signing import key_bytes, signed, verify
 from ._validation import largest_value
 from .bayesian_mixture import _PRIOR_NAMES, BayesianGaussianMixtureEM
 from .hmm import HMMEM
@@ -42,8 +42,6 @@ from .mixture import GaussianMixtureEM
 from .semi_supervised import SemiSupervisedEM, _is_unlabeled
 from .variational_hmm import VariationalHMMEM
 
-FORMAT = "emkit-model"
-VERSION = 1
 _KINDS = {
     cls.__name__: cls
     for cls in (
@@ -204,7 +202,7 @@ EMImputer or SemiSupervisedEM
     >>> from_json('{"format": "emkit-model", "version": 1, "kind": "Pickle"}')
     Traceback (most recent call last):
     ...
-    ValueError: model file: unknown kind 'Pickle'; expected one of GaussianMixtureEM, HMMEM, \
+    ValueError: model file: unknown kind 'Pickle'; emkit.io reads GaussianMixtureEM, HMMEM, \
 EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM, VariationalHMMEM.
     """
     if isinstance(text, os.PathLike) or (isinstance(text, str) and _names_a_file(text)):
@@ -215,30 +213,7 @@ EMImputer, SemiSupervisedEM, BayesianGaussianMixtureEM, VariationalHMMEM.
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
     key = key_bytes(key)
-    try:
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"model file: not valid JSON ({error}).") from None
-    except RecursionError:
-        raise ValueError("model file: nested too deeply to be an emkit model.") from None
-    if key is not None and isinstance(document, dict):
-        verify(text, document, key)
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValueError(f'model file: not an emkit model (no "format": "{FORMAT}").')
-    version = document.get("version")
-    if type(version) is not int or not 1 <= version <= VERSION:  # not True either
-        raise ValueError(
-            f"model file: format version {version!r} is not supported; this emkit reads "
-            f"versions 1 to {VERSION}."
-        )
-    kind = document.get("kind")
-    if not isinstance(kind, str) or kind not in _KINDS:
-        raise ValueError(
-            f"model file: unknown kind {kind!r}; expected one of {', '.join(_KINDS)}."
-        )
-    params, attributes = document.get("params"), document.get("attributes")
-    if not isinstance(params, dict) or not isinstance(attributes, dict):
-        raise ValueError("model file: 'params' and 'attributes' must be JSON objects.")
+    kind, params, attributes = read_document(text, key, _KINDS, "emkit.io")
     estimator = _KINDS[kind]()
     unknown = set(params) - set(estimator.get_params(deep=False))
     if unknown:
@@ -513,10 +488,6 @@ def _check_steps(pipeline: Pipeline) -> None:
 
 
 # ---------------------------------------------------------------------- values
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"model file: {name} is not allowed in a model file.")
 
 
 def _encode(value: Any) -> Any:

@@ -26,7 +26,6 @@ large batches: this is for answering few rows from a fresh process.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -49,7 +48,7 @@ from ._inference import (
     viterbi,
 )
 from ._missing import find_missing
-from ._signing import key_bytes, verify
+from ._signing import key_bytes, read_document
 from ._special import digamma, gammaln
 from ._utils import log_normalize
 
@@ -62,7 +61,6 @@ __all__ = [
     "from_json",
 ]
 
-_FORMAT, _VERSIONS = "emkit-model", (1,)
 
 # Up to this much work (rows x components x features^2), complete rows take the
 # per-row kernel, as in the estimators (``_gaussian._ROWWISE_WORK``); beyond, BLAS.
@@ -925,7 +923,7 @@ LightHMM or LightSemiSupervised
     >>> from_json('{"format": "emkit-model", "version": 1, "kind": "Pickle"}')
     Traceback (most recent call last):
     ...
-    ValueError: model file: unknown kind 'Pickle'; emkit.light serves GaussianMixtureEM, \
+    ValueError: model file: unknown kind 'Pickle'; emkit.light reads GaussianMixtureEM, \
 BayesianGaussianMixtureEM, EMImputer, HMMEM, SemiSupervisedEM.
 
     A signed document, read with the key it was signed with:
@@ -944,26 +942,7 @@ BayesianGaussianMixtureEM, EMImputer, HMMEM, SemiSupervisedEM.
     if not isinstance(text, (str, bytes, bytearray)):
         raise TypeError(f"from_json takes the JSON text, got {type(text).__name__}.")
     key = key_bytes(key)
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise ValueError(f"model file: not valid JSON ({error}).") from None
-    if key is not None and isinstance(document, dict):
-        verify(text, document, key)
-    if not isinstance(document, dict) or document.get("format") != _FORMAT:
-        raise ValueError(f'model file: not an emkit model (no "format": "{_FORMAT}").')
-    if document.get("version") not in _VERSIONS or type(document.get("version")) is not int:
-        raise ValueError(
-            f"model file: format version {document.get('version')!r} is not supported."
-        )
-    kind = document.get("kind")
-    if not isinstance(kind, str) or kind not in _BUILDERS:
-        raise ValueError(
-            f"model file: unknown kind {kind!r}; emkit.light serves {', '.join(_BUILDERS)}."
-        )
-    params, attributes = document.get("params"), document.get("attributes")
-    if not isinstance(params, dict) or not isinstance(attributes, dict):
-        raise ValueError("model file: 'params' and 'attributes' must be JSON objects.")
+    kind, params, attributes = read_document(text, key, _BUILDERS, "emkit.light")
     try:
         return _BUILDERS[kind](params, attributes)
     except (KeyError, TypeError, IndexError) as error:
