@@ -395,6 +395,11 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     if not whole:  # rows the runs do not fit, to rank them by: no prize for overfitting
         held_out = data.rows_for_init(rng)
         held_out = _Chunks(held_out.chunks(row_bytes), held_out.total_weight, None)
+    side_by_side = getattr(model, "side_by_side", lambda: None)()
+    together = None
+    if side_by_side is not None:
+        stacked = sample.chunks(row_bytes * _SEEDS)
+        together = side_by_side, _Chunks(stacked, sample.total_weight, None)
     runs, error, reserve = [], None, None  # (rank, params, lower bound, converged)
     for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
         try:
@@ -407,7 +412,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
         going = [
             (params, lower_bound) for _, params, lower_bound, converged in runs if not converged
         ]
-        results = iter(_race(model, sample, row_bytes, going, n_iter, tol))
+        results = iter(_race(model, chunks, going, n_iter, tol, together))
         for rank, params, lower_bound, converged in runs:
             if not converged:
                 try:
@@ -450,24 +455,21 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     return _run(model, chunks, params, 0, lower_bound, options).params
 
 
-def _race(model, sample, row_bytes: int, runs: list, n_iter: int, tol: float) -> list:
-    """Plain EM on ``sample`` for ``n_iter`` E-steps, or to convergence, from each of
+def _race(model, data: _Chunks, runs: list, n_iter: int, tol: float, together=None) -> list:
+    """Plain EM on ``data`` for ``n_iter`` E-steps, or to convergence, from each of
     ``runs`` ((params, lower bound) pairs): each run's ``EMResult``, or the ValueError
     it met.
 
-    Side by side (``model.side_by_side()``) where the model can, in chunks of
-    fewer rows as each holds every run's temporaries; one after the other if it
-    cannot or if a run fails, so that only the failing runs drop out.
+    Side by side where the model can (``together``: its ``side_by_side()``, and the
+    same rows in chunks of fewer rows, as each holds every run's temporaries); one
+    after the other if it cannot or if a run fails, so that only the failing runs
+    drop out.
     """
-    side_by_side = getattr(model, "side_by_side", lambda: None)()
-    if side_by_side is not None and len(runs) > 1:
-        chunks = sample.chunks(row_bytes * len(runs))
+    if together is not None and len(runs) > 1:
         try:
-            data = _Chunks(chunks, sample.total_weight, None)
-            return _lockstep(side_by_side, data, runs, n_iter, tol)
+            return _lockstep(*together, runs, n_iter, tol)
         except ValueError:
             pass
-    data = _Chunks(sample.chunks(row_bytes), sample.total_weight, None)
     results = []
     for params, lower_bound in runs:
         try:

@@ -370,12 +370,20 @@ def race_inputs(covariance_type, missing=False, seed=0, n_runs=5):
     return model, sample, [(params, -np.inf) for params in starts]
 
 
+def race(model, sample, row_bytes, runs, n_iter, tol):
+    """The exploring start's race on ``sample``, side by side where the model can."""
+    data = emkit._em._Chunks(sample.chunks(row_bytes), sample.total_weight, None)
+    stacked = emkit._em._Chunks(sample.chunks(row_bytes * len(runs)), sample.total_weight, None)
+    together = (model.side_by_side(), stacked)
+    return emkit._em._race(model, data, runs, n_iter, tol, together)
+
+
 @pytest.mark.parametrize("missing", [False, True])
 @pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
 def test_runs_side_by_side_are_each_run_alone(covariance_type, missing):
     model, sample, runs = race_inputs(covariance_type, missing)
     row_bytes = 64
-    side_by_side = emkit._em._race(model, sample, row_bytes, runs, 7, 1e-5)
+    side_by_side = race(model, sample, row_bytes, runs, 7, 1e-5)
     data = emkit._em._Chunks(sample.chunks(row_bytes), sample.total_weight, None)
     for (params, lower_bound), together in zip(runs, side_by_side, strict=True):
         alone = emkit._em._run(model, data, params, 0, lower_bound, emkit._em.RunOptions(1e-5, 7))
@@ -389,7 +397,7 @@ def test_runs_side_by_side_are_each_run_alone(covariance_type, missing):
 
 def test_runs_side_by_side_stop_each_at_convergence():
     model, sample, runs = race_inputs("full", n_runs=4)
-    ended = emkit._em._race(model, sample, 64, runs, 400, 1e-5)
+    ended = race(model, sample, 64, runs, 400, 1e-5)
     assert all(run.converged for run in ended)
     assert len({run.n_iter for run in ended}) > 1  # each stopped at its own E-step
     for run in ended:
@@ -406,7 +414,7 @@ def test_a_failing_run_drops_out_alone():
     faithful = emkit._em.RowData(FAITHFUL, np.ones(len(FAITHFUL)))
     rng = np.random.RandomState(0)
     runs = [(model.init_params(faithful, rng, "short-em"), -np.inf) for _ in range(3)]
-    ended = emkit._em._race(model, sample, 64, runs, 5, 1e-5)
+    ended = race(model, sample, 64, runs, 5, 1e-5)
     data = emkit._em._Chunks(sample.chunks(64), sample.total_weight, None)
     options = emkit._em.RunOptions(1e-5, 5)
     with pytest.raises(ValueError, match="ill-defined empirical covariance"):
