@@ -39,7 +39,9 @@ Rows and their protocols:
    (quick: 5) alternating fits; the log line adds the median times, since
    scikit-learn's fit times here spread over 3-9 ms (its threads' wake-ups),
    and the median of as many fits of each library alone, back to back.
-   Target: emkit's gap <= 0.01 AND ratio > 1.
+   Target: emkit's gap <= 0.01; the time, shown for information, is no longer a
+   target: issue 18 replaced it by the panel of ``defaults.py --panel`` (emkit's
+   exploring start on eight data sets within twice scikit-learn's time).
 4. HMM (a)-(d): ``bench_hmm.bench_fit``/``bench_decode`` (see that script for the
    protocol: same start, plain Baum-Welch, s/iter from n_iter and 1-iteration fits;
    reference = hmmlearn ``implementation="scaling"``). Sizes are reduced from
@@ -309,8 +311,8 @@ def faithful_row(repeats, seed) -> None:
         f"{best['sklearn'] * 1e3:.2f} ms (median {median['sklearn'] * 1e3:.2f})",
         ratio,
         f"gap {gaps['emkit']:.2e} / {gaps['sklearn']:.2e}",
-        "gap <= 0.01, ratio > 1",
-        gaps["emkit"] <= 0.01 and ratio > 1,
+        "gap <= 0.01 (time: see defaults.py --panel)",
+        gaps["emkit"] <= 0.01,
     )
 
 
