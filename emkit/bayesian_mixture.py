@@ -103,6 +103,14 @@ class VariationalParams:
         return expected_log_weights(self.weight_concentration, digamma)
 
 
+def _cholesky_exists(matrices: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(matrices)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 def _as_components(covariance, one: np.ndarray) -> np.ndarray:
     """One covariance as the type's array for a single component."""
     return one[None] if covariance.per_component else one
@@ -734,6 +742,15 @@ default="short-em"
                 moments = covariance.reduce_second_moments(data_covariance[None])
                 one = covariance.estimate(np.ones(1), np.zeros((1, d)), moments, 0.0)
                 scale = one[0] if covariance.per_component else one
+                if self.reg_covar == 0 and not _cholesky_exists(
+                    covariance.full_matrices(_as_components(covariance, scale), 1, d)
+                ):
+                    raise ValueError(
+                        "covariance_prior: its default, the covariance of X, is singular (a "
+                        "constant column, or columns that copy or combine others), and "
+                        "reg_covar=0. Give a positive-definite covariance_prior, or a "
+                        "positive reg_covar."
+                    )
         alpha, beta = given["weight_concentration_prior"], given["mean_precision_prior"]
         return VariationalPrior(
             process=self.weight_concentration_prior_type == "dirichlet_process",

@@ -28,3 +28,23 @@ def make_blobs_with_covariances(n_samples=600, random_state=0):
 @pytest.fixture
 def blobs():
     return make_blobs_with_covariances()
+
+
+@pytest.fixture(scope="session")
+def reliability_cases():
+    """The reliability sweep's reproducers: where reg_covar EM let the objective fall."""
+    rng = np.random.RandomState(2)
+    base = np.r_[rng.randn(150, 3), rng.randn(150, 3) + 2.5]
+    copied = np.c_[base, base[:, 0], base[:, 0]]
+    float32 = np.c_[base, base[:, 1] + 1e-9].astype(np.float32).astype(float)
+    scales = base * [1e-6, 1.0, 1e6]
+    with_nan = copied.copy()
+    with_nan[rng.rand(*copied.shape) < 0.3] = np.nan
+    constant = np.c_[base, np.ones(len(base))]
+    return {
+        "copied": copied,
+        "float32": float32,
+        "scales": scales,
+        "nan": with_nan,
+        "constant": constant,
+    }

@@ -106,23 +106,13 @@ def test_the_m_step_maximises_the_expected_log_posterior(covariance_type):
         assert objective(model.from_unconstrained(moved)) <= at_best + 1e-9
 
 
-def reliability_cases():
-    """The reliability sweep's reproducers: where reg_covar EM let the objective fall."""
-    rng = np.random.RandomState(2)
-    base = np.r_[rng.randn(150, 3), rng.randn(150, 3) + 2.5]
-    copied = np.c_[base, base[:, 0], base[:, 0]]
-    float32 = np.c_[base, base[:, 1] + 1e-9].astype(np.float32).astype(float)
-    scales = base * [1e-6, 1.0, 1e6]
-    with_nan = copied.copy()
-    with_nan[rng.rand(*copied.shape) < 0.3] = np.nan
-    return {"copied": copied, "float32": float32, "scales": scales, "nan": with_nan}
-
-
 @pytest.mark.parametrize("case", ["copied", "float32", "scales", "nan"])
 @pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
 @pytest.mark.parametrize("accelerate", [None, "squarem"])
-def test_the_log_posterior_never_falls_on_singular_data(case, covariance_type, accelerate):
-    X = reliability_cases()[case]
+def test_the_log_posterior_never_falls_on_singular_data(
+    reliability_cases, case, covariance_type, accelerate
+):
+    X = reliability_cases[case]
     gm = GaussianMixtureEM(
         3, covariance_type=covariance_type, prior="conjugate", reg_covar=0.0, tol=1e-10,
         max_iter=300, accelerate=accelerate, random_state=0,
@@ -167,14 +157,14 @@ def test_map_em_never_lowers_the_log_posterior(
     assert np.all(np.diff(bounds) >= -1e-10 * np.abs(bounds[1:]))
 
 
-def test_the_imputer_and_the_classifier_take_the_prior():
-    X = reliability_cases()["nan"]
+def test_the_imputer_and_the_classifier_take_the_prior(reliability_cases):
+    X = reliability_cases["nan"]
     imputer = EMImputer(n_components=2, prior="conjugate", reg_covar=0.0, random_state=0).fit(X)
     assert np.all(np.diff(imputer.lower_bounds_) >= -1e-10 * np.abs(imputer.lower_bounds_[1:]))
     assert imputer.degrees_of_freedom_prior_ == X.shape[1] + 2
     assert not np.isnan(imputer.transform(X)).any()
     rng = np.random.RandomState(3)
-    Xc = reliability_cases()["copied"]
+    Xc = reliability_cases["copied"]
     y = np.repeat([0, 1], 150)
     partial = np.where(rng.rand(300) < 0.9, -1, y)
     clf = SemiSupervisedEM(prior="conjugate", reg_covar=0.0, random_state=0).fit(Xc, partial)
