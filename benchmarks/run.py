@@ -43,7 +43,7 @@ Rows and their protocols:
    and the median of as many fits of each library alone, back to back.
    Target: emkit's gap <= 0.01; the time, shown for information, is no longer a
    target: issue 18 replaced it by the panel of ``defaults.py --panel`` (emkit's
-   exploring start on eight data sets within twice scikit-learn's time).
+   exploring start on ten data sets within twice scikit-learn's time).
 4. HMM (a)-(d): ``bench_hmm.bench_fit``/``bench_decode`` (see that script for the
    protocol: same start, plain Baum-Welch, s/iter from n_iter and 1-iteration fits;
    reference = hmmlearn ``implementation="scaling"``). Sizes are reduced from
