@@ -58,11 +58,21 @@ class RunState:
     counts: tuple
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Which of an exploring start's candidates a restart runs from (0: the first),
+    and the first candidate's result once its run ended collapsed."""
+
+    candidate: int = 0
+    first: Any = None
+
+
 class Journal:
     """What a fit's restarts have done so far, for a checkpoint to save.
 
     Restarts in threads update it at once: each running restart its last
-    ``RunState``, each finished one its ``EMResult``.
+    ``RunState`` (and its ``Attempt``, past the first candidate), each
+    finished one its ``EMResult``.
     """
 
     def __init__(self, fingerprint: Callable[[], dict] | dict, rng_state, saved=None):
@@ -71,14 +81,22 @@ class Journal:
         self.rng_state = rng_state
         self.finished: dict[int, Any] = {} if saved is None else dict(saved.finished)
         self.running: dict[int, RunState] = {} if saved is None else dict(saved.running)
+        self.attempts: dict[int, Attempt] = {} if saved is None else dict(saved.attempts)
 
     def record(self, restart: int, state: RunState) -> None:
         with self._lock:
             self.running[restart] = state
 
+    def attempt(self, restart: int, attempt: Attempt) -> None:
+        """A restart goes on from another candidate: its last state is no more."""
+        with self._lock:
+            self.running.pop(restart, None)
+            self.attempts[restart] = attempt
+
     def finish(self, restart: int, result) -> None:
         with self._lock:
             self.running.pop(restart, None)
+            self.attempts.pop(restart, None)
             self.finished[restart] = result
 
     def document(self) -> dict:
@@ -91,6 +109,7 @@ class Journal:
                 "rng_state": self.rng_state,
                 "finished": {str(i): result for i, result in sorted(self.finished.items())},
                 "running": {str(i): state for i, state in sorted(self.running.items())},
+                "attempts": {str(i): a for i, a in sorted(self.attempts.items())},
             }
         return {"format": FORMAT, "version": VERSION, **{k: encode(v) for k, v in content.items()}}
 
@@ -102,6 +121,7 @@ class Saved:
     rng_state: tuple
     finished: dict
     running: dict
+    attempts: dict
 
 
 def read(document: Any, fingerprint: dict, source: str) -> Saved:
@@ -122,6 +142,9 @@ def read(document: Any, fingerprint: dict, source: str) -> Saved:
         rng_state = tuple(decode(document["rng_state"]))
         finished = {int(i): value for i, value in decode(document["finished"]).items()}
         running = {int(i): value for i, value in decode(document["running"]).items()}
+        attempts = {  # absent from states saved by earlier emkit
+            int(i): value for i, value in decode(document.get("attempts", {"dict": {}})).items()
+        }
         differences = _differences(saved_fingerprint, fingerprint)
     except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as error:
         raise ValueError(f"{source}: invalid driver state ({error!r}).") from None
@@ -133,7 +156,9 @@ def read(document: Any, fingerprint: dict, source: str) -> Saved:
         )
     if not all(isinstance(state, RunState) for state in running.values()):
         raise ValueError(f"{source}: invalid driver state (a running restart).")
-    return Saved(rng_state, finished, running)
+    if not all(isinstance(attempt, Attempt) for attempt in attempts.values()):
+        raise ValueError(f"{source}: invalid driver state (a restart's attempt).")
+    return Saved(rng_state, finished, running, attempts)
 
 
 def _differences(saved: dict, now: dict) -> list[str]:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial, reduce
 from numbers import Integral, Real
 from typing import Any, Protocol
@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed  # the caller's config reaches threads
 
 from ._accel import Squarem
-from ._checkpoint import Journal, RunState, fingerprint, read
+from ._checkpoint import Attempt, Journal, RunState, fingerprint, read
 from ._missing import Missingness, find_missing
 from ._monitor import IterationRecord, Monitor, fit_hooks
 from ._starts import sample_rows, threadpools
@@ -196,6 +196,7 @@ class RunOptions:
     callback: Callable[[IterationRecord], Any] | None = None
     snapshot: Callable | None = None
     journal: Journal | None = None  # where the restarts' states go, for a checkpoint
+    give_up_collapsed: bool = False  # stop at the first M-step with a collapsed component
 
 
 # Relative rounding error of a log-likelihood summed over many rows.
@@ -228,9 +229,12 @@ def _converged(change: float, ratio: float, tol: float, lower_bound: float) -> b
 
 
 def _run(
-    model, data: _Chunks, params, restart, lower_bound, options: RunOptions, state=None
+    model, data: _Chunks, params, lower_bound, options: RunOptions, monitor=None, state=None
 ) -> EMResult:
     """EM from ``params``, or from a restart's saved ``state`` (a ``_checkpoint.RunState``).
+
+    ``monitor`` (a ``_monitor.Monitor``) reports the iterations of a restart;
+    without one, the run reports nothing.
 
     With SQUAREM, a cycle from t0 takes two EM steps (t1, t2) and evaluates
     the extrapolated point, which becomes the next t0 if its log-likelihood is
@@ -253,15 +257,8 @@ def _run(
     """
     tol, max_iter = options.tol, options.max_iter
     aitken = options.stopping == "aitken"
-    journal = options.journal
-    monitor = Monitor(
-        restart,
-        options.verbose,
-        options.verbose_interval,
-        options.callback,
-        options.snapshot,
-        journal,
-    )
+    journal = None if monitor is None else monitor.journal
+    monitor = monitor or Monitor(0, 0, 1, None, None)
     squarem = Squarem() if options.accelerate == "squarem" else None
     lower_bounds: list[float] = []
     converged = stopped = False
@@ -309,7 +306,8 @@ def _run(
         m_step = partial(model.m_step, stats, params)  # for a record's estimator, on demand
         stopped = monitor.report(n_iter, lower_bounds, change, m_step, boundary)
         step1 = model.m_step(stats, params)
-        if converged or stopped:
+        given_up = options.give_up_collapsed and model.collapsed(step1, data.total_weight)
+        if converged or stopped or given_up:
             params = step1
             break
         if squarem is None or n_iter + 2 > max_iter:
@@ -336,11 +334,7 @@ def _run(
         monitor.count_jump(invalid=trial is None, rejected=not jumped)
         squarem.update(jumped)
         params, evaluated = (candidate, trial) if jumped else (step2, None)
-    result = EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
-    if journal is not None:
-        journal.finish(restart, result)
-    monitor.finish(lower_bound, converged, n_iter)
-    return result
+    return EMResult(params, lower_bound, lower_bounds, n_iter, converged, stopped)
 
 
 # The exploring start: successive halving of short plain-EM runs on a sample.
@@ -372,7 +366,11 @@ def _projected_limit(lower_bounds: list[float]) -> float:
 
 
 def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: int):
-    """Parameters to start EM from: the survivor of short runs from many starts.
+    """Where to start EM: the survivor of short runs from many starts, then runners-up.
+
+    Returns functions that return parameters, best first: the survivor and
+    the proper runs left behind (by their last rank), for ``_restart`` to go
+    on from if the fit from the survivor collapses.
 
     ``_SEEDS`` starts on at most ``_starts.START_ROWS`` rows: one from
     k-means (the best of the lot on well-separated clusters), the others the
@@ -382,11 +380,12 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     E-steps as all runs had so far (successive halving: every round costs
     the same), until one is left or all left have converged (at ``tol``; of
     runs converged to the same value, the first counts). Runs whose
-    components collapsed (the model's ``collapsed``) rank below all others.
-    On a sample smaller than the data, runs are ranked by their fit to a
-    second sample (plus their projected gain), as the first one rewards
-    overfitting it, and the survivor goes on to convergence on the first,
-    so that the fit on all rows starts close to its end.
+    components collapsed (the model's ``collapsed``) rank below all others,
+    and are never a candidate if a proper run is. On a sample smaller than
+    the data, runs are ranked by their fit to a second sample (plus their
+    projected gain), as the first one rewards overfitting it, and a
+    candidate goes on to convergence on the first when called, so that the
+    fit on all rows starts close to its end.
     """
     rng = np.random.RandomState(seed)
     sample = data.rows_for_init(rng)
@@ -400,7 +399,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     if side_by_side is not None:
         stacked = sample.chunks(row_bytes * _SEEDS)
         together = side_by_side, _Chunks(stacked, sample.total_weight, None)
-    runs, error, reserve = [], None, None  # (rank, params, lower bound, converged)
+    runs, error, left_behind = [], None, []  # (rank, params, lower bound, converged)
     for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
         try:
             runs.append((None, model.init_params(sample, rng, method), -np.inf, False))
@@ -440,19 +439,21 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
             raise error
         ranked.sort(key=lambda run: run[0], reverse=True)  # stable: ties keep seed order
         runs = ranked[: max(len(ranked) // 2, 1)]
-        dropped = [run for run in ranked[len(runs) :] if run[0][0]]
-        if dropped and (reserve is None or dropped[0][0] > reserve[0]):
-            reserve = dropped[0]  # the best proper run left behind
+        left_behind += [run for run in ranked[len(runs) :] if run[0][0]]
         if len(runs) == 1 or all(run[3] for run in runs):
             break
         n_iter *= 2
-    if not runs[0][0][0] and reserve is not None:  # never a collapsed run over a proper one
-        runs = [reserve]
-    _, params, lower_bound, _ = runs[0]
-    if whole:
-        return params
-    options = RunOptions(tol, 1000, accelerate=accelerate)
-    return _run(model, chunks, params, 0, lower_bound, options).params
+    # Never a collapsed run over a proper one; the proper runs left behind by rank.
+    left_behind.sort(key=lambda run: run[0], reverse=True)
+    candidates = [run for run in runs[:1] + left_behind if run[0][0]] or runs[:1]
+
+    def candidate(params, lower_bound):
+        if whole:
+            return params
+        options = RunOptions(tol, 1000, accelerate=accelerate)
+        return _run(model, chunks, params, lower_bound, options).params
+
+    return [partial(candidate, run[1], run[2]) for run in candidates]
 
 
 def _race(model, data: _Chunks, runs: list, n_iter: int, tol: float, together=None) -> list:
@@ -473,7 +474,7 @@ def _race(model, data: _Chunks, runs: list, n_iter: int, tol: float, together=No
     results = []
     for params, lower_bound in runs:
         try:
-            results.append(_run(model, data, params, 0, lower_bound, RunOptions(tol, n_iter)))
+            results.append(_run(model, data, params, lower_bound, RunOptions(tol, n_iter)))
         except ValueError as raised:
             results.append(raised)
     return results
@@ -515,13 +516,61 @@ def _lockstep(side_by_side, data: _Chunks, runs: list, n_iter: int, tol: float) 
     return results
 
 
-def _restart(model, data: _Chunks, start, restart: int, lower_bound: float, options, state=None):
-    """One restart: EM from ``start``, parameters or a function that returns them, or
-    from its saved ``state``."""
-    if state is not None:
-        return _run(model, data, None, restart, lower_bound, options, state)
-    params = start() if callable(start) else start
-    return _run(model, data, params, restart, lower_bound, options)
+def _restart(
+    model,
+    data: _Chunks,
+    start,
+    restart: int,
+    lower_bound: float,
+    options: RunOptions,
+    attempt: Attempt,
+    state: RunState | None = None,
+):
+    """One restart: EM from ``start`` (at ``lower_bound``), or from its saved ``state``.
+
+    ``start`` is parameters, or a function that returns the exploring start's
+    candidates (functions that return parameters), best first. If the run
+    from a candidate ends with a collapsed component, the next candidate's
+    run follows, given up as soon as a component collapses: the first proper
+    result is kept, else the first result.
+    ``attempt`` says which candidate's run this is (a resumed fit's may not
+    be the first).
+    """
+    journal = options.journal
+    monitor = Monitor(
+        restart,
+        options.verbose,
+        options.verbose_interval,
+        options.callback,
+        options.snapshot,
+        journal,
+    )
+    candidates = None
+    while True:
+        params = None
+        if state is None:
+            if candidates is None:
+                candidates = start() if callable(start) else [lambda: start]
+            params = candidates[attempt.candidate]()
+        runner_up = replace(options, give_up_collapsed=attempt.candidate > 0)
+        result = _run(model, data, params, lower_bound, runner_up, monitor, state)
+        if result.stopped or not callable(start):
+            break
+        if not model.collapsed(result.params, data.total_weight):
+            break
+        first = attempt.first or result
+        if candidates is None:  # resumed: the start again, from its seed
+            candidates = start()
+        if attempt.candidate + 1 == len(candidates):
+            result = first
+            break
+        attempt, state = Attempt(attempt.candidate + 1, first), None
+        if journal is not None:
+            journal.attempt(restart, attempt)
+    if journal is not None:
+        journal.finish(restart, result)
+    monitor.finish(result.lower_bound, result.converged, result.n_iter)
+    return result
 
 
 def _extrapolated(model, squarem, params0, params1, params2):
@@ -604,6 +653,12 @@ def _journal(callback, estimator, data, random_state):
 
 def _add_pairs(a, b):
     return a[0] + b[0], a[1] + b[1]
+
+
+def _rank(model, data, explores: bool, result: EMResult) -> tuple:
+    """How restarts rank: by lower bound, and, for exploring starts, proper ones first."""
+    proper = not (explores and model.collapsed(result.params, data.total_weight))
+    return proper, result.lower_bound
 
 
 def fit_em(
@@ -689,13 +744,21 @@ def fit_em(
         )
         done = {} if saved is None else saved.finished
         running = {} if saved is None else saved.running
+        attempts = {} if saved is None else saved.attempts
         todo = [i for i in range(len(starts)) if i not in done]
         workers = min(n_threads, len(chunks))
         with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
             shared = data.e_steps(chunks, pool)
             ran = Parallel(n_jobs=min(n_threads, max(len(todo), 1)), prefer="threads")(
                 delayed(_restart)(
-                    model, shared, starts[i][0], i, starts[i][1], options, running.get(i)
+                    model,
+                    shared,
+                    starts[i][0],
+                    i,
+                    starts[i][1],
+                    options,
+                    attempts.get(i, Attempt()),
+                    running.get(i),
                 )
                 for i in todo
             )
@@ -703,7 +766,7 @@ def fit_em(
     results = [results[i] for i in range(len(starts))]
     best = results[0]
     for result in results[1:]:
-        if result.lower_bound > best.lower_bound:
+        if _rank(model, data, explores, result) > _rank(model, data, explores, best):
             best = result
     if max_iter > 0 and not best.converged and not best.stopped:
         faster = ', or set accelerate="squarem"' if accelerate is None else ""

@@ -257,7 +257,9 @@ class Checkpoint(_Locked):
     -----
     A restart is saved from its first record on, after its start is chosen:
     a fit killed while a restart explores its start (``init_params="short-em"``)
-    explores again, from the same seed, to the same start. With parallel
+    explores again, from the same seed, to the same start; one killed while
+    it goes on from a runner-up of that start (its fit from the survivor
+    collapsed, see :ref:`defaults`) resumes on that runner-up. With parallel
     restarts (``n_jobs``), each save holds every restart at its last record.
     Like the model file, the fit's parameters are saved as numbers only; a
     model with a user's emission class (``HMMEM(emission=...)``) cannot be

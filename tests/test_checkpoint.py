@@ -24,6 +24,7 @@ from emkit import (
     GaussianMixtureEM,
     SemiSupervisedEM,
 )
+from emkit._checkpoint import Attempt
 from emkit.callbacks import Checkpoint, History, chain
 from emkit.datasets import load_faithful
 from emkit.io import from_json
@@ -215,6 +216,36 @@ def test_a_fit_killed_while_a_restart_explores_its_start_explores_it_again(tmp_p
     resumed = clone(gm).set_params(callback=callback).fit(X)
     _assert_same_fit(resumed, whole)
     assert {record.restart for record in replayed.records} == {2}
+
+
+def test_a_restart_killed_while_it_goes_on_from_a_runner_up_resumes_exactly(tmp_path):
+    # The fit from the survivor of the exploring start collapses onto the copied row,
+    # and the restart goes on from runners-up (tests/test_starts.py).
+    X = load_faithful().data
+    X = np.vstack([X, np.repeat(X[:1], 20, axis=0)])
+    gm = GaussianMixtureEM(4, random_state=2)
+    positions = []  # (candidate, iteration) of every record
+
+    def where(record):
+        positions.append((record._journal.attempts.get(0, Attempt()).candidate, record.iteration))
+
+    whole = clone(gm).set_params(callback=chain(Checkpoint(tmp_path / "whole.json"), where)).fit(X)
+    assert positions[-1][0] >= 2
+    path = tmp_path / "fit.json"
+    for stop in [*positions[1::5], positions[-1]]:
+
+        def cut(record, stop=stop):
+            if (record._journal.attempts.get(0, Attempt()).candidate, record.iteration) >= stop:
+                raise PowerCut
+
+        with pytest.raises(PowerCut):
+            clone(gm).set_params(callback=chain(Checkpoint(path, every=1, resume=True), cut)).fit(
+                X
+            )
+    state = json.loads(path.read_text())["checkpoint"]["driver"]
+    assert state["attempts"]["dict"]  # saved while on a runner-up
+    resumed = clone(gm).set_params(callback=Checkpoint(path, resume=True)).fit(X)
+    _assert_same_fit(resumed, whole)
 
 
 def test_parallel_restarts_resume_for_any_n_jobs(tmp_path):

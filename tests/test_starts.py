@@ -215,30 +215,55 @@ def with_copies(n_copies):
     return np.vstack([FAITHFUL, np.repeat(FAITHFUL[:1], n_copies, axis=0)])
 
 
-@pytest.mark.parametrize(
-    "covariance_type",
-    [
-        "diag",
-        pytest.param(
-            "full",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known limit (issue 18 note): the start is proper, the fit from it "
-                "collapses onto the 20 copies; the proper optimum is reached from other starts",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("covariance_type", ["diag", "full"])
 def test_the_default_start_does_not_prefer_a_collapsed_component(covariance_type):
     X = with_copies(20)
     trap = GaussianMixtureEM(4, covariance_type=covariance_type, init_params="kmeans")
     trap.fit(X)
-    for seed in range(5):
+    for seed in range(10):
         gm = GaussianMixtureEM(4, covariance_type=covariance_type, random_state=seed).fit(X)
         assert not collapsed(gm, X), seed
         # It gives up the higher likelihood of the collapsed component k-means finds.
         assert collapsed(trap.set_params(random_state=seed).fit(X), X)
         assert gm.score(X) < trap.score(X)
+
+
+def test_a_restart_goes_on_from_runners_up_until_its_fit_is_proper():
+    # From the survivor of the short runs, this fit collapses onto the copies.
+    X = with_copies(20)
+    history = History()
+    gm = GaussianMixtureEM(4, random_state=2, callback=history).fit(X)
+    assert not collapsed(gm, X)
+    runs = sum(record.iteration == 1 for record in history.records)
+    assert runs >= 3  # the survivor's and at least two runners-up'
+    assert history.records[-1].iteration == gm.n_iter_  # n_iter_: the kept run's
+    # Only the first run goes to its end; the runners-up stop where they collapse.
+    assert len(history.records) < runs * gm.n_iter_
+    serial, parallel = (
+        GaussianMixtureEM(4, n_init=2, random_state=2, n_jobs=n_jobs).fit(X) for n_jobs in [1, 2]
+    )
+    assert not collapsed(serial, X)
+    for name in FITTED:
+        np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
+
+
+def test_of_restarts_from_exploring_starts_a_proper_fit_beats_a_collapsed_one(monkeypatch):
+    X = with_copies(20)
+    explore = emkit._em._explored_start
+    calls = []
+
+    def first_only_kmeans(model, data, *args):
+        calls.append(args)
+        if len(calls) == 1:  # the k-means start alone, which collapses onto the copies
+            return [lambda: model.init_params(data, np.random.RandomState(0), "kmeans")]
+        return explore(model, data, *args)
+
+    monkeypatch.setattr(emkit._em, "_explored_start", first_only_kmeans)
+    gm = GaussianMixtureEM(4, n_init=2, random_state=1).fit(X)
+    assert not collapsed(gm, X)
+    monkeypatch.undo()
+    trap = GaussianMixtureEM(4, init_params="kmeans", random_state=0).fit(X)
+    assert collapsed(trap, X) and trap.score(X) > gm.score(X)
 
 
 # ------------------------------------------------------------------ the driver
@@ -386,7 +411,7 @@ def test_runs_side_by_side_are_each_run_alone(covariance_type, missing):
     side_by_side = race(model, sample, row_bytes, runs, 7, 1e-5)
     data = emkit._em._Chunks(sample.chunks(row_bytes), sample.total_weight, None)
     for (params, lower_bound), together in zip(runs, side_by_side, strict=True):
-        alone = emkit._em._run(model, data, params, 0, lower_bound, emkit._em.RunOptions(1e-5, 7))
+        alone = emkit._em._run(model, data, params, lower_bound, emkit._em.RunOptions(1e-5, 7))
         assert (together.n_iter, together.converged) == (alone.n_iter, alone.converged)
         np.testing.assert_allclose(together.lower_bounds, alone.lower_bounds, rtol=1e-12)
         for name in ["weights", "means", "covariances", "precisions_cholesky"]:
@@ -418,10 +443,10 @@ def test_a_failing_run_drops_out_alone():
     data = emkit._em._Chunks(sample.chunks(64), sample.total_weight, None)
     options = emkit._em.RunOptions(1e-5, 5)
     with pytest.raises(ValueError, match="ill-defined empirical covariance"):
-        emkit._em._run(model, data, runs[2][0], 0, -np.inf, options)
+        emkit._em._run(model, data, runs[2][0], -np.inf, options)
     assert isinstance(ended[2], ValueError)
     for j in (0, 1):
-        alone = emkit._em._run(model, data, runs[j][0], 0, -np.inf, options)
+        alone = emkit._em._run(model, data, runs[j][0], -np.inf, options)
         np.testing.assert_allclose(ended[j].lower_bounds, alone.lower_bounds, rtol=0)
 
 
