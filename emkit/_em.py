@@ -397,8 +397,7 @@ def _explored_start(model, data, row_bytes: int, tol: float, accelerate, seed: i
     side_by_side = getattr(model, "side_by_side", lambda: None)()
     together = None
     if side_by_side is not None:
-        stacked = sample.chunks(row_bytes * _SEEDS)
-        together = side_by_side, _Chunks(stacked, sample.total_weight, None)
+        together = side_by_side, sample, row_bytes
     runs, error, left_behind = [], None, []  # (rank, params, lower bound, converged)
     for method in ["kmeans"] + ["short-em"] * (_SEEDS - 1):
         try:
@@ -461,14 +460,17 @@ def _race(model, data: _Chunks, runs: list, n_iter: int, tol: float, together=No
     ``runs`` ((params, lower bound) pairs): each run's ``EMResult``, or the ValueError
     it met.
 
-    Side by side where the model can (``together``: its ``side_by_side()``, and the
-    same rows in chunks of fewer rows, as each holds every run's temporaries); one
+    Side by side where the model can (``together``: its ``side_by_side()``, the
+    rows and their ``row_bytes`` for one run; chunks hold every run's
+    temporaries, so they have fewer rows the more runs go side by side); one
     after the other if it cannot or if a run fails, so that only the failing runs
     drop out.
     """
     if together is not None and len(runs) > 1:
+        side_by_side, rows, row_bytes = together
+        stacked = _Chunks(rows.chunks(row_bytes * len(runs)), rows.total_weight, None)
         try:
-            return _lockstep(*together, runs, n_iter, tol)
+            return _lockstep(side_by_side, stacked, runs, n_iter, tol)
         except ValueError:
             pass
     results = []

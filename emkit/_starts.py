@@ -71,12 +71,12 @@ def kmeans_centres(X, n_clusters: int, rng) -> np.ndarray:
 
 def seed_centres(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
     """Rows drawn by k-means++'s rule, in units of each column's spread."""
-    return X[_seed_rows(X / _scales(X, sample_weight), sample_weight, n_clusters, rng)]
+    return X[_seed_rows(_standardised(X, sample_weight), sample_weight, n_clusters, rng)]
 
 
 def seed_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
     """Each row's nearest seed (``seed_centres``): a random, spread-out partition."""
-    scaled = X / _scales(X, sample_weight)
+    scaled = _standardised(X, sample_weight)
     centres = scaled[_seed_rows(scaled, sample_weight, n_clusters, rng)]
     # The squared distances less |x|^2, which every centre shares.
     distances = np.einsum("ij,ij->i", centres, centres)[None, :] - 2.0 * scaled @ centres.T
@@ -84,7 +84,7 @@ def seed_labels(X, sample_weight, n_clusters: int, rng) -> np.ndarray:
 
 
 def _seed_rows(scaled, sample_weight, n_clusters: int, rng) -> list[int]:
-    """Rows drawn by k-means++'s rule from ``scaled`` (columns in units of their spread).
+    """Rows drawn by k-means++'s rule from ``scaled`` (``_standardised`` columns).
 
     Each seed is a row drawn with probability proportional to its weight
     times its squared distance to the nearest seed so far (Arthur &
@@ -95,23 +95,31 @@ def _seed_rows(scaled, sample_weight, n_clusters: int, rng) -> list[int]:
     cumulative = np.cumsum(sample_weight)
     last = len(scaled) - 1
     rows = [min(np.searchsorted(cumulative, rng.uniform(0.0, cumulative[-1]), "right"), last)]
-    closest = _squared_distances(scaled, scaled[rows[-1]])
+    norms = np.einsum("ij,ij->i", scaled, scaled)
+    closest = _squared_distances(scaled, norms, rows[-1])
     for _ in range(1, n_clusters):
         cumulative = np.cumsum(sample_weight * closest)
         if not cumulative[-1] > 0:  # every row on a seed already
             cumulative = np.cumsum(sample_weight)
         row = np.searchsorted(cumulative, rng.uniform(0.0, cumulative[-1]), side="right")
         rows.append(min(row, last))
-        closest = np.minimum(closest, _squared_distances(scaled, scaled[rows[-1]]))
+        closest = np.minimum(closest, _squared_distances(scaled, norms, rows[-1]))
     return rows
 
 
-def _squared_distances(X, centre) -> np.ndarray:
-    return ((X - centre) ** 2).sum(axis=1)
+def _squared_distances(X, norms, row: int) -> np.ndarray:
+    """Squared distances of the rows of X (``norms``: theirs squared) to row ``row``."""
+    scale = norms + norms[row]
+    distances = scale - 2.0 * (X @ X[row])
+    # Rows equal to the seed (the seed too) at 0, not at a rounding error: never drawn.
+    distances[distances <= 8 * np.finfo(X.dtype).eps * scale] = 0.0
+    return distances
 
 
-def _scales(X, sample_weight) -> np.ndarray:
-    """Each column's weighted standard deviation (1 for a constant column)."""
-    mean = sample_weight @ X / sample_weight.sum()
-    std = np.sqrt(sample_weight @ (X - mean) ** 2 / sample_weight.sum())
-    return np.where(std > 0, std, 1.0)
+def _standardised(X, sample_weight) -> np.ndarray:
+    """X less its weighted mean, in units of each column's weighted standard deviation
+    (a constant column: 0). Centred, so that distances from the rows' norms keep
+    their digits however far the data lie from the origin."""
+    centred = X - sample_weight @ X / sample_weight.sum()
+    std = np.sqrt(sample_weight @ centred**2 / sample_weight.sum())
+    return centred / np.where(std > 0, std, 1.0)

@@ -88,6 +88,20 @@ def test_seeds_of_rows_that_are_all_alike():
     assert set(seed_labels(X, np.ones(10), 3, np.random.RandomState(0))) <= {0, 1, 2}
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_seeds_do_not_depend_on_where_the_data_lie(seed):
+    # Far from the origin, squared distances from the rows' norms would lose all digits.
+    X, w = spread_rows()
+    offset = np.array([1e9, -1e12, 1e3])
+    centres = seed_centres(X, w, 4, np.random.RandomState(seed))
+    shifted = seed_centres(X + offset, w, 4, np.random.RandomState(seed))
+    np.testing.assert_allclose(shifted - offset, centres, atol=1e-3)  # the same rows
+    labels = seed_labels(X, w, 4, np.random.RandomState(seed))
+    np.testing.assert_array_equal(
+        seed_labels(X + offset, w, 4, np.random.RandomState(seed)), labels
+    )
+
+
 # ------------------------------------------------------------------- samples
 
 
@@ -398,8 +412,7 @@ def race_inputs(covariance_type, missing=False, seed=0, n_runs=5):
 def race(model, sample, row_bytes, runs, n_iter, tol):
     """The exploring start's race on ``sample``, side by side where the model can."""
     data = emkit._em._Chunks(sample.chunks(row_bytes), sample.total_weight, None)
-    stacked = emkit._em._Chunks(sample.chunks(row_bytes * len(runs)), sample.total_weight, None)
-    together = (model.side_by_side(), stacked)
+    together = (model.side_by_side(), sample, row_bytes)
     return emkit._em._race(model, data, runs, n_iter, tol, together)
 
 
