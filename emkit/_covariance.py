@@ -39,7 +39,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._inference import squared_mahalanobis
-from ._utils import row_sums
 
 _ILL_DEFINED = (
     "Fitting the mixture model failed because some components have ill-defined "
@@ -47,16 +46,6 @@ _ILL_DEFINED = (
     "Try to decrease the number of components, increase reg_covar, or scale the "
     "input data X."
 )
-
-
-def _about_common_origin(X: np.ndarray, centres: np.ndarray):
-    """X and centres shifted to an origin near the data.
-
-    Moment expansions computed with GEMMs (``sum w x^2 - 2 c sum w x + ...``)
-    lose digits in proportion to the distance of the data from the origin.
-    """
-    origin = centres.mean(axis=0)
-    return X - origin, centres - origin
 
 
 def _trtri(matrices: np.ndarray):
@@ -197,6 +186,46 @@ class _Full(_MatrixCovariance):
         return cov
 
 
+def _tied_squared_mahalanobis(X, means, factors):
+    """Squared Mahalanobis distances of X to ``means``, which come in consecutive
+    mixtures of one precision Cholesky factor each (``factors``: mixtures x d x d)."""
+    n_mixtures, d = factors.shape[0], X.shape[1]
+    y = X @ factors
+    m = means.reshape(n_mixtures, -1, d) @ factors
+    distances = np.einsum("mnd,mnd->mn", y, y)[:, :, None] - 2.0 * (y @ np.swapaxes(m, 1, 2))
+    distances += np.einsum("mkd,mkd->mk", m, m)[:, None, :]
+    return np.swapaxes(distances, 0, 1).reshape(X.shape[0], -1)
+
+
+def _tied_second_moments(X, W, nk, centres, n_mixtures: int):
+    """Each mixture's sum_k sum_i w_ik (x_i - c_k)(x_i - c_k)^T (mixtures x d x d).
+
+    Expanded with GEMMs (``sum w x^2 - 2 c sum w x + ...``), about an origin
+    near the data (the mean of the mixture's centres): the expansion loses
+    digits in proportion to the data's distance from the origin.
+    """
+    n, d = X.shape
+    centres = centres.reshape(n_mixtures, -1, d)
+    origins = centres.mean(axis=1, keepdims=True)
+    Xs, cs = X - origins, centres - origins
+    W = np.swapaxes(W.reshape(n, n_mixtures, -1), 0, 1)  # mixtures x n x size
+    sx = np.swapaxes(W, 1, 2) @ Xs
+    cross = np.swapaxes(cs, 1, 2) @ sx
+    scaled = Xs * np.sqrt(W.sum(axis=2))[:, :, None]
+    weighted = nk.reshape(n_mixtures, 1, -1) * np.swapaxes(cs, 1, 2)
+    return np.swapaxes(scaled, 1, 2) @ scaled - cross - np.swapaxes(cross, 1, 2) + weighted @ cs
+
+
+def _tied_estimate(nk, shift, second_moments, reg_covar):
+    """Each mixture's covariance (mixtures x d x d) from its ``_tied_second_moments``."""
+    n_mixtures, d = second_moments.shape[:2]
+    nk, shift = nk.reshape(n_mixtures, -1), shift.reshape(n_mixtures, -1, d)
+    cov = second_moments - (nk[:, None, :] * np.swapaxes(shift, 1, 2)) @ shift
+    cov /= nk.sum(axis=1)[:, None, None]
+    cov[:, np.arange(d), np.arange(d)] += reg_covar
+    return cov
+
+
 class _Tied(_MatrixCovariance):
     name = "tied"
     per_component = False  # one covariance for all components
@@ -211,18 +240,10 @@ class _Tied(_MatrixCovariance):
         return n_features * (n_features + 1) // 2
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
-        y = X @ precisions_cholesky
-        m = means @ precisions_cholesky
-        return np.einsum("nd,nd->n", y, y)[:, None] - 2.0 * (y @ m.T) + np.einsum("kd,kd->k", m, m)
+        return _tied_squared_mahalanobis(X, means, precisions_cholesky[None])
 
     def second_moments(self, X, W, nk, centres):
-        # sum_k sum_i w_ik (x_i - c_k)(x_i - c_k)^T, expanded about a common origin.
-        Xs, cs = _about_common_origin(X, centres)
-        wsum = row_sums(W)
-        sx = W.T @ Xs
-        cross = cs.T @ sx
-        scaled = Xs * np.sqrt(wsum)[:, None]
-        return scaled.T @ scaled - cross - cross.T + (nk * cs.T) @ cs
+        return _tied_second_moments(X, W, nk, centres, 1)[0]
 
     def reduce_second_moments(self, full):
         return full.sum(axis=0)
@@ -241,26 +262,21 @@ class _Tied(_MatrixCovariance):
         return _TiedPerMixture(size)
 
     def estimate(self, nk, shift, second_moments, reg_covar):
-        cov = (second_moments - (nk * shift.T) @ shift) / nk.sum()
-        cov[np.arange(cov.shape[0]), np.arange(cov.shape[0])] += reg_covar
-        return cov
+        return _tied_estimate(nk, shift, second_moments[None], reg_covar)[0]
 
 
 class _TiedPerMixture(_MatrixCovariance):
     """``tied`` for components in consecutive mixtures of ``size``: one matrix per mixture.
 
-    Each mixture is a ``tied`` family of its own, so its formulas are those of
-    ``_Tied``, applied mixture by mixture. Gaussian mixture emissions take no
-    prior, so it has none of the prior's operations (``pooled``).
+    Each mixture is a ``tied`` family of its own, with ``_Tied``'s formulas
+    over all mixtures at once. Gaussian mixture emissions take no prior, so
+    it has none of the prior's operations (``pooled``).
     """
 
     name = "tied"
 
     def __init__(self, size: int):
         self.size = size
-
-    def _mixtures(self, n_components: int) -> list[slice]:
-        return [slice(a, a + self.size) for a in range(0, n_components, self.size)]
 
     def rows_needed(self, n_features: int) -> int:
         return 1
@@ -278,12 +294,10 @@ class _TiedPerMixture(_MatrixCovariance):
         return np.repeat(covariances, self.size, axis=0)
 
     def squared_mahalanobis(self, X, means, precisions_cholesky):
-        parts = zip(self._mixtures(len(means)), precisions_cholesky, strict=True)
-        return np.hstack([_TIED.squared_mahalanobis(X, means[m], u) for m, u in parts])
+        return _tied_squared_mahalanobis(X, means, precisions_cholesky)
 
     def second_moments(self, X, W, nk, centres):
-        mixtures = self._mixtures(len(centres))
-        return np.stack([_TIED.second_moments(X, W[:, m], nk[m], centres[m]) for m in mixtures])
+        return _tied_second_moments(X, W, nk, centres, len(centres) // self.size)
 
     def reduce_second_moments(self, full):
         return full.reshape(-1, self.size, *full.shape[1:]).sum(axis=1)
@@ -292,8 +306,7 @@ class _TiedPerMixture(_MatrixCovariance):
         return values[order[:: self.size] // self.size]  # the mixtures move whole
 
     def estimate(self, nk, shift, second_moments, reg_covar):
-        parts = zip(self._mixtures(len(nk)), second_moments, strict=True)
-        return np.stack([_TIED.estimate(nk[m], shift[m], s, reg_covar) for m, s in parts])
+        return _tied_estimate(nk, shift, second_moments, reg_covar)
 
 
 class _VectorCovariance:
