@@ -4,8 +4,10 @@ What the driver needs to go on exactly as if it had never stopped: the state of
 the random generator when the fit began (every restart's start is drawn from it
 up front, so drawing them again gives the same starts), the result of each
 finished restart, and each running restart's state at the top of its last
-recorded iteration (``RunState``). Exploring starts are not saved: a restart
-with no state yet explores again, from the same seed, to the same start.
+recorded iteration (``RunState``), and which of its exploring start's
+candidates it runs from (``Attempt``). Exploring starts are not saved: a
+restart with no state yet explores again, from the same seed, to the same
+start (as does one that must go on to its next candidate).
 
 Floats are written as ``float.hex`` strings and arrays as their bytes in
 base64, so that a resumed fit computes with the very same numbers. Parameter

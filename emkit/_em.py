@@ -554,8 +554,8 @@ def _restart(
             if candidates is None:
                 candidates = start() if callable(start) else [lambda: start]
             params = candidates[attempt.candidate]()
-        runner_up = replace(options, give_up_collapsed=attempt.candidate > 0)
-        result = _run(model, data, params, lower_bound, runner_up, monitor, state)
+        run_options = replace(options, give_up_collapsed=attempt.candidate > 0)
+        result = _run(model, data, params, lower_bound, run_options, monitor, state)
         if result.stopped or not callable(start):
             break
         if not model.collapsed(result.params, data.total_weight):
