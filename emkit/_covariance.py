@@ -139,6 +139,11 @@ class _MatrixCovariance:
         return factors @ np.swapaxes(factors, -1, -2), _inverse_transposed(factors)
 
 
+# Measured on 2 cores: groups of up to 1 MiB of deviations are up to 3x faster
+# than one product per component on a few hundred rows, and level on thousands.
+_GROUP_BYTES = 2**20
+
+
 class _Full(_MatrixCovariance):
     name = "full"
 
@@ -160,11 +165,16 @@ class _Full(_MatrixCovariance):
     def second_moments(self, X, W, nk, centres):
         from ._covariance_kernels import _scaled_deviations
 
-        out = np.empty((centres.shape[0], X.shape[1], X.shape[1]), dtype=X.dtype)
-        scaled = np.empty_like(X)
-        for k, centre in enumerate(centres):
-            _scaled_deviations(X, centre, W[:, k], scaled)
-            np.matmul(scaled.T, scaled, out=out[k])  # A.T @ A: a symmetric rank-k update
+        (k, d), n = centres.shape, X.shape[0]
+        out = np.empty((k, d, d), dtype=X.dtype)
+        # Components in groups whose deviations stay in the caches: one product per
+        # group, not one call per component (on small data, the calls cost most).
+        group = max(1, min(k, _GROUP_BYTES // max(n * d * X.itemsize, 1)))
+        scaled = np.empty((group, n, d), dtype=X.dtype)
+        for first in range(0, k, group):
+            part = scaled[: min(group, k - first)]
+            _scaled_deviations(X, centres, W, first, part)
+            np.matmul(np.swapaxes(part, 1, 2), part, out=out[first : first + len(part)])
         return out
 
     def reduce_second_moments(self, full):

@@ -43,12 +43,14 @@ def _weighted_squared_deviations(X, W, centres):
 
 
 @numba.njit(nogil=True, cache=True)
-def _scaled_deviations(X, centre, w, out):
-    """out[i] = sqrt(w[i]) * (X[i] - centre), in one pass (numpy would take three)."""
-    for i in range(X.shape[0]):
-        scale = np.sqrt(w[i])
-        for f in range(X.shape[1]):
-            out[i, f] = scale * (X[i, f] - centre[f])
+def _scaled_deviations(X, centres, W, first, out):
+    """out[k, i] = sqrt(W[i, first + k]) * (X[i] - centres[first + k]) for each k < len(out),
+    in one pass (numpy would take three)."""
+    for k in range(out.shape[0]):
+        for i in range(X.shape[0]):
+            scale = np.sqrt(W[i, first + k])
+            for f in range(X.shape[1]):
+                out[k, i, f] = scale * (X[i, f] - centres[first + k, f])
 
 
 @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})

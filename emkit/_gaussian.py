@@ -127,7 +127,7 @@ class Conditioned:
         scaled = np.empty((len(weights), d))
         for j, (_, filled, blocks) in enumerate(self.conditionals):
             w = weights[:, j]
-            _scaled_deviations(filled, means[j], w, scaled)
+            _scaled_deviations(filled, means, weights, j, scaled[None])
             nk[j] = w.sum()
             sx[j] = np.sqrt(w) @ scaled
             np.matmul(scaled.T, scaled, out=sxx[j])  # a symmetric rank-k update

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+import emkit._covariance
 from emkit import HMMEM, EMImputer, GaussianMixtureEM, SemiSupervisedEM
+from emkit._covariance import structure
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 RNG = np.random.RandomState(0)
@@ -132,3 +134,32 @@ def test_keyboard_interrupt_leaves_the_estimator_as_it_was(make, args):
     for name, value in before.items():
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(getattr(estimator, name), value)
+
+
+def _scatter(X, W, centres):
+    """sum_i W[i, k] (x_i - c_k)(x_i - c_k)^T for each k, by definition."""
+    deviations = X[:, None, :] - centres[None]
+    return np.einsum("ik,ikd,ike->kde", W, deviations, deviations)
+
+
+@pytest.mark.parametrize("group_bytes", [1, 2**12, 2**20])  # one, three, all per product
+def test_full_second_moments_are_each_components_weighted_scatter(monkeypatch, group_bytes):
+    monkeypatch.setattr(emkit._covariance, "_GROUP_BYTES", group_bytes)
+    rng = np.random.RandomState(0)
+    X, W = rng.normal(size=(50, 3)) + 1e3, rng.uniform(size=(50, 7))
+    centres = rng.normal(size=(7, 3)) + 1e3
+    got = structure("full").second_moments(X, W, W.sum(axis=0), centres)
+    np.testing.assert_allclose(got, _scatter(X, W, centres), rtol=1e-10)
+
+
+def test_tied_second_moments_are_each_mixtures_pooled_scatter():
+    rng = np.random.RandomState(1)
+    X, W = rng.normal(size=(40, 3)) + 1e3, rng.uniform(size=(40, 6))
+    centres = rng.normal(size=(6, 3)) + 1e3
+    scatter = _scatter(X, W, centres)
+    nk = W.sum(axis=0)
+    tied = structure("tied").second_moments(X, W, nk, centres)
+    np.testing.assert_allclose(tied, scatter.sum(axis=0), rtol=1e-10)
+    per_mixture = structure("tied", 3).second_moments(X, W, nk, centres)
+    expected = np.stack([scatter[:3].sum(axis=0), scatter[3:].sum(axis=0)])
+    np.testing.assert_allclose(per_mixture, expected, rtol=1e-10)
