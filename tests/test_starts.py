@@ -261,6 +261,24 @@ def test_a_restart_goes_on_from_runners_up_until_its_fit_is_proper():
         np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
 
 
+def test_a_runner_up_is_given_up_at_its_first_collapsed_step():
+    X = with_copies(20)
+    model = GaussianMixtureEM(4)._model(X.shape[1])
+    data = emkit._em.RowData(X, np.ones(len(X)))
+    chunks = emkit._em._Chunks(data.chunks(model.row_bytes(X)), data.total_weight, None)
+    start = model.init_params(data, np.random.RandomState(0), "kmeans")  # onto the copies
+
+    def run(max_iter, give_up):
+        options = emkit._em.RunOptions(1e-5, max_iter, give_up_collapsed=give_up)
+        return emkit._em._run(model, chunks, start, -np.inf, options)
+
+    whole, given_up = run(1000, False), run(1000, True)
+    assert model.collapsed(whole.params, len(X)) and whole.converged
+    assert model.collapsed(given_up.params, len(X)) and not given_up.converged
+    assert given_up.n_iter < whole.n_iter
+    assert not model.collapsed(run(given_up.n_iter - 1, False).params, len(X))
+
+
 def test_of_restarts_from_exploring_starts_a_proper_fit_beats_a_collapsed_one(monkeypatch):
     X = with_copies(20)
     explore = emkit._em._explored_start
