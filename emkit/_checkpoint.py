@@ -158,7 +158,12 @@ def read(document: Any, fingerprint: dict, source: str) -> Saved:
         )
     if not all(isinstance(state, RunState) for state in running.values()):
         raise ValueError(f"{source}: invalid driver state (a running restart).")
-    if not all(isinstance(attempt, Attempt) for attempt in attempts.values()):
+    if not all(
+        isinstance(attempt, Attempt)
+        and isinstance(attempt.candidate, int)
+        and attempt.candidate >= 0
+        for attempt in attempts.values()
+    ):
         raise ValueError(f"{source}: invalid driver state (a restart's attempt).")
     return Saved(rng_state, finished, running, attempts)
 

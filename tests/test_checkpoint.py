@@ -367,6 +367,9 @@ def test_resuming_an_hmm_on_other_sequences_is_refused(tmp_path):
     hmm.set_params(tol=np.float64(1e-5)).fit(X)  # a NumPy float equal to the saved one
 
 
+_ATTEMPT = "emkit._checkpoint:Attempt"
+
+
 def test_a_file_that_is_no_checkpoint_is_refused(tmp_path):
     X = load_faithful().data
     path = tmp_path / "fit.json"
@@ -389,6 +392,9 @@ def test_a_file_that_is_no_checkpoint_is_refused(tmp_path):
         {**state, "running": {"dict": {"0": {"type": "os:system", "fields": {}}}}},
         {**state, "running": {"dict": {"0": {"type": "emkit._em:EMResult", "fields": {}}}}},
         {**state, "finished": {"dict": {"0": {"array": "###", "dtype": "<f8", "shape": [1]}}}},
+        {**state, "attempts": {"dict": {"0": {"type": "emkit._em:EMResult", "fields": {}}}}},
+        {**state, "attempts": {"dict": {"0": {"type": _ATTEMPT, "fields": {"candidate": -1}}}}},
+        {**state, "attempts": [1]},
     ]
     before = {name: np.copy(value) for name, value in _fitted(whole).items()}
     for driver in tampered:
